@@ -1,0 +1,34 @@
+# Thin wrapper over CMake: the README's commands. Everything real lives in CMake.
+JOBS        ?= 2
+BUILD       ?= build/release
+ASAN_BUILD  ?= build/asan
+DEMO_DB     ?= build/demo-ledger
+CASHMATCH    = $(BUILD)/tools/cashmatch
+SAMPLE       = datasets/sample
+
+.PHONY: deps build demo test test-asan bench clean
+
+deps:
+	@tools/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@tools/demo.sh $(CASHMATCH) $(SAMPLE) $(DEMO_DB)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCASHMATCH_BUILD_BENCH=OFF \
+	  "-DCASHMATCH_SANITIZE=address;undefined" >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+bench: build
+	$(BUILD)/bench/cashmatch_bench --benchmark_min_time=0.2
+
+clean:
+	rm -rf build

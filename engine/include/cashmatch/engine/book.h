@@ -1,0 +1,62 @@
+// File: cashmatch/engine/book.h
+//
+// OpenBook: an immutable snapshot of the part of the AR book that one
+// settlement batch can touch. The ledger assembles it from a BookRequest
+// (the invoice numbers, account fingerprints and payment ids the batch's
+// hints name), so its size follows the batch, not the portfolio. The
+// matcher reads it and never writes it.
+//
+// Thread safety: after Seal(), every const method may be called from any
+// number of threads at once.
+#pragma once
+
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "cashmatch/engine/domain.h"
+
+namespace cashmatch {
+
+// The keys a batch needs looked up before it can be matched.
+struct BookRequest {
+  std::set<std::string> invoice_numbers;  // normalized (NormalizeInvoiceNumber)
+  std::set<std::string> account_fps;
+  std::set<std::string> payment_ids;
+};
+
+class OpenBook {
+ public:
+  // Building (single-threaded, before Seal).
+  void AddCustomer(Customer c);
+  void AddInvoice(Invoice inv);
+  // A payment id that is already committed in the ledger.
+  void AddCommittedPayment(std::string payment_id);
+  void Seal();
+
+  const Customer* FindCustomer(const std::string& customer_id) const;
+  // nullptr when no customer, or more than one, holds the account.
+  const Customer* FindCustomerByAccountFp(const std::string& fp) const;
+  const Invoice* FindInvoice(const std::string& invoice_id) const;
+  // `normalized` is the output of NormalizeInvoiceNumber.
+  const Invoice* FindInvoiceByNumber(const std::string& normalized) const;
+  bool IsPaymentCommitted(const std::string& payment_id) const;
+
+  size_t invoice_count() const { return invoices_.size(); }
+  size_t customer_count() const { return customers_.size(); }
+
+ private:
+  static constexpr size_t kAmbiguous = static_cast<size_t>(-1);
+  bool sealed_ = false;
+  std::vector<Customer> customers_;
+  std::vector<Invoice> invoices_;
+  std::unordered_map<std::string, size_t> customer_by_id_;
+  std::unordered_map<std::string, size_t> customer_by_fp_;
+  std::unordered_map<std::string, size_t> invoice_by_id_;
+  std::unordered_map<std::string, size_t> invoice_by_number_;
+  std::unordered_set<std::string> committed_payments_;
+};
+
+}  // namespace cashmatch

@@ -1,0 +1,80 @@
+// File: cashmatch/engine/match.h
+//
+// The matcher seam: a pure function from a settlement batch, its hints and a
+// snapshot of the open book to decisions (events plus the new state of every
+// invoice and payment the batch touched). It never touches storage; the
+// ledger commits its outcome in one write.
+//
+// Determinism: the outcome depends only on the inputs, never on the thread
+// count. Hints are extracted in parallel (oneTBB) into a vector indexed by
+// payment position; allocation walks payments in canonical order (value
+// date, then payment id).
+//
+// The matcher of this version applies exact matches only: every invoice a
+// payment references (structured or in its remittance) exists, is open, is
+// in the payment's currency, and the amounts agree exactly. Anything else
+// becomes an `exception` event carrying its reason.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cashmatch/engine/book.h"
+#include "cashmatch/engine/event.h"
+#include "cashmatch/engine/hints.h"
+#include "cashmatch/engine/policy.h"
+
+namespace cashmatch {
+
+enum class PaymentStatus : uint8_t {
+  kApplied = 1,    // fully applied to invoices
+  kPartial = 2,    // part applied, the rest unapplied on account
+  kUnapplied = 3,  // cash on account
+  kException = 4,  // waiting for a person
+};
+const char* PaymentStatusName(PaymentStatus s);
+
+// A payment's state in the ledger after its batch is committed.
+struct PaymentRecord {
+  std::string payment_id;
+  std::string batch_id;
+  std::string customer_id;  // empty when unidentified
+  PaymentSource source = PaymentSource::kOther;
+  int64_t amount_minor = 0;
+  const Currency* currency = nullptr;
+  Date value_date;
+  std::string payer_name;
+  std::string payer_account_mask;
+  PaymentStatus status = PaymentStatus::kException;
+  int64_t applied_minor = 0;
+  int64_t unapplied_minor = 0;
+  int64_t exception_minor = 0;  // cash waiting in the review queue
+  ExceptionReason reason = ExceptionReason::kNone;
+};
+
+struct BatchOutcome {
+  std::vector<Event> events;               // commit order; seq not yet set
+  std::vector<Invoice> invoice_updates;    // new state of touched invoices
+  std::vector<PaymentRecord> payments;     // one per new payment
+  size_t applied_count = 0;
+  size_t exception_count = 0;
+  size_t duplicate_count = 0;
+};
+
+struct MatchOptions {
+  // Threads for the parallel stages; 0 lets oneTBB choose. Default: 0.
+  int threads = 0;
+};
+
+// Stage 1, in parallel: hints for every payment, by payment position.
+std::vector<PaymentHints> ExtractAllHints(const SettlementBatch& batch, const HintExtractor& extractor,
+                                          const MatchOptions& options);
+
+// What the ledger must load into an OpenBook for this batch.
+BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<PaymentHints>& hints);
+
+// Stages 2-3: decide every payment of the batch against the snapshot.
+BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints,
+                        const OpenBook& book, const Policy& policy);
+
+}  // namespace cashmatch

@@ -1,0 +1,68 @@
+// File: cashmatch/engine/policy.h
+//
+// The matching policy: thresholds, tolerances, invoice-number patterns and
+// limits. Every field has a default that an AR team can live with; the
+// policy file (TOML, loaded by io/policy_toml.h) overrides any of them.
+// Scores are integers in thousandths ([0, 1000] is [0, 1]) and percentages
+// are integers in parts per million, so nothing here is floating point.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cashmatch/engine/domain.h"
+
+namespace cashmatch {
+
+// A short payment is written off when the shortfall is at most
+// max(absolute for the currency, percent of the amount due).
+struct Tolerance {
+  // Absolute tolerance per currency code, in minor units.
+  // Default: USD/EUR/GBP/CAD 25.00 — a typical incoming wire fee.
+  std::map<std::string, int64_t> absolute_minor;
+  // Percent of the amount due, in parts per million (5000 = 0.5%).
+  // Default: 0 — only the absolute tolerance applies.
+  int64_t percent_ppm = 0;
+};
+
+struct Policy {
+  // Score at or above which a proposal is applied without a person.
+  // Default: 900 (0.90). Higher: fewer auto-applications, more review.
+  int32_t auto_apply_score_milli = 900;
+  // Score at or above which a proposal goes to review rather than being
+  // reported as unmatched. Default: 600 (0.60).
+  int32_t review_score_milli = 600;
+  // Paid share of an invoice above which a partial payment softens dunning
+  // (courtesy cadence only), in ppm. Default: 900000 (90%).
+  int64_t soften_paid_share_ppm = 900000;
+  // Whether a payment may settle an invoice partly. Default: true.
+  bool allow_partial = true;
+
+  // Tolerance used when no source-specific one is given.
+  Tolerance default_tolerance;
+  // Per-source overrides, keyed by PaymentSource name ("wire", "ach" …).
+  std::map<std::string, Tolerance> source_tolerance;
+
+  // ECMAScript regular expressions that find invoice numbers in free
+  // remittance text. Default: common "INV-2026-004211"-style numbers.
+  std::vector<std::string> invoice_number_patterns = {R"(\b[A-Za-z]{2,5}[- ]?\d{2,4}[- ]?\d{2,8}\b)"};
+
+  // Bounds (TigerBeetle: every loop has a fixed upper bound).
+  // Most open invoices considered for one payment. Default: 64.
+  int32_t candidates_count_max = 64;
+  // Most invoices one payment may settle through a subset search. Default: 12.
+  int32_t set_size_max = 12;
+  // Most references taken from one payment's remittance. Default: 256.
+  int32_t references_count_max = 256;
+
+  Policy();
+  // The tolerance for a payment source: its override, else the default.
+  const Tolerance& ToleranceFor(PaymentSource source) const;
+  // The largest shortfall written off for `due_minor` in `currency`.
+  int64_t ShortfallAllowedMinor(PaymentSource source, const Currency* currency,
+                                int64_t due_minor) const;
+};
+
+}  // namespace cashmatch

@@ -1,0 +1,71 @@
+#include "cashmatch/engine/book.h"
+
+#include <cassert>
+
+#include "cashmatch/engine/hints.h"
+
+namespace cashmatch {
+
+void OpenBook::AddCustomer(Customer c) {
+  assert(!sealed_);
+  customers_.push_back(std::move(c));
+}
+
+void OpenBook::AddInvoice(Invoice inv) {
+  assert(!sealed_);
+  invoices_.push_back(std::move(inv));
+}
+
+void OpenBook::AddCommittedPayment(std::string payment_id) {
+  assert(!sealed_);
+  committed_payments_.insert(std::move(payment_id));
+}
+
+void OpenBook::Seal() {
+  assert(!sealed_);
+  for (size_t i = 0; i < customers_.size(); ++i) {
+    customer_by_id_.emplace(customers_[i].customer_id, i);
+    // An account shared by two customers identifies neither: kAmbiguous.
+    for (const auto& fp : customers_[i].bank_account_fps) {
+      auto [it, inserted] = customer_by_fp_.emplace(fp, i);
+      if (!inserted && it->second != i) it->second = kAmbiguous;
+    }
+  }
+  for (size_t i = 0; i < invoices_.size(); ++i) {
+    invoice_by_id_.emplace(invoices_[i].invoice_id, i);
+    invoice_by_number_.emplace(NormalizeInvoiceNumber(invoices_[i].number), i);
+  }
+  sealed_ = true;
+}
+
+const Customer* OpenBook::FindCustomer(const std::string& id) const {
+  assert(sealed_);
+  auto it = customer_by_id_.find(id);
+  return it == customer_by_id_.end() ? nullptr : &customers_[it->second];
+}
+
+const Customer* OpenBook::FindCustomerByAccountFp(const std::string& fp) const {
+  assert(sealed_);
+  auto it = customer_by_fp_.find(fp);
+  if (it == customer_by_fp_.end() || it->second == kAmbiguous) return nullptr;
+  return &customers_[it->second];
+}
+
+const Invoice* OpenBook::FindInvoice(const std::string& id) const {
+  assert(sealed_);
+  auto it = invoice_by_id_.find(id);
+  return it == invoice_by_id_.end() ? nullptr : &invoices_[it->second];
+}
+
+const Invoice* OpenBook::FindInvoiceByNumber(const std::string& normalized) const {
+  assert(sealed_);
+  auto it = invoice_by_number_.find(normalized);
+  return it == invoice_by_number_.end() ? nullptr : &invoices_[it->second];
+}
+
+bool OpenBook::IsPaymentCommitted(const std::string& payment_id) const {
+  assert(sealed_);
+  return committed_payments_.count(payment_id) != 0;
+}
+
+}  // namespace cashmatch

@@ -1,0 +1,271 @@
+// Exact matcher (the foundation's stand-in for the scoring matcher of
+// DESIGN.md §3). The flow, per payment in canonical order:
+//   1. look up every invoice the hints name, against balances that earlier
+//      payments of this batch already reduced;
+//   2. if all exist, are open, are in the payment's currency, and the amounts
+//      agree exactly, apply each in full and cancel its dunning;
+//   3. otherwise raise one exception with the reason of highest precedence.
+#include "cashmatch/engine/match.h"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <unordered_map>
+
+namespace cashmatch {
+
+std::vector<PaymentHints> ExtractAllHints(const SettlementBatch& batch, const HintExtractor& extractor,
+                                          const MatchOptions& options) {
+  std::vector<PaymentHints> hints(batch.payments.size());
+  std::unique_ptr<tbb::global_control> limit;
+  if (options.threads > 0) {
+    limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                  static_cast<size_t>(options.threads));
+  }
+  // Each slot is written by exactly one task: the result cannot depend on
+  // scheduling, only on the payment at that position.
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, batch.payments.size(), 64),
+                    [&](const tbb::blocked_range<size_t>& r) {
+                      for (size_t i = r.begin(); i != r.end(); ++i) hints[i] = extractor.Extract(batch.payments[i]);
+                    });
+  return hints;
+}
+
+BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<PaymentHints>& hints) {
+  assert(hints.size() == batch.payments.size());
+  BookRequest req;
+  for (size_t i = 0; i < batch.payments.size(); ++i) {
+    const Payment& p = batch.payments[i];
+    req.payment_ids.insert(p.payment_id);
+    if (!p.payer_account_fp.empty()) req.account_fps.insert(p.payer_account_fp);
+    for (const InvoiceHint& h : hints[i].invoices) req.invoice_numbers.insert(h.normalized);
+  }
+  return req;
+}
+
+namespace {
+
+constexpr int32_t kExactScoreMilli = 1000;
+
+// Invoice balances as this batch has left them so far. The book is
+// immutable; the first touch copies an invoice here.
+class WorkingBalances {
+ public:
+  explicit WorkingBalances(const OpenBook& book) : book_(book) {}
+
+  const Invoice* Find(const std::string& normalized_number) const {
+    const Invoice* base = book_.FindInvoiceByNumber(normalized_number);
+    if (base == nullptr) return nullptr;
+    auto it = touched_.find(base->invoice_id);
+    return it == touched_.end() ? base : &updates_[it->second];
+  }
+
+  Invoice& Mutable(const Invoice& inv) {
+    auto it = touched_.find(inv.invoice_id);
+    if (it != touched_.end()) return updates_[it->second];
+    touched_.emplace(inv.invoice_id, updates_.size());
+    updates_.push_back(inv);
+    return updates_.back();
+  }
+
+  std::vector<Invoice> Take() { return std::move(updates_); }
+
+ private:
+  const OpenBook& book_;
+  std::unordered_map<std::string, size_t> touched_;
+  std::vector<Invoice> updates_;  // first-touch order: deterministic
+};
+
+struct Resolution {
+  std::vector<const Invoice*> invoices;
+  ExceptionReason reason = ExceptionReason::kNone;
+  std::string detail;
+
+  void Fail(ExceptionReason r, std::string why) {
+    if (reason == ExceptionReason::kNone || r < reason) {
+      reason = r;
+      detail = std::move(why);
+    }
+  }
+};
+
+Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBalances& balances) {
+  Resolution res;
+  if (hints.invoices.empty()) {
+    res.Fail(ExceptionReason::kUnmatched, "no invoice reference in the remittance");
+    return res;
+  }
+  MoneySum total;
+  for (const InvoiceHint& h : hints.invoices) {
+    const Invoice* inv = balances.Find(h.normalized);
+    if (inv == nullptr) {
+      res.Fail(ExceptionReason::kUnknownInvoice, "no invoice numbered '" + h.text + "'");
+      continue;
+    }
+    if (inv->currency != p.currency) {
+      res.Fail(ExceptionReason::kCurrencyMismatch, "invoice " + inv->number + " is in " +
+                                                       std::string(inv->currency->code()));
+      continue;
+    }
+    if (!inv->is_open()) {
+      res.Fail(ExceptionReason::kInvoiceNotOpen, "invoice " + inv->number + " is already settled");
+      continue;
+    }
+    if (inv->usage_status == UsageStatus::kReconciling || inv->disputed_minor > 0) {
+      res.Fail(ExceptionReason::kNeedsReview, "invoice " + inv->number +
+                                                  (inv->disputed_minor > 0 ? " has a disputed amount"
+                                                                           : " has usage still reconciling"));
+      continue;
+    }
+    if (h.amount_minor.has_value() && *h.amount_minor != inv->amount_open_minor) {
+      res.Fail(ExceptionReason::kAmountMismatch,
+               "remittance pays " + FormatAmountMinor(*h.amount_minor, p.currency->exponent()) + " on invoice " +
+                   inv->number + " whose open amount is " +
+                   FormatAmountMinor(inv->amount_open_minor, p.currency->exponent()));
+      continue;
+    }
+    total.Add(inv->amount_open_minor);
+    res.invoices.push_back(inv);
+  }
+  if (res.reason == ExceptionReason::kNone && total.wide() != MoneySum::Wide(p.amount_minor)) {
+    res.Fail(ExceptionReason::kAmountMismatch, "payment of " + FormatAmountMinor(p.amount_minor, p.currency->exponent()) +
+                                                   " differs from the open total " +
+                                                   total.Format(p.currency->exponent()) + " of its invoices");
+  }
+  return res;
+}
+
+Event BaseEvent(EventType type, const SettlementBatch& batch, const Payment& p) {
+  Event e;
+  e.type = type;
+  e.batch_id = batch.batch_id;
+  e.payment_id = p.payment_id;
+  e.currency = p.currency;
+  return e;
+}
+
+PaymentRecord NewRecord(const SettlementBatch& batch, const Payment& p) {
+  PaymentRecord r;
+  r.payment_id = p.payment_id;
+  r.batch_id = batch.batch_id;
+  r.source = p.source;
+  r.amount_minor = p.amount_minor;
+  r.currency = p.currency;
+  r.value_date = p.value_date;
+  r.payer_name = p.payer_name;
+  r.payer_account_mask = p.payer_account_mask;
+  return r;
+}
+
+std::string IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book) {
+  if (!res.invoices.empty()) return res.invoices.front()->customer_id;
+  if (!p.payer_account_fp.empty()) {
+    if (const Customer* c = book.FindCustomerByAccountFp(p.payer_account_fp)) return c->customer_id;
+  }
+  return {};
+}
+
+void ApplyExact(const SettlementBatch& batch, const Payment& p, const Resolution& res, WorkingBalances& balances,
+                PaymentRecord& rec, BatchOutcome& out) {
+  for (const Invoice* inv : res.invoices) {
+    Invoice& w = balances.Mutable(*inv);
+    const int64_t amount = w.amount_open_minor;
+    assert(amount > 0);
+    w.amount_open_minor = 0;
+    Event applied = BaseEvent(EventType::kApplied, batch, p);
+    applied.invoice_id = w.invoice_id;
+    applied.customer_id = w.customer_id;
+    applied.amount_minor = amount;
+    applied.rule = "exact_reference";
+    applied.score_milli = kExactScoreMilli;
+    applied.signals = {"reference=exact:" + w.number, "amount_delta=0"};
+    out.events.push_back(applied);
+    Event cancel = BaseEvent(EventType::kSuppression, batch, p);
+    cancel.invoice_id = w.invoice_id;
+    cancel.customer_id = w.customer_id;
+    cancel.amount_minor = 0;
+    cancel.action = SuppressionAction::kCancel;
+    cancel.rule = "invoice_settled";
+    out.events.push_back(cancel);
+    rec.applied_minor += amount;
+  }
+  assert(rec.applied_minor == p.amount_minor);
+  rec.status = PaymentStatus::kApplied;
+  ++out.applied_count;
+}
+
+void RaiseException(const SettlementBatch& batch, const Payment& p, const Resolution& res, PaymentRecord& rec,
+                    BatchOutcome& out) {
+  assert(res.reason != ExceptionReason::kNone);
+  Event ex = BaseEvent(EventType::kException, batch, p);
+  ex.customer_id = rec.customer_id;
+  ex.amount_minor = p.amount_minor;
+  ex.reason = res.reason;
+  ex.rule = "exact_reference";
+  ex.detail = res.detail;
+  out.events.push_back(ex);
+  rec.status = PaymentStatus::kException;
+  rec.exception_minor = p.amount_minor;
+  rec.reason = res.reason;
+  ++out.exception_count;
+}
+
+}  // namespace
+
+BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints, const OpenBook& book,
+                        const Policy& policy) {
+  assert(hints.size() == batch.payments.size());
+  (void)policy;  // the exact matcher has no tunables; the scoring matcher will
+  std::vector<size_t> order(batch.payments.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Payment& pa = batch.payments[a];
+    const Payment& pb = batch.payments[b];
+    if (pa.value_date != pb.value_date) return pa.value_date < pb.value_date;
+    return pa.payment_id < pb.payment_id;
+  });
+
+  BatchOutcome out;
+  WorkingBalances balances(book);
+  for (size_t idx : order) {
+    const Payment& p = batch.payments[idx];
+    if (book.IsPaymentCommitted(p.payment_id)) {
+      // Not new money: the same payment id was committed by an earlier
+      // batch. A person decides; nothing is received or applied twice.
+      Event dup = BaseEvent(EventType::kException, batch, p);
+      dup.amount_minor = p.amount_minor;
+      dup.reason = ExceptionReason::kDuplicatePayment;
+      dup.detail = "payment id already committed by an earlier batch";
+      out.events.push_back(dup);
+      ++out.duplicate_count;
+      continue;
+    }
+    Resolution res = Resolve(p, hints[idx], balances);
+    PaymentRecord rec = NewRecord(batch, p);
+    rec.customer_id = IdentifyCustomer(p, res, book);
+    if (res.reason == ExceptionReason::kUnmatched && rec.customer_id.empty()) {
+      res.reason = ExceptionReason::kNoCustomer;
+      res.detail = "no invoice reference and no known payer account";
+    }
+    Event received = BaseEvent(EventType::kPaymentReceived, batch, p);
+    received.customer_id = rec.customer_id;
+    received.amount_minor = p.amount_minor;
+    received.detail = p.payer_name;
+    out.events.push_back(received);
+    if (res.reason == ExceptionReason::kNone) {
+      ApplyExact(batch, p, res, balances, rec, out);
+    } else {
+      RaiseException(batch, p, res, rec, out);
+    }
+    out.payments.push_back(std::move(rec));
+  }
+  out.invoice_updates = balances.Take();
+  return out;
+}
+
+}  // namespace cashmatch

@@ -1,0 +1,141 @@
+// File: cashmatch/io/ledger.h
+//
+// The RocksDB ledger (DESIGN.md §5). Column families:
+//   events     big-endian seq -> encoded Event
+//   invoices   invoice_id -> encoded Invoice (current state)
+//   payments   payment_id -> encoded PaymentRecord (current state)
+//   customers  customer_id -> encoded Customer
+//   index      secondary keys: "n\0<number>" -> invoice_id,
+//              "a\0<account fp>" -> customer_id,
+//              "c\0<customer_id>\0<invoice_id>" -> ""
+//   meta       schema version, next sequence, fingerprint key,
+//              "b\0<idempotency key>" -> committed batch record
+//
+// Every settlement batch is committed in one WriteBatch, synced, with its
+// idempotency key: a batch is either wholly in the ledger or not at all,
+// and committing the same key twice is refused by FindBatch beforehand.
+//
+// Thread safety: one writer process at a time (RocksDB's LOCK file; a second
+// opener gets kLedgerBusy). Within the process, calls are not synchronized:
+// use a Ledger from one thread. A read-only Ledger may run beside a writer.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cashmatch/engine/book.h"
+#include "cashmatch/engine/event.h"
+#include "cashmatch/engine/match.h"
+#include "cashmatch/engine/status.h"
+#include "cashmatch/io/digest.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace cashmatch::io {
+
+struct LedgerOptions {
+  // Open for reading only (reports, export beside a running writer).
+  // Default: false.
+  bool read_only = false;
+  // Sync the write-ahead log on every commit. Off only in benchmarks that
+  // measure the engine without the disk. Default: true.
+  bool sync = true;
+};
+
+// What the ledger remembers of a committed batch.
+struct CommittedBatch {
+  std::string batch_id;
+  std::string source_name;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;  // == first_seq - 1 when the batch had no events
+  uint32_t payment_count = 0;
+};
+
+// Per-currency totals for `report summary`.
+struct CurrencySummary {
+  uint64_t payments_count = 0;
+  int64_t received_minor = 0;
+  int64_t applied_minor = 0;
+  int64_t unapplied_minor = 0;
+  uint64_t exceptions_count = 0;
+  int64_t exceptions_minor = 0;
+  uint64_t open_invoices_count = 0;
+  int64_t open_minor = 0;
+};
+
+struct LedgerSummary {
+  std::map<std::string, CurrencySummary> by_currency;  // keyed by ISO code
+  uint64_t customers_count = 0;
+  uint64_t invoices_count = 0;
+  uint64_t events_count = 0;
+  uint64_t batches_count = 0;
+};
+
+class Ledger {
+ public:
+  static constexpr uint32_t kSchemaVersion = 1;
+
+  // Opens (creating when absent, unless read-only) the ledger in `dir`.
+  // Refuses a directory that is not a cashmatch ledger, one written by a
+  // newer schema, and one held by another process.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir, const LedgerOptions& options);
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  const Fingerprinter& fingerprinter() const { return *fingerprinter_; }
+
+  // Upserts customers and invoices by id in one write. Checks that every
+  // invoice's customer and every parent exists (in this load or the
+  // ledger) and that invoice numbers stay unique. The source names are used
+  // in messages ("customers.csv:7: field 'parent_id': …").
+  Status UpsertBook(const std::vector<Customer>& customers, const std::vector<Invoice>& invoices,
+                    const std::string& customers_source = "customers",
+                    const std::string& invoices_source = "invoices");
+
+  // The batch committed under `idempotency_key`, if any.
+  Result<std::optional<CommittedBatch>> FindBatch(const std::string& idempotency_key) const;
+
+  // Loads what `req` names into a sealed OpenBook.
+  Result<std::unique_ptr<OpenBook>> LoadBook(const BookRequest& req) const;
+
+  // Commits a batch's outcome atomically: events get consecutive sequence
+  // numbers, state is overwritten, the idempotency key is recorded.
+  Result<CommittedBatch> CommitBatch(const SettlementBatch& batch, BatchOutcome& outcome);
+
+  // Calls `fn` for every event with seq > since, in order; stops early when
+  // fn returns false. Streams: memory does not grow with the ledger.
+  Status ForEachEvent(uint64_t since, const std::function<bool(const Event&)>& fn) const;
+
+  Result<LedgerSummary> Summarize() const;
+
+  uint64_t last_seq() const { return next_seq_ - 1; }
+
+ private:
+  Ledger() = default;
+  Status LoadMeta(bool created);
+  Status Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string* value, bool* found) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* invoices_ = nullptr;
+  rocksdb::ColumnFamilyHandle* payments_ = nullptr;
+  rocksdb::ColumnFamilyHandle* customers_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  LedgerOptions options_;
+  std::string dir_;
+  uint64_t next_seq_ = 1;
+  std::unique_ptr<Fingerprinter> fingerprinter_;
+};
+
+}  // namespace cashmatch::io

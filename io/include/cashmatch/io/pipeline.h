@@ -1,0 +1,46 @@
+// File: cashmatch/io/pipeline.h
+//
+// The jobs behind `cashmatch load` and `cashmatch apply`, usable without the
+// CLI. Apply runs one file through the whole loop:
+//   read -> digest (idempotency key) -> already committed? stop
+//   -> parse -> extract hints (parallel) -> load the book slice it names
+//   -> match (pure) -> commit (one synced WriteBatch).
+// A bad file commits nothing; a file applied before changes nothing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cashmatch/engine/hints.h"
+#include "cashmatch/engine/match.h"
+#include "cashmatch/engine/policy.h"
+#include "cashmatch/io/ledger.h"
+
+namespace cashmatch::io {
+
+struct LoadResult {
+  size_t customers_count = 0;
+  size_t invoices_count = 0;
+  std::vector<std::string> warnings;
+};
+
+// Either path may be empty. Both files are parsed in full before anything is
+// written; then both are upserted in one write.
+Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path,
+                                 const std::string& invoices_path);
+
+struct ApplyResult {
+  std::string path;
+  bool already_applied = false;  // the same content was committed before
+  CommittedBatch batch;
+  size_t payments_count = 0;
+  size_t applied_count = 0;
+  size_t exception_count = 0;
+  size_t duplicate_count = 0;
+  std::vector<std::string> warnings;
+};
+
+Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, const Policy& policy,
+                                     const HintExtractor& extractor, const MatchOptions& options);
+
+}  // namespace cashmatch::io

@@ -1,0 +1,230 @@
+#include "codec.h"
+
+#include <cassert>
+
+namespace cashmatch::io::codec {
+namespace {
+
+// Record tags: the first byte of every stored value.
+enum Tag : uint8_t { kEvent = 'E', kInvoice = 'I', kCustomer = 'C', kPayment = 'P', kBatch = 'B' };
+constexpr uint8_t kVersion = 1;
+
+void Header(Writer& w, Tag tag) {
+  w.U8(tag);
+  w.U8(kVersion);
+}
+
+Status CheckHeader(Reader& r, Tag tag, const char* what) {
+  uint8_t t = 0, v = 0;
+  if (!r.U8(&t) || !r.U8(&v) || t != tag) {
+    return Status::LedgerCorrupt(std::string("stored ") + what + " has an unknown record tag");
+  }
+  if (v != kVersion) {
+    return Status::Unsupported(std::string("stored ") + what + " has encoding version " + std::to_string(v) +
+                               "; this build reads version " + std::to_string(kVersion));
+  }
+  return Status::Ok();
+}
+
+Status Corrupt(const char* what) { return Status::LedgerCorrupt(std::string("stored ") + what + " is truncated or malformed"); }
+
+void Ccy(Writer& w, const Currency* c) { w.U64(c == nullptr ? 0 : static_cast<uint64_t>(c->index()) + 1); }
+bool Ccy(Reader& r, const Currency** c) {
+  uint64_t v = 0;
+  if (!r.U64(&v)) return false;
+  if (v == 0) {
+    *c = nullptr;
+    return true;
+  }
+  *c = Currency::FromIndex(static_cast<uint16_t>(v - 1));
+  return *c != nullptr && v - 1 < Currency::Count();
+}
+
+void Strings(Writer& w, const std::vector<std::string>& v) {
+  w.U64(v.size());
+  for (const auto& s : v) w.Str(s);
+}
+bool Strings(Reader& r, std::vector<std::string>* v) {
+  uint64_t n = 0;
+  if (!r.U64(&n) || n > (1u << 20)) return false;
+  v->resize(n);
+  for (auto& s : *v) {
+    if (!r.Str(&s)) return false;
+  }
+  return true;
+}
+
+template <typename E>
+bool Enum(Reader& r, E* e, uint8_t max) {
+  uint8_t v = 0;
+  if (!r.U8(&v) || v > max) return false;
+  *e = static_cast<E>(v);
+  return true;
+}
+
+}  // namespace
+
+std::string BigEndian64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    s[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return s;
+}
+
+uint64_t FromBigEndian64(std::string_view s) {
+  assert(s.size() == 8);
+  uint64_t v = 0;
+  for (char c : s) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+std::string EncodeEvent(const Event& e) {
+  Writer w;
+  Header(w, kEvent);
+  w.U64(e.seq);
+  w.U8(static_cast<uint8_t>(e.type));
+  w.Str(e.batch_id);
+  w.Str(e.payment_id);
+  w.Str(e.invoice_id);
+  w.Str(e.customer_id);
+  w.I64(e.amount_minor);
+  Ccy(w, e.currency);
+  w.Str(e.rule);
+  w.I64(e.score_milli);
+  w.U8(static_cast<uint8_t>(e.action));
+  w.U8(static_cast<uint8_t>(e.reason));
+  Strings(w, e.signals);
+  w.Str(e.detail);
+  return std::move(w.out());
+}
+
+Status DecodeEvent(std::string_view in, Event* e) {
+  Reader r(in);
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kEvent, "event"));
+  int64_t score = 0;
+  uint8_t type = 0;
+  bool ok = r.U64(&e->seq) && r.U8(&type) && type >= 1 && type <= 9 && r.Str(&e->batch_id) &&
+            r.Str(&e->payment_id) && r.Str(&e->invoice_id) && r.Str(&e->customer_id) && r.I64(&e->amount_minor) &&
+            Ccy(r, &e->currency) && r.Str(&e->rule) && r.I64(&score) && Enum(r, &e->action, 4) &&
+            Enum(r, &e->reason, 10) && Strings(r, &e->signals) && r.Str(&e->detail) && r.done();
+  if (!ok) return Corrupt("event");
+  e->type = static_cast<EventType>(type);
+  e->score_milli = static_cast<int32_t>(score);
+  return Status::Ok();
+}
+
+std::string EncodeInvoice(const Invoice& inv) {
+  Writer w;
+  Header(w, kInvoice);
+  w.Str(inv.invoice_id);
+  w.Str(inv.number);
+  w.Str(inv.customer_id);
+  Ccy(w, inv.currency);
+  w.I64(inv.amount_total_minor);
+  w.I64(inv.amount_open_minor);
+  w.I64(inv.disputed_minor);
+  w.I64(inv.issue_date.days);
+  w.I64(inv.due_date.days);
+  w.Str(inv.po_number);
+  w.U8(static_cast<uint8_t>(inv.billing_model));
+  w.U8(static_cast<uint8_t>(inv.usage_status));
+  w.Str(inv.stripe_invoice_id);
+  return std::move(w.out());
+}
+
+Status DecodeInvoice(std::string_view in, Invoice* inv) {
+  Reader r(in);
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kInvoice, "invoice"));
+  int64_t issue = 0, due = 0;
+  bool ok = r.Str(&inv->invoice_id) && r.Str(&inv->number) && r.Str(&inv->customer_id) && Ccy(r, &inv->currency) &&
+            inv->currency != nullptr && r.I64(&inv->amount_total_minor) && r.I64(&inv->amount_open_minor) &&
+            r.I64(&inv->disputed_minor) && r.I64(&issue) && r.I64(&due) && r.Str(&inv->po_number) &&
+            Enum(r, &inv->billing_model, 3) && Enum(r, &inv->usage_status, 1) && r.Str(&inv->stripe_invoice_id) &&
+            r.done();
+  if (!ok) return Corrupt("invoice");
+  inv->issue_date.days = static_cast<int32_t>(issue);
+  inv->due_date.days = static_cast<int32_t>(due);
+  return Status::Ok();
+}
+
+std::string EncodeCustomer(const Customer& c) {
+  Writer w;
+  Header(w, kCustomer);
+  w.Str(c.customer_id);
+  w.Str(c.name);
+  Strings(w, c.aliases);
+  Strings(w, c.bank_account_fps);
+  Strings(w, c.stripe_customer_ids);
+  w.Str(c.parent_id);
+  w.Str(c.tier);
+  return std::move(w.out());
+}
+
+Status DecodeCustomer(std::string_view in, Customer* c) {
+  Reader r(in);
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kCustomer, "customer"));
+  bool ok = r.Str(&c->customer_id) && r.Str(&c->name) && Strings(r, &c->aliases) &&
+            Strings(r, &c->bank_account_fps) && Strings(r, &c->stripe_customer_ids) && r.Str(&c->parent_id) &&
+            r.Str(&c->tier) && r.done();
+  return ok ? Status::Ok() : Corrupt("customer");
+}
+
+std::string EncodePayment(const PaymentRecord& p) {
+  Writer w;
+  Header(w, kPayment);
+  w.Str(p.payment_id);
+  w.Str(p.batch_id);
+  w.Str(p.customer_id);
+  w.U8(static_cast<uint8_t>(p.source));
+  w.I64(p.amount_minor);
+  Ccy(w, p.currency);
+  w.I64(p.value_date.days);
+  w.Str(p.payer_name);
+  w.Str(p.payer_account_mask);
+  w.U8(static_cast<uint8_t>(p.status));
+  w.I64(p.applied_minor);
+  w.I64(p.unapplied_minor);
+  w.I64(p.exception_minor);
+  w.U8(static_cast<uint8_t>(p.reason));
+  return std::move(w.out());
+}
+
+Status DecodePayment(std::string_view in, PaymentRecord* p) {
+  Reader r(in);
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kPayment, "payment"));
+  int64_t value_date = 0;
+  bool ok = r.Str(&p->payment_id) && r.Str(&p->batch_id) && r.Str(&p->customer_id) && Enum(r, &p->source, 5) &&
+            r.I64(&p->amount_minor) && Ccy(r, &p->currency) && p->currency != nullptr && r.I64(&value_date) &&
+            r.Str(&p->payer_name) && r.Str(&p->payer_account_mask) && Enum(r, &p->status, 4) &&
+            r.I64(&p->applied_minor) && r.I64(&p->unapplied_minor) && r.I64(&p->exception_minor) &&
+            Enum(r, &p->reason, 10) && r.done();
+  if (!ok) return Corrupt("payment");
+  p->value_date.days = static_cast<int32_t>(value_date);
+  return Status::Ok();
+}
+
+std::string EncodeBatch(const CommittedBatch& b) {
+  Writer w;
+  Header(w, kBatch);
+  w.Str(b.batch_id);
+  w.Str(b.source_name);
+  w.U64(b.first_seq);
+  w.U64(b.last_seq);
+  w.U64(b.payment_count);
+  return std::move(w.out());
+}
+
+Status DecodeBatch(std::string_view in, CommittedBatch* b) {
+  Reader r(in);
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kBatch, "batch record"));
+  uint64_t count = 0;
+  bool ok = r.Str(&b->batch_id) && r.Str(&b->source_name) && r.U64(&b->first_seq) && r.U64(&b->last_seq) &&
+            r.U64(&count) && r.done();
+  if (!ok) return Corrupt("batch record");
+  b->payment_count = static_cast<uint32_t>(count);
+  return Status::Ok();
+}
+
+}  // namespace cashmatch::io::codec

@@ -1,0 +1,229 @@
+// NDJSON payments through simdjson On-Demand. Lines are split here (not by
+// iterate_many) so that every error can name its exact line; each line is
+// parsed in place from the padded file buffer with one reused parser.
+// Field values are collected as text first and converted afterwards,
+// because JSON key order is free and an amount needs its currency.
+#include "cashmatch/io/payments_ndjson.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace cashmatch::io {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+struct RawRef {
+  std::string invoice_number;
+  std::optional<std::string> amount;
+};
+
+struct RawPayment {
+  std::optional<std::string> payment_id, amount, currency, value_date, source, payer_name, payer_account,
+      remittance, batch_id;
+  std::vector<RawRef> references;
+};
+
+std::string Trimmed(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return std::string(s);
+}
+
+// A string, or for amounts a JSON number taken as its exact source text
+// (never through a double).
+Status ReadText(od::value v, bool number_ok, const std::string& where, std::string* out) {
+  od::json_type type;
+  if (v.type().get(type)) return Status::InvalidInput(where + ": malformed JSON value");
+  if (type == od::json_type::string) {
+    std::string_view s;
+    if (v.get_string().get(s)) return Status::InvalidInput(where + ": malformed JSON string");
+    *out = std::string(s);
+    return Status::Ok();
+  }
+  if (number_ok && type == od::json_type::number) {
+    *out = Trimmed(v.raw_json_token());
+    return Status::Ok();
+  }
+  return Status::InvalidInput(where + (number_ok ? ": expected a decimal string" : ": expected a string"));
+}
+
+Status ReadReferences(od::value v, const std::string& where, std::vector<RawRef>* out) {
+  od::array arr;
+  if (v.get_array().get(arr)) return Status::InvalidInput(where + ": expected an array of objects");
+  size_t index = 0;
+  for (auto element : arr) {
+    std::string at = where + "[" + std::to_string(index++) + "]";
+    od::object obj;
+    if (element.get_object().get(obj)) return Status::InvalidInput(at + ": expected an object");
+    RawRef ref;
+    bool has_number = false;
+    for (auto field : obj) {
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return Status::InvalidInput(at + ": malformed key");
+      if (key == "invoice_number") {
+        CASHMATCH_RETURN_IF_ERROR(ReadText(field.value(), false, at + ".invoice_number", &ref.invoice_number));
+        has_number = true;
+      } else if (key == "amount") {
+        std::string amount;
+        CASHMATCH_RETURN_IF_ERROR(ReadText(field.value(), true, at + ".amount", &amount));
+        ref.amount = amount;
+      }
+    }
+    if (!has_number || ref.invoice_number.empty()) {
+      return Status::InvalidInput(at + ".invoice_number: required, expected a non-empty string");
+    }
+    out->push_back(std::move(ref));
+  }
+  return Status::Ok();
+}
+
+Status ReadLine(od::parser& parser, simdjson::padded_string_view line, const std::string& where, RawPayment* out,
+                std::unordered_set<std::string>* unknown_keys) {
+  od::document doc;
+  if (auto err = parser.iterate(line).get(doc)) {
+    return Status::InvalidInput(where + ": not valid JSON (" + simdjson::error_message(err) + ")");
+  }
+  od::object obj;
+  if (doc.get_object().get(obj)) return Status::InvalidInput(where + ": expected a JSON object per line");
+  for (auto field : obj) {
+    std::string_view key_view;
+    if (auto err = field.unescaped_key().get(key_view)) {
+      return Status::InvalidInput(where + ": not valid JSON (" + simdjson::error_message(err) + ")");
+    }
+    std::string key(key_view);
+    std::string at = where + ": field '" + key + "'";
+    std::optional<std::string>* slot = nullptr;
+    bool number_ok = false;
+    if (key == "payment_id") slot = &out->payment_id;
+    else if (key == "amount") { slot = &out->amount; number_ok = true; }
+    else if (key == "currency") slot = &out->currency;
+    else if (key == "value_date") slot = &out->value_date;
+    else if (key == "source") slot = &out->source;
+    else if (key == "payer_name") slot = &out->payer_name;
+    else if (key == "payer_account") slot = &out->payer_account;
+    else if (key == "remittance") slot = &out->remittance;
+    else if (key == "batch_id") slot = &out->batch_id;
+    if (slot != nullptr) {
+      od::value v = field.value();
+      bool is_null = false;
+      if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) continue;
+      std::string text;
+      CASHMATCH_RETURN_IF_ERROR(ReadText(v, number_ok, at, &text));
+      *slot = std::move(text);
+    } else if (key == "references") {
+      CASHMATCH_RETURN_IF_ERROR(ReadReferences(field.value(), at, &out->references));
+    } else {
+      unknown_keys->insert(key);
+    }
+  }
+  // A clean object must end the line: anything after it is a second value.
+  // current_location() fails with OUT_OF_BOUNDS exactly when no token is left.
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+    return Status::InvalidInput(where + ": unexpected content after the JSON object");
+  }
+  return Status::Ok();
+}
+
+Result<Payment> Convert(const RawPayment& raw, const std::string& where, const Fingerprinter& fp) {
+  auto field = [&](const char* name) { return where + ": field '" + name + "'"; };
+  for (auto [name, value] : {std::pair{"payment_id", &raw.payment_id}, std::pair{"amount", &raw.amount},
+                             std::pair{"currency", &raw.currency}, std::pair{"value_date", &raw.value_date}}) {
+    if (!value->has_value() || (*value)->empty()) {
+      return Status::InvalidInput(field(name) + ": required, missing or empty");
+    }
+  }
+  Payment p;
+  p.payment_id = *raw.payment_id;
+  p.currency = Currency::Find(*raw.currency);
+  if (p.currency == nullptr) {
+    return Status::InvalidInput(field("currency") + ": unknown currency '" + *raw.currency +
+                                "', expected an ISO 4217 code");
+  }
+  auto amount = ParseAmountMinor(*raw.amount, p.currency->exponent());
+  if (!amount.ok()) return amount.status().WithContext(field("amount"));
+  if (amount.value() <= 0) return Status::InvalidInput(field("amount") + ": a payment must be positive");
+  p.amount_minor = amount.value();
+  auto date = ParseIsoDate(*raw.value_date);
+  if (!date.ok()) return date.status().WithContext(field("value_date"));
+  p.value_date = date.value();
+  if (raw.source.has_value() && !ParsePaymentSource(*raw.source, &p.source)) {
+    return Status::InvalidInput(field("source") + ": expected ach|wire|check|card|stripe|other, got '" +
+                                *raw.source + "'");
+  }
+  p.payer_name = raw.payer_name.value_or("");
+  if (raw.payer_account.has_value()) {
+    p.payer_account_fp = fp.Account(*raw.payer_account);
+    p.payer_account_mask = MaskAccount(*raw.payer_account);
+  }
+  p.remittance = raw.remittance.value_or("");
+  p.bank_batch_id = raw.batch_id.value_or("");
+  for (size_t i = 0; i < raw.references.size(); ++i) {
+    RemittanceRef ref;
+    ref.invoice_number = raw.references[i].invoice_number;
+    if (raw.references[i].amount.has_value()) {
+      auto a = ParseAmountMinor(*raw.references[i].amount, p.currency->exponent());
+      if (!a.ok()) return a.status().WithContext(where + ": field 'references[" + std::to_string(i) + "].amount'");
+      ref.amount_minor = a.value();
+    }
+    p.references.push_back(std::move(ref));
+  }
+  return p;
+}
+
+bool IsBlank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+}  // namespace
+
+Result<SettlementBatch> ParsePaymentsNdjson(const std::string& name, std::string_view data, const Fingerprinter& fp,
+                                            std::vector<std::string>* warnings) {
+  // One padded copy of the file: every line's view is followed by the rest
+  // of the buffer plus SIMDJSON_PADDING, which is what simdjson requires.
+  simdjson::padded_string buffer(data);
+  od::parser parser;
+  SettlementBatch batch;
+  batch.source_name = name;
+  std::unordered_map<std::string, uint32_t> seen_ids;
+  std::unordered_set<std::string> unknown_keys;
+  const char* base = buffer.data();
+  const size_t size = buffer.size();
+  size_t pos = 0;
+  uint32_t line_no = 0;
+  while (pos < size) {
+    ++line_no;
+    const char* nl = static_cast<const char*>(std::memchr(base + pos, '\n', size - pos));
+    size_t end = nl == nullptr ? size : static_cast<size_t>(nl - base);
+    std::string_view line(base + pos, end - pos);
+    size_t capacity = size - pos + simdjson::SIMDJSON_PADDING;
+    pos = end + 1;
+    if (IsBlank(line)) continue;
+    std::string where = name + ":" + std::to_string(line_no);
+    RawPayment raw;
+    CASHMATCH_RETURN_IF_ERROR(
+        ReadLine(parser, simdjson::padded_string_view(line.data(), line.size(), capacity), where, &raw, &unknown_keys));
+    auto payment = Convert(raw, where, fp);
+    if (!payment.ok()) return payment.status();
+    auto [it, inserted] = seen_ids.emplace(payment.value().payment_id, line_no);
+    if (!inserted) {
+      return Status::InvalidInput(where + ": field 'payment_id': duplicate id '" + payment.value().payment_id +
+                                  "' (first on line " + std::to_string(it->second) + ")");
+    }
+    payment.value().source_line = line_no;
+    batch.payments.push_back(std::move(payment).value());
+  }
+  if (warnings != nullptr) {
+    std::vector<std::string> keys(unknown_keys.begin(), unknown_keys.end());
+    std::sort(keys.begin(), keys.end());
+    for (const auto& k : keys) warnings->push_back(name + ": unknown field '" + k + "' ignored");
+  }
+  return batch;
+}
+
+}  // namespace cashmatch::io
