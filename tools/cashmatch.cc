@@ -203,14 +203,13 @@ int main(int argc, char** argv) {
   LoadArgs load;
   auto* load_cmd = app.add_subcommand("load", "Load or update customers and open invoices (CSV) into the ledger");
   load_cmd->add_option("--db", load.db, "Ledger directory (created if absent)")->required();
-  load_cmd->add_option("--customers", load.customers, "customers.csv")->check(CLI::ExistingFile);
-  load_cmd->add_option("--invoices", load.invoices, "invoices.csv")->check(CLI::ExistingFile);
+  load_cmd->add_option("--customers", load.customers, "customers.csv");
+  load_cmd->add_option("--invoices", load.invoices, "invoices.csv");
 
   ApplyArgs apply;
   auto* apply_cmd = app.add_subcommand("apply", "Apply payment files; each file is one atomic, idempotent batch");
   apply_cmd->add_option("--db", apply.db, "Ledger directory")->required();
-  apply_cmd->add_option("--policy", apply.policy, "Policy file (TOML); defaults apply when absent")
-      ->check(CLI::ExistingFile);
+  apply_cmd->add_option("--policy", apply.policy, "Policy file (TOML); defaults apply when absent");
   apply_cmd->add_option("--threads", apply.threads, "Threads for the parallel stages (0: all cores)")
       ->check(CLI::NonNegativeNumber);
   apply_cmd->add_option("files", apply.files, "Payment files (NDJSON)")->required();

@@ -24,7 +24,8 @@ Result<std::unique_ptr<HintExtractor>> HintExtractor::Create(const Policy& polic
   for (size_t i = 0; i < policy.invoice_number_patterns.size(); ++i) {
     const std::string& p = policy.invoice_number_patterns[i];
     try {
-      ex->patterns_.emplace_back(p, std::regex::ECMAScript | std::regex::optimize);
+      // Case-insensitive: payers write "inv-2026-4211" as often as "INV-2026-4211".
+      ex->patterns_.emplace_back(p, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
     } catch (const std::regex_error& e) {
       return Status::InvalidInput("matching.invoice_number_patterns[" + std::to_string(i) + "] '" + p +
                                   "' is not a valid regular expression: " + e.what());

@@ -82,7 +82,8 @@ class WorkingBalances {
 };
 
 struct Resolution {
-  std::vector<const Invoice*> invoices;
+  std::vector<const Invoice*> invoices;  // the references that passed every check
+  std::string referenced_customer_id;   // customer of the first invoice found at all
   ExceptionReason reason = ExceptionReason::kNone;
   std::string detail;
 
@@ -100,6 +101,11 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
     res.Fail(ExceptionReason::kUnmatched, "no invoice reference in the remittance");
     return res;
   }
+  if (hints.truncated) {
+    // Settling only the first N of more references could close the wrong
+    // invoices: a person looks at it.
+    res.Fail(ExceptionReason::kNeedsReview, "more invoice references than the policy's references_count_max");
+  }
   MoneySum total;
   for (const InvoiceHint& h : hints.invoices) {
     const Invoice* inv = balances.Find(h.normalized);
@@ -107,6 +113,7 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
       res.Fail(ExceptionReason::kUnknownInvoice, "no invoice numbered '" + h.text + "'");
       continue;
     }
+    if (res.referenced_customer_id.empty()) res.referenced_customer_id = inv->customer_id;
     if (inv->currency != p.currency) {
       res.Fail(ExceptionReason::kCurrencyMismatch, "invoice " + inv->number + " is in " +
                                                        std::string(inv->currency->code()));
@@ -162,11 +169,20 @@ PaymentRecord NewRecord(const SettlementBatch& batch, const Payment& p) {
   return r;
 }
 
-std::string IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book) {
-  if (!res.invoices.empty()) return res.invoices.front()->customer_id;
-  if (!p.payer_account_fp.empty()) {
-    if (const Customer* c = book.FindCustomerByAccountFp(p.payer_account_fp)) return c->customer_id;
+// The customer, and the signal that identified it: a referenced invoice is
+// the payer's own word; a known bank account comes next.
+std::string IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book, std::string* signal) {
+  if (!res.referenced_customer_id.empty()) {
+    *signal = "identified_by=reference";
+    return res.referenced_customer_id;
   }
+  if (!p.payer_account_fp.empty()) {
+    if (const Customer* c = book.FindCustomerByAccountFp(p.payer_account_fp)) {
+      *signal = "identified_by=account";
+      return c->customer_id;
+    }
+  }
+  *signal = "identified_by=none";
   return {};
 }
 
@@ -247,7 +263,8 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
     }
     Resolution res = Resolve(p, hints[idx], balances);
     PaymentRecord rec = NewRecord(batch, p);
-    rec.customer_id = IdentifyCustomer(p, res, book);
+    std::string identified_by;
+    rec.customer_id = IdentifyCustomer(p, res, book, &identified_by);
     if (res.reason == ExceptionReason::kUnmatched && rec.customer_id.empty()) {
       res.reason = ExceptionReason::kNoCustomer;
       res.detail = "no invoice reference and no known payer account";
@@ -256,6 +273,7 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
     received.customer_id = rec.customer_id;
     received.amount_minor = p.amount_minor;
     received.detail = p.payer_name;
+    received.signals = {identified_by};
     out.events.push_back(received);
     if (res.reason == ExceptionReason::kNone) {
       ApplyExact(batch, p, res, balances, rec, out);

@@ -52,30 +52,36 @@ Status ReadText(od::value v, bool number_ok, const std::string& where, std::stri
   return Status::InvalidInput(where + (number_ok ? ": expected a decimal string" : ": expected a string"));
 }
 
+// `where` is "file:line"; messages name the element: field 'references[2].amount'.
 Status ReadReferences(od::value v, const std::string& where, std::vector<RawRef>* out) {
   od::array arr;
-  if (v.get_array().get(arr)) return Status::InvalidInput(where + ": expected an array of objects");
+  if (v.get_array().get(arr)) {
+    return Status::InvalidInput(where + ": field 'references': expected an array of objects");
+  }
   size_t index = 0;
   for (auto element : arr) {
-    std::string at = where + "[" + std::to_string(index++) + "]";
+    std::string ref_name = "references[" + std::to_string(index++) + "]";
+    auto at_field = [&](const char* leaf) { return where + ": field '" + ref_name + "." + leaf + "'"; };
     od::object obj;
-    if (element.get_object().get(obj)) return Status::InvalidInput(at + ": expected an object");
+    if (element.get_object().get(obj)) {
+      return Status::InvalidInput(where + ": field '" + ref_name + "': expected an object");
+    }
     RawRef ref;
     bool has_number = false;
     for (auto field : obj) {
       std::string_view key;
-      if (field.unescaped_key().get(key)) return Status::InvalidInput(at + ": malformed key");
+      if (field.unescaped_key().get(key)) return Status::InvalidInput(where + ": field '" + ref_name + "': malformed key");
       if (key == "invoice_number") {
-        CASHMATCH_RETURN_IF_ERROR(ReadText(field.value(), false, at + ".invoice_number", &ref.invoice_number));
+        CASHMATCH_RETURN_IF_ERROR(ReadText(field.value(), false, at_field("invoice_number"), &ref.invoice_number));
         has_number = true;
       } else if (key == "amount") {
         std::string amount;
-        CASHMATCH_RETURN_IF_ERROR(ReadText(field.value(), true, at + ".amount", &amount));
+        CASHMATCH_RETURN_IF_ERROR(ReadText(field.value(), true, at_field("amount"), &amount));
         ref.amount = amount;
       }
     }
     if (!has_number || ref.invoice_number.empty()) {
-      return Status::InvalidInput(at + ".invoice_number: required, expected a non-empty string");
+      return Status::InvalidInput(at_field("invoice_number") + ": required, expected a non-empty string");
     }
     out->push_back(std::move(ref));
   }
@@ -116,7 +122,7 @@ Status ReadLine(od::parser& parser, simdjson::padded_string_view line, const std
       CASHMATCH_RETURN_IF_ERROR(ReadText(v, number_ok, at, &text));
       *slot = std::move(text);
     } else if (key == "references") {
-      CASHMATCH_RETURN_IF_ERROR(ReadReferences(field.value(), at, &out->references));
+      CASHMATCH_RETURN_IF_ERROR(ReadReferences(field.value(), where, &out->references));
     } else {
       unknown_keys->insert(key);
     }

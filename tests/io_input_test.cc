@@ -1,0 +1,266 @@
+// Input files: CSV (customers, invoices), NDJSON payments and the TOML
+// policy. Each bad-input case checks that the error names the file, the line
+// and the field, and that nothing is returned for a bad file.
+#include <gtest/gtest.h>
+
+#include "cashmatch/engine/hints.h"
+#include "cashmatch/io/book_csv.h"
+#include "cashmatch/io/csv.h"
+#include "cashmatch/io/payments_ndjson.h"
+#include "cashmatch/io/policy_toml.h"
+
+namespace cashmatch::io {
+namespace {
+
+const Fingerprinter kFp(std::string(32, 'k'));
+
+// Expects an InvalidInput error whose message contains every fragment.
+template <typename R>
+void ExpectError(const R& r, std::initializer_list<const char*> fragments) {
+  ASSERT_FALSE(r.ok()) << "expected an error";
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput);
+  for (const char* f : fragments) {
+    EXPECT_NE(r.status().message().find(f), std::string::npos)
+        << "message '" << r.status().message() << "' lacks '" << f << "'";
+  }
+}
+
+TEST(Csv, ReadsQuotedFieldsCrlfAndBom) {
+  std::string data = "\xEF\xBB\xBF" "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\r\n3,4";
+  CsvReader reader("t.csv", data);
+  CsvRecord rec;
+  ASSERT_TRUE(reader.Next(&rec));
+  EXPECT_EQ(rec.fields, (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(reader.Next(&rec));
+  EXPECT_EQ(rec.line, 2u);
+  EXPECT_EQ(rec.fields, (std::vector<std::string>{"x, \"y\"", "multi\nline"}));
+  ASSERT_TRUE(reader.Next(&rec));
+  EXPECT_EQ(rec.line, 4u);  // the quoted newline advanced the line count
+  EXPECT_EQ(rec.fields, (std::vector<std::string>{"3", "4"}));
+  EXPECT_FALSE(reader.Next(&rec));
+  EXPECT_TRUE(reader.status().ok());
+}
+
+TEST(Csv, UnterminatedQuoteIsAnErrorWithItsLine) {
+  CsvReader reader("t.csv", "a,b\n1,\"open\n");
+  CsvRecord rec;
+  ASSERT_TRUE(reader.Next(&rec));
+  EXPECT_FALSE(reader.Next(&rec));
+  EXPECT_NE(reader.status().message().find("t.csv:2"), std::string::npos) << reader.status().message();
+}
+
+TEST(Csv, ColumnsAreFoundByNameAndUnknownOnesWarn) {
+  std::vector<std::string> warnings;
+  auto t = CsvTable::Parse("t.csv", "b,extra,a\n2,x,1\n", {"a"}, {"b"}, &warnings);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t.value().Get(0, "a"), "1");
+  EXPECT_EQ(t.value().Get(0, "b"), "2");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("unknown column 'extra'"), std::string::npos);
+  ExpectError(CsvTable::Parse("t.csv", "a,b\n1,2,3\n", {"a"}, {"b"}, nullptr), {"t.csv:2", "expected 2 fields"});
+}
+
+constexpr char kCustomersHeader[] = "customer_id,name,aliases,bank_accounts,parent_id\n";
+
+TEST(CustomersCsv, ParsesListsAndFingerprintsAccounts) {
+  std::string data = std::string(kCustomersHeader) + "C1,Acme Corp.,ACME INC|Acme GmbH,DE89 3704 0044|021000021-99,\n"
+                     "C2,Acme EU,,,C1\n";
+  auto r = ParseCustomersCsv("customers.csv", data, kFp, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().size(), 2u);
+  const Customer& c = r.value()[0];
+  EXPECT_EQ(c.aliases, (std::vector<std::string>{"ACME INC", "Acme GmbH"}));
+  ASSERT_EQ(c.bank_account_fps.size(), 2u);
+  // Keyed fingerprints: never the number itself, stable for spacing.
+  EXPECT_EQ(c.bank_account_fps[0], kFp.Account("DE8937040044"));
+  EXPECT_EQ(c.bank_account_fps[0].find("3704"), std::string::npos);
+  EXPECT_NE(c.bank_account_fps[0], Fingerprinter(std::string(32, 'z')).Account("DE8937040044"));
+  EXPECT_EQ(r.value()[1].parent_id, "C1");
+  EXPECT_EQ(r.value()[1].source_line, 3u);
+}
+
+TEST(CustomersCsv, DuplicateIdAndMissingColumnAreNamed) {
+  ExpectError(ParseCustomersCsv("customers.csv", std::string(kCustomersHeader) + "C1,A,,,\nC1,B,,,\n", kFp, nullptr),
+              {"customers.csv:3", "field 'customer_id'", "duplicate id 'C1'", "first on line 2"});
+  ExpectError(ParseCustomersCsv("customers.csv", "customer_id,aliases\nC1,x\n", kFp, nullptr),
+              {"customers.csv:1", "missing required column 'name'"});
+  ExpectError(ParseCustomersCsv("customers.csv", std::string(kCustomersHeader) + "C1,,,,\n", kFp, nullptr),
+              {"customers.csv:2", "field 'name'"});
+}
+
+constexpr char kInvoicesHeader[] =
+    "invoice_id,number,customer_id,currency,amount_total,amount_open,due_date,billing_model,usage_status,"
+    "disputed_amount\n";
+
+TEST(InvoicesCsv, ParsesAmountsInTheInvoiceCurrency) {
+  std::string data = std::string(kInvoicesHeader) +
+                     "I1,INV-1,C1,USD,\"1,234.50\",,2026-11-30,usage,reconciling,\n"
+                     "I2,INV-2,C1,JPY,125000,100000,2026-12-01,,,5000\n";
+  auto r = ParseInvoicesCsv("invoices.csv", data, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Invoice& a = r.value()[0];
+  EXPECT_EQ(a.amount_total_minor, 123450);
+  EXPECT_EQ(a.amount_open_minor, 123450);  // defaults to the total
+  EXPECT_EQ(a.billing_model, BillingModel::kUsage);
+  EXPECT_EQ(a.usage_status, UsageStatus::kReconciling);
+  const Invoice& b = r.value()[1];
+  EXPECT_EQ(b.amount_total_minor, 125000);
+  EXPECT_EQ(b.amount_open_minor, 100000);
+  EXPECT_EQ(b.disputed_minor, 5000);
+  EXPECT_EQ(b.billing_model, BillingModel::kSubscription);
+}
+
+TEST(InvoicesCsv, EachBadFieldIsNamedWithFileAndLine) {
+  auto row = [](const std::string& fields) { return std::string(kInvoicesHeader) + fields + "\n"; };
+  ExpectError(ParseInvoicesCsv("invoices.csv", row("I1,INV-1,C1,XYZ,10.00,,2026-11-30,,,"), nullptr),
+              {"invoices.csv:2", "field 'currency'", "unknown currency 'XYZ'"});
+  ExpectError(ParseInvoicesCsv("invoices.csv", row("I1,INV-1,C1,USD,10.00,,2026-02-30,,,"), nullptr),
+              {"invoices.csv:2", "field 'due_date'", "YYYY-MM-DD"});
+  ExpectError(ParseInvoicesCsv("invoices.csv", row("I1,INV-1,C1,USD,10.001,,2026-11-30,,,"), nullptr),
+              {"invoices.csv:2", "field 'amount_total'", "more than 2 decimals"});
+  ExpectError(ParseInvoicesCsv("invoices.csv", row("I1,INV-1,C1,USD,ten,,2026-11-30,,,"), nullptr),
+              {"invoices.csv:2", "field 'amount_total'"});
+  ExpectError(ParseInvoicesCsv("invoices.csv", row("I1,INV-1,C1,USD,10.00,11.00,2026-11-30,,,"), nullptr),
+              {"invoices.csv:2", "field 'amount_open'"});
+  ExpectError(ParseInvoicesCsv("invoices.csv", row("I1,INV-1,C1,USD,10.00,,2026-11-30,rental,,"), nullptr),
+              {"invoices.csv:2", "field 'billing_model'"});
+  ExpectError(ParseInvoicesCsv("invoices.csv",
+                               row("I1,INV-1,C1,USD,10.00,,2026-11-30,,,\nI1,INV-2,C1,USD,1.00,,2026-11-30,,,"),
+                               nullptr),
+              {"invoices.csv:3", "duplicate id 'I1'"});
+  ExpectError(ParseInvoicesCsv("invoices.csv", "invoice_id,number,customer_id,currency,amount_total\n", nullptr),
+              {"invoices.csv:1", "missing required column 'due_date'"});
+}
+
+TEST(PaymentsNdjson, ParsesRequiredAndOptionalFields) {
+  std::string data =
+      R"({"payment_id":"P1","amount":"1,234.50","currency":"usd","value_date":"2026-11-24","source":"wire",)"
+      R"("payer_name":"Acme","payer_account":"021000021 4455667788","remittance":"INV-1",)"
+      R"("references":[{"invoice_number":"INV-1","amount":"1000.00"},{"invoice_number":"INV-2"}],"batch_id":"L1"})"
+      "\n\n"
+      R"({"payment_id":"P2","amount":12.5,"currency":"JPY","value_date":"2026-11-24","extra":1})" "\n";
+  std::vector<std::string> warnings;
+  // 12.5 JPY has too many decimals: the number is read as its exact text.
+  auto bad = ParsePaymentsNdjson("p.ndjson", data, kFp, &warnings);
+  ExpectError(bad, {"p.ndjson:3", "field 'amount'", "more than 0 decimals"});
+
+  data.replace(data.find("12.5"), 4, "1250");
+  auto r = ParsePaymentsNdjson("p.ndjson", data, kFp, &warnings);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().payments.size(), 2u);
+  const Payment& p = r.value().payments[0];
+  EXPECT_EQ(p.amount_minor, 123450);
+  EXPECT_EQ(p.currency, Currency::Find("USD"));
+  EXPECT_EQ(p.source, PaymentSource::kWire);
+  EXPECT_EQ(p.payer_account_mask, "****7788");
+  EXPECT_EQ(p.payer_account_fp, kFp.Account("0210000214455667788"));
+  ASSERT_EQ(p.references.size(), 2u);
+  EXPECT_EQ(p.references[0].amount_minor, std::optional<int64_t>(100000));
+  EXPECT_FALSE(p.references[1].amount_minor.has_value());
+  EXPECT_EQ(p.bank_batch_id, "L1");
+  EXPECT_EQ(r.value().payments[1].amount_minor, 1250);
+  EXPECT_EQ(r.value().payments[1].source_line, 3u);
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings.back().find("unknown field 'extra'"), std::string::npos);
+}
+
+TEST(PaymentsNdjson, EachBadLineIsNamed) {
+  const std::string ok = R"({"payment_id":"P1","amount":"1.00","currency":"USD","value_date":"2026-11-24"})";
+  auto parse = [&](const std::string& second) { return ParsePaymentsNdjson("p.ndjson", ok + "\n" + second, kFp, nullptr); };
+  ExpectError(parse(R"(["not","an","object"])"), {"p.ndjson:2", "expected a JSON object"});
+  ExpectError(parse(R"("text")"), {"p.ndjson:2", "expected a JSON object"});
+  ExpectError(parse(R"({"payment_id":"P2","amount":"1.00")"), {"p.ndjson:2"});
+  ExpectError(parse(R"({"payment_id":"P2"} {"x":1})"), {"p.ndjson:2", "unexpected content"});
+  ExpectError(parse(ok), {"p.ndjson:2", "field 'payment_id'", "duplicate id 'P1'", "first on line 1"});
+  ExpectError(parse(R"({"payment_id":"P2","amount":"1.00","currency":"ABC","value_date":"2026-11-24"})"),
+              {"p.ndjson:2", "field 'currency'", "unknown currency 'ABC'"});
+  ExpectError(parse(R"({"payment_id":"P2","amount":"1.00","currency":"USD","value_date":"24/11/2026"})"),
+              {"p.ndjson:2", "field 'value_date'"});
+  ExpectError(parse(R"({"payment_id":"P2","amount":"1,00","currency":"USD","value_date":"2026-11-24"})"),
+              {"p.ndjson:2", "field 'amount'"});
+  ExpectError(parse(R"({"payment_id":"P2","amount":"-5.00","currency":"USD","value_date":"2026-11-24"})"),
+              {"p.ndjson:2", "field 'amount'", "positive"});
+  ExpectError(parse(R"({"payment_id":"P2","currency":"USD","value_date":"2026-11-24"})"),
+              {"p.ndjson:2", "field 'amount'", "required"});
+  ExpectError(parse(R"({"payment_id":"P2","amount":"1.00","currency":"USD","value_date":"2026-11-24","source":"cash"})"),
+              {"p.ndjson:2", "field 'source'"});
+  ExpectError(parse(R"({"payment_id":"P2","amount":"1.00","currency":"USD","value_date":"2026-11-24","references":[{"amount":"1"}]})"),
+              {"p.ndjson:2", "references[0].invoice_number"});
+  ExpectError(parse(R"({"payment_id":7,"amount":"1.00","currency":"USD","value_date":"2026-11-24"})"),
+              {"p.ndjson:2", "field 'payment_id'", "expected a string"});
+}
+
+TEST(PaymentsNdjson, GarbageBytesNeverCrash) {
+  // Not a fuzzer (that is a later issue), but every prefix of a valid file
+  // and a few binary blobs must give a clean value or a clean error.
+  const std::string ok =
+      R"({"payment_id":"P1","amount":"1.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"A"}]})";
+  for (size_t n = 0; n <= ok.size(); ++n) {
+    auto r = ParsePaymentsNdjson("p.ndjson", ok.substr(0, n), kFp, nullptr);
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find("p.ndjson:1"), std::string::npos) << r.status().message();
+    }
+  }
+  std::string blob;
+  for (int i = 0; i < 512; ++i) blob.push_back(static_cast<char>((i * 37) & 0xff));
+  EXPECT_FALSE(ParsePaymentsNdjson("p.ndjson", blob, kFp, nullptr).ok());
+}
+
+TEST(Policy, DefaultsAndOverrides) {
+  Policy defaults;
+  EXPECT_EQ(defaults.auto_apply_score_milli, 900);
+  EXPECT_EQ(defaults.ShortfallAllowedMinor(PaymentSource::kWire, Currency::Find("USD"), 100000), 2500);
+  auto r = ParsePolicyToml("policy.toml", R"(
+[thresholds]
+auto_apply = 0.95
+review = 0.5
+soften_paid_share = "85.5"
+[tolerance.default]
+absolute = { USD = "10.00" }
+percent = "1"
+[tolerance.wire]
+absolute = { USD = "50.00" }
+[matching]
+invoice_number_patterns = ['INV-\d+']
+[limits]
+set_size_max = 8
+)");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Policy& p = r.value();
+  EXPECT_EQ(p.auto_apply_score_milli, 950);
+  EXPECT_EQ(p.review_score_milli, 500);
+  EXPECT_EQ(p.soften_paid_share_ppm, 855000);
+  EXPECT_EQ(p.set_size_max, 8);
+  EXPECT_EQ(p.invoice_number_patterns, std::vector<std::string>{"INV-\\d+"});
+  const Currency* usd = Currency::Find("USD");
+  // max(absolute, percent of the amount due): 1% of 5000.00 is 50.00.
+  EXPECT_EQ(p.ShortfallAllowedMinor(PaymentSource::kAch, usd, 500000), 5000);
+  EXPECT_EQ(p.ShortfallAllowedMinor(PaymentSource::kAch, usd, 10000), 1000);
+  // The wire override keeps the default percent and replaces the absolute.
+  EXPECT_EQ(p.ShortfallAllowedMinor(PaymentSource::kWire, usd, 10000), 5000);
+}
+
+TEST(Policy, UnknownKeysAndBadValuesNameTheKey) {
+  ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\nauto_aply = 0.9\n"),
+              {"policy.toml:2", "key 'thresholds.auto_aply'", "unknown key"});
+  ExpectError(ParsePolicyToml("policy.toml", "colour = 1\n"), {"policy.toml:1", "key 'colour'"});
+  ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\nauto_apply = 1.5\n"),
+              {"policy.toml:2", "key 'thresholds.auto_apply'", "between 0 and 1"});
+  ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\nauto_apply = \"high\"\n"),
+              {"key 'thresholds.auto_apply'"});
+  ExpectError(ParsePolicyToml("policy.toml", "[tolerance.default]\nabsolute = { USD = 25 }\n"),
+              {"key 'tolerance.default.absolute.USD'", "decimal string"});
+  ExpectError(ParsePolicyToml("policy.toml", "[tolerance.default]\nabsolute = { ZZZ = \"1\" }\n"),
+              {"key 'tolerance.default.absolute.ZZZ'"});
+  ExpectError(ParsePolicyToml("policy.toml", "[tolerance.carrier_pigeon]\npercent = \"1\"\n"),
+              {"key 'tolerance.carrier_pigeon'", "unknown key"});
+  ExpectError(ParsePolicyToml("policy.toml", "[limits]\nset_size_max = 0\n"), {"key 'limits.set_size_max'"});
+  ExpectError(ParsePolicyToml("policy.toml", "[matching]\ninvoice_number_patterns = ['INV-(']\n"),
+              {"invoice_number_patterns[0]", "not a valid regular expression"});
+  ExpectError(ParsePolicyToml("policy.toml", "[thresholds\n"), {"policy.toml:1"});
+  ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\nauto_apply = 0.5\nreview = 0.7\n"),
+              {"key 'thresholds'", "review <= auto_apply"});
+}
+
+}  // namespace
+}  // namespace cashmatch::io

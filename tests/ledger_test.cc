@@ -1,0 +1,243 @@
+// The RocksDB ledger through the load/apply pipeline: atomic, idempotent
+// batches; clear refusals for busy, foreign and newer ledgers; account
+// numbers never stored in clear.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cashmatch/io/export.h"
+#include "cashmatch/io/ledger.h"
+#include "cashmatch/io/pipeline.h"
+#include "test_util.h"
+
+namespace cashmatch::io {
+namespace {
+
+using testing_util::TempDir;
+
+constexpr char kCustomers[] =
+    "customer_id,name,bank_accounts\n"
+    "C1,Acme Corp.,021000021-4455667788\n"
+    "C2,Globex,\n";
+constexpr char kInvoices[] =
+    "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+    "I1,INV-2026-000001,C1,USD,100.00,2026-11-30\n"
+    "I2,INV-2026-000002,C1,USD,250.00,2026-11-30\n"
+    "I3,INV-2026-000003,C2,USD,75.50,2026-12-15\n";
+constexpr char kPayments[] =
+    R"({"payment_id":"P1","amount":"100.00","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000001","payer_account":"021000021-4455667788"})"
+    "\n"
+    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000003"})"
+    "\n";
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_dir_ = tmp_.Join("ledger");
+    auto l = Ledger::Open(db_dir_, LedgerOptions());
+    ASSERT_TRUE(l.ok()) << l.status().message();
+    ledger_ = std::move(l).value();
+    auto r = LoadBookFiles(*ledger_, tmp_.Write("customers.csv", kCustomers), tmp_.Write("invoices.csv", kInvoices));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    auto ex = HintExtractor::Create(policy_);
+    ASSERT_TRUE(ex.ok());
+    extractor_ = std::move(ex).value();
+  }
+
+  Result<ApplyResult> Apply(const std::string& path) {
+    return ApplyPaymentFile(*ledger_, path, policy_, *extractor_, MatchOptions());
+  }
+
+  std::vector<std::string> ExportLines(uint64_t since = 0) {
+    std::vector<std::string> lines;
+    Status s = ledger_->ForEachEvent(since, [&](const Event& e) {
+      lines.push_back(EventToJson(e));
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << s.message();
+    return lines;
+  }
+
+  TempDir tmp_;
+  std::string db_dir_;
+  std::unique_ptr<Ledger> ledger_;
+  Policy policy_;
+  std::unique_ptr<HintExtractor> extractor_;
+};
+
+TEST_F(LedgerTest, ApplyCommitsEventsAndStateAndReplayIsANoOp) {
+  std::string file = tmp_.Write("day1.ndjson", kPayments);
+  auto first = Apply(file);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_FALSE(first.value().already_applied);
+  EXPECT_EQ(first.value().applied_count, 1u);
+  EXPECT_EQ(first.value().exception_count, 1u);
+  const uint64_t last = ledger_->last_seq();
+  EXPECT_EQ(last, 5u);  // received+applied+cancel, received+exception
+  std::vector<std::string> before = ExportLines();
+
+  auto again = Apply(file);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_TRUE(again.value().already_applied);
+  EXPECT_EQ(again.value().batch.batch_id, first.value().batch.batch_id);
+  EXPECT_EQ(ledger_->last_seq(), last);
+  EXPECT_EQ(ExportLines(), before);
+
+  auto sum = ledger_->Summarize();
+  ASSERT_TRUE(sum.ok());
+  const CurrencySummary& usd = sum.value().by_currency.at("USD");
+  EXPECT_EQ(usd.payments_count, 2u);
+  EXPECT_EQ(usd.received_minor, 17500);
+  EXPECT_EQ(usd.applied_minor, 10000);
+  EXPECT_EQ(usd.exceptions_minor, 7500);
+  EXPECT_EQ(usd.open_invoices_count, 2u);
+  EXPECT_EQ(usd.open_minor, 25000 + 7550);
+  EXPECT_EQ(sum.value().batches_count, 1u);
+}
+
+TEST_F(LedgerTest, ExportSinceResumesAfterTheGivenSequence) {
+  ASSERT_TRUE(Apply(tmp_.Write("day1.ndjson", kPayments)).ok());
+  std::vector<std::string> all = ExportLines();
+  std::vector<std::string> tail = ExportLines(3);
+  ASSERT_EQ(tail.size(), all.size() - 3);
+  EXPECT_EQ(tail.front(), all[3]);
+  EXPECT_EQ(tail.front().rfind("{\"seq\":4,", 0), 0u);
+}
+
+TEST_F(LedgerTest, BadFileCommitsNothingOfItsBatch) {
+  std::string bad = std::string(kPayments) + R"({"payment_id":"P3","amount":"abc","currency":"USD","value_date":"2026-11-24"})" "\n";
+  auto r = Apply(tmp_.Write("bad.ndjson", bad));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("bad.ndjson:3: field 'amount'"), std::string::npos) << r.status().message();
+  EXPECT_EQ(ledger_->last_seq(), 0u);
+  EXPECT_TRUE(ExportLines().empty());
+  auto sum = ledger_->Summarize();
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(sum.value().batches_count, 0u);
+  EXPECT_EQ(sum.value().by_currency.at("USD").payments_count, 0u);
+}
+
+TEST_F(LedgerTest, DuplicatePaymentAcrossBatchesIsAnExceptionNotNewMoney) {
+  ASSERT_TRUE(Apply(tmp_.Write("day1.ndjson", kPayments)).ok());
+  // Different file content (another payment added), same P1 again.
+  std::string day2 = std::string(kPayments).substr(0, std::string(kPayments).find('\n') + 1) +
+                     R"({"payment_id":"P9","amount":"250.00","currency":"USD","value_date":"2026-11-25","remittance":"INV-2026-000002"})" "\n";
+  auto r = Apply(tmp_.Write("day2.ndjson", day2));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().duplicate_count, 1u);
+  EXPECT_EQ(r.value().applied_count, 1u);
+  auto sum = ledger_->Summarize();
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(sum.value().by_currency.at("USD").received_minor, 17500 + 25000);  // P1 counted once
+}
+
+TEST_F(LedgerTest, LoadUpsertsByIdAndChecksReferences) {
+  auto r = LoadBookFiles(*ledger_, "", tmp_.Write("inv2.csv",
+                                                  "invoice_id,number,customer_id,currency,amount_total,amount_open,due_date\n"
+                                                  "I1,INV-2026-000001,C1,USD,100.00,40.00,2026-11-30\n"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto sum = ledger_->Summarize();
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(sum.value().invoices_count, 3u);
+  EXPECT_EQ(sum.value().by_currency.at("USD").open_minor, 4000 + 25000 + 7550);
+
+  auto bad = LoadBookFiles(*ledger_, "", tmp_.Write("inv3.csv",
+                                                    "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                                    "I7,INV-2026-000007,C1,USD,1.00,2026-11-30\n"
+                                                    "I8,INV-2026-000008,C404,USD,1.00,2026-11-30\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("inv3.csv:3: field 'customer_id': no customer 'C404'"), std::string::npos)
+      << bad.status().message();
+  auto clash = LoadBookFiles(*ledger_, "", tmp_.Write("inv4.csv",
+                                                      "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                                      "I9,inv 2026 000002,C1,USD,1.00,2026-11-30\n"));
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(clash.status().message().find("already belongs to invoice 'I2'"), std::string::npos)
+      << clash.status().message();
+  auto after = ledger_->Summarize();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after.value().invoices_count, 3u);  // nothing of the bad loads landed
+}
+
+TEST_F(LedgerTest, SecondWriterIsToldTheLedgerIsInUseAndReadersMayRunBeside) {
+  auto second = Ledger::Open(db_dir_, LedgerOptions());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kLedgerBusy);
+  EXPECT_NE(second.status().message().find("in use"), std::string::npos) << second.status().message();
+  LedgerOptions ro;
+  ro.read_only = true;
+  auto reader = Ledger::Open(db_dir_, ro);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  EXPECT_TRUE(reader.value()->Summarize().ok());
+}
+
+TEST(LedgerOpen, ForeignAndMissingDirectoriesAreRefused) {
+  TempDir tmp;
+  tmp.Write("notes.txt", "not a ledger");
+  auto foreign = Ledger::Open(tmp.path(), LedgerOptions());
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.status().code(), StatusCode::kLedgerCorrupt);
+  EXPECT_TRUE(std::filesystem::exists(tmp.Join("notes.txt")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.Join("CURRENT")));  // nothing was written into it
+
+  LedgerOptions ro;
+  ro.read_only = true;
+  auto missing = Ledger::Open(tmp.Join("nope"), ro);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+
+  // A RocksDB database that is not ours.
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, tmp.Join("other"), &raw).ok());
+  delete raw;
+  auto other = Ledger::Open(tmp.Join("other"), LedgerOptions());
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("not a cashmatch ledger"), std::string::npos) << other.status().message();
+}
+
+TEST(LedgerOpen, NewerSchemaIsRefusedWithAMessage) {
+  TempDir tmp;
+  std::string dir = tmp.Join("ledger");
+  ASSERT_TRUE(Ledger::Open(dir, LedgerOptions()).ok());
+  {
+    // Rewrite the schema version as a future cashmatch would.
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descs, &handles, &raw).ok());
+    size_t meta = std::find(names.begin(), names.end(), "meta") - names.begin();
+    ASSERT_LT(meta, names.size());
+    std::string v(8, '\0');
+    v[7] = 99;
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[meta], "schema_version", v).ok());
+    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+    delete raw;
+  }
+  auto reopened = Ledger::Open(dir, LedgerOptions());
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(reopened.status().message().find("schema version 99"), std::string::npos) << reopened.status().message();
+}
+
+TEST_F(LedgerTest, AccountNumbersAreNeverStoredInClear) {
+  ASSERT_TRUE(Apply(tmp_.Write("day1.ndjson", kPayments)).ok());
+  ledger_.reset();  // flush and close
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(db_dir_)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(ss.str().find("4455667788"), std::string::npos) << entry.path() << " holds the account in clear";
+  }
+}
+
+}  // namespace
+}  // namespace cashmatch::io

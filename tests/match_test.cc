@@ -1,0 +1,243 @@
+// The exact matcher as a pure function: a batch and a book slice in, events
+// and new state out. Each test builds the scenario in memory.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "cashmatch/engine/match.h"
+
+namespace cashmatch {
+namespace {
+
+const Currency* USD() { return Currency::Find("USD"); }
+
+Invoice MakeInvoice(const std::string& id, const std::string& number, int64_t open_minor,
+                    const std::string& customer = "C1") {
+  Invoice inv;
+  inv.invoice_id = id;
+  inv.number = number;
+  inv.customer_id = customer;
+  inv.currency = USD();
+  inv.amount_total_minor = open_minor;
+  inv.amount_open_minor = open_minor;
+  inv.due_date = ParseIsoDate("2026-11-30").value();
+  return inv;
+}
+
+Payment MakePayment(const std::string& id, int64_t amount_minor, const std::string& remittance,
+                    const std::string& date = "2026-11-24") {
+  Payment p;
+  p.payment_id = id;
+  p.amount_minor = amount_minor;
+  p.currency = USD();
+  p.value_date = ParseIsoDate(date).value();
+  p.remittance = remittance;
+  return p;
+}
+
+class MatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ex = HintExtractor::Create(policy_);
+    ASSERT_TRUE(ex.ok());
+    extractor_ = std::move(ex).value();
+    Customer c;
+    c.customer_id = "C1";
+    c.name = "Acme Corp.";
+    c.bank_account_fps = {"fp-acme"};
+    book_.AddCustomer(c);
+  }
+
+  BatchOutcome Run(const std::vector<Payment>& payments, int threads = 1) {
+    if (!sealed_) {
+      book_.Seal();
+      sealed_ = true;
+    }
+    batch_.batch_id = "b-test";
+    batch_.payments = payments;
+    MatchOptions options;
+    options.threads = threads;
+    auto hints = ExtractAllHints(batch_, *extractor_, options);
+    return MatchBatch(batch_, hints, book_, policy_);
+  }
+
+  static std::vector<const Event*> OfType(const BatchOutcome& out, EventType t) {
+    std::vector<const Event*> v;
+    for (const Event& e : out.events) {
+      if (e.type == t) v.push_back(&e);
+    }
+    return v;
+  }
+
+  Policy policy_;
+  std::unique_ptr<HintExtractor> extractor_;
+  OpenBook book_;
+  SettlementBatch batch_;
+  bool sealed_ = false;
+};
+
+TEST_F(MatchTest, ExactReferenceInRemittanceAppliesAndCancelsDunning) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  BatchOutcome out = Run({MakePayment("P1", 1250000, "PAYMENT inv 2026-004211 THANKS")});
+  ASSERT_EQ(out.events.size(), 3u);
+  EXPECT_EQ(out.events[0].type, EventType::kPaymentReceived);
+  EXPECT_EQ(out.events[0].customer_id, "C1");
+  EXPECT_EQ(out.events[1].type, EventType::kApplied);
+  EXPECT_EQ(out.events[1].invoice_id, "I1");
+  EXPECT_EQ(out.events[1].amount_minor, 1250000);
+  EXPECT_EQ(out.events[1].score_milli, 1000);
+  EXPECT_EQ(out.events[2].type, EventType::kSuppression);
+  EXPECT_EQ(out.events[2].action, SuppressionAction::kCancel);
+  EXPECT_EQ(out.events[2].invoice_id, "I1");
+  ASSERT_EQ(out.invoice_updates.size(), 1u);
+  EXPECT_EQ(out.invoice_updates[0].amount_open_minor, 0);
+  ASSERT_EQ(out.payments.size(), 1u);
+  EXPECT_EQ(out.payments[0].status, PaymentStatus::kApplied);
+  EXPECT_EQ(out.payments[0].applied_minor, 1250000);
+}
+
+TEST_F(MatchTest, StructuredReferencesWithPerInvoiceAmountsSettleSeveralInvoices) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 320000));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-000002", 145050));
+  Payment p = MakePayment("P1", 465050, "");
+  p.references = {{"INV-2026-000001", 320000}, {"INV-2026-000002", 145050}};
+  BatchOutcome out = Run({p});
+  EXPECT_EQ(OfType(out, EventType::kApplied).size(), 2u);
+  EXPECT_EQ(OfType(out, EventType::kSuppression).size(), 2u);
+  EXPECT_EQ(out.applied_count, 1u);
+}
+
+TEST_F(MatchTest, AnythingNotExactBecomesAnExceptionWithItsReason) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 98000));
+  Invoice eur = MakeInvoice("I2", "INV-2026-000002", 98000);
+  eur.currency = Currency::Find("EUR");
+  book_.AddInvoice(eur);
+  Invoice usage = MakeInvoice("I3", "INV-2026-000003", 5000);
+  usage.billing_model = BillingModel::kUsage;
+  usage.usage_status = UsageStatus::kReconciling;
+  book_.AddInvoice(usage);
+  Invoice disputed = MakeInvoice("I4", "INV-2026-000004", 7000);
+  disputed.disputed_minor = 1200;
+  book_.AddInvoice(disputed);
+  Payment short_ref = MakePayment("P5", 90000, "");
+  short_ref.references = {{"INV-2026-000001", 90000}};
+  BatchOutcome out = Run({
+      MakePayment("P1", 97900, "INV-2026-000001"),   // $1 short
+      MakePayment("P2", 98000, "INV-2026-000002"),   // EUR invoice
+      MakePayment("P3", 5000, "INV-2026-000003"),    // usage reconciling
+      MakePayment("P4", 7000, "INV-2026-999999"),    // no such invoice
+      short_ref,                                     // per-invoice amount disagrees
+      MakePayment("P6", 5800, "INV-2026-000004"),    // disputed line
+      MakePayment("P7", 100, "thanks"),              // nothing to go on, unknown payer
+  });
+  std::map<std::string, ExceptionReason> reasons;
+  for (const Event* e : OfType(out, EventType::kException)) reasons[e->payment_id] = e->reason;
+  EXPECT_EQ(reasons["P1"], ExceptionReason::kAmountMismatch);
+  EXPECT_EQ(reasons["P2"], ExceptionReason::kCurrencyMismatch);
+  EXPECT_EQ(reasons["P3"], ExceptionReason::kNeedsReview);
+  EXPECT_EQ(reasons["P4"], ExceptionReason::kUnknownInvoice);
+  EXPECT_EQ(reasons["P5"], ExceptionReason::kAmountMismatch);
+  EXPECT_EQ(reasons["P6"], ExceptionReason::kNeedsReview);
+  EXPECT_EQ(reasons["P7"], ExceptionReason::kNoCustomer);
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  EXPECT_TRUE(out.invoice_updates.empty());  // no balance moved
+  for (const PaymentRecord& r : out.payments) {
+    EXPECT_EQ(r.status, PaymentStatus::kException);
+    EXPECT_EQ(r.exception_minor, r.amount_minor);  // the cash waits in review, conserved
+  }
+}
+
+TEST_F(MatchTest, KnownAccountWithoutReferenceIdentifiesTheCustomer) {
+  Payment p = MakePayment("P1", 100, "");
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  ASSERT_EQ(out.payments.size(), 1u);
+  EXPECT_EQ(out.payments[0].customer_id, "C1");
+  EXPECT_EQ(out.payments[0].reason, ExceptionReason::kUnmatched);
+  EXPECT_EQ(out.events[0].signals, std::vector<std::string>{"identified_by=account"});
+}
+
+TEST_F(MatchTest, LaterPaymentsSeeBalancesEarlierOnesLeft) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 5000));
+  // Same invoice paid twice in one batch: canonical order (value date, then
+  // id) decides which one applies, whatever the input order.
+  BatchOutcome out = Run({MakePayment("P-B", 5000, "INV-2026-000001", "2026-11-24"),
+                          MakePayment("P-A", 5000, "INV-2026-000001", "2026-11-24")});
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0]->payment_id, "P-A");
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->payment_id, "P-B");
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kInvoiceNotOpen);
+}
+
+TEST_F(MatchTest, CommittedPaymentIdIsADuplicateNotNewMoney) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 5000));
+  book_.AddCommittedPayment("P1");
+  BatchOutcome out = Run({MakePayment("P1", 5000, "INV-2026-000001")});
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events[0].reason, ExceptionReason::kDuplicatePayment);
+  EXPECT_TRUE(out.payments.empty());
+  EXPECT_EQ(out.duplicate_count, 1u);
+}
+
+// Same payments, shuffled input order and 1 vs 2 threads: identical events.
+TEST_F(MatchTest, OutcomeIsIndependentOfInputOrderAndThreads) {
+  std::vector<Payment> payments;
+  for (int i = 0; i < 500; ++i) {
+    std::string number = "INV-2026-" + std::to_string(100000 + i);
+    book_.AddInvoice(MakeInvoice("I" + std::to_string(i), number, 1000 + i));
+    // Every third payment is off by a cent, every fifth pays an invoice twice.
+    int target = i % 5 == 4 ? i - 1 : i;
+    int64_t amount = 1000 + target + (i % 3 == 0 ? 1 : 0);
+    payments.push_back(MakePayment("P" + std::to_string(i), amount, "INV-2026-" + std::to_string(100000 + target),
+                                   i % 2 == 0 ? "2026-11-23" : "2026-11-24"));
+  }
+  BatchOutcome one = Run(payments, 1);
+  std::mt19937 rng(7);
+  std::shuffle(payments.begin(), payments.end(), rng);
+  BatchOutcome two = Run(payments, 2);
+  ASSERT_EQ(one.events.size(), two.events.size());
+  for (size_t i = 0; i < one.events.size(); ++i) {
+    EXPECT_EQ(one.events[i].payment_id, two.events[i].payment_id) << i;
+    EXPECT_EQ(one.events[i].type, two.events[i].type) << i;
+    EXPECT_EQ(one.events[i].invoice_id, two.events[i].invoice_id) << i;
+    EXPECT_EQ(one.events[i].amount_minor, two.events[i].amount_minor) << i;
+    EXPECT_EQ(one.events[i].reason, two.events[i].reason) << i;
+  }
+  EXPECT_GT(one.applied_count, 0u);
+  EXPECT_GT(one.exception_count, 0u);
+}
+
+TEST(Hints, PatternsAreCaseInsensitiveAndStructuredRefsComeFirst) {
+  Policy policy;
+  policy.invoice_number_patterns = {R"(\bINV[- ]?\d{4}[- ]?\d{6}\b)"};
+  auto ex = HintExtractor::Create(policy);
+  ASSERT_TRUE(ex.ok());
+  Payment p;
+  p.references = {{"INV-2026-000009", std::nullopt}};
+  p.remittance = "inv 2026 000001, INV-2026-000001 and INV2026000009";
+  PaymentHints h = ex.value()->Extract(p);
+  ASSERT_EQ(h.invoices.size(), 2u);
+  EXPECT_EQ(h.invoices[0].normalized, "INV2026000009");
+  EXPECT_TRUE(h.invoices[0].from_structured);
+  EXPECT_EQ(h.invoices[1].normalized, "INV2026000001");
+  EXPECT_EQ(NormalizeInvoiceNumber("inv-2026/004211 "), "INV2026004211");
+}
+
+TEST(Hints, ReferenceCountIsBounded) {
+  Policy policy;
+  policy.references_count_max = 3;
+  auto ex = HintExtractor::Create(policy);
+  ASSERT_TRUE(ex.ok());
+  Payment p;
+  for (int i = 0; i < 10; ++i) p.references.push_back({"INV-" + std::to_string(i), std::nullopt});
+  PaymentHints h = ex.value()->Extract(p);
+  EXPECT_EQ(h.invoices.size(), 3u);
+  EXPECT_TRUE(h.truncated);
+}
+
+}  // namespace
+}  // namespace cashmatch
