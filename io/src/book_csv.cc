@@ -46,6 +46,18 @@ Result<int64_t> AmountField(const CsvTable& t, size_t i, const std::string& col,
   return r;
 }
 
+// An optional amount column: left as *out when empty, else parsed and
+// checked to be at most `max_minor` (named `max_name` in the message).
+Status OptionalAmountAtMost(const CsvTable& t, size_t i, const std::string& col, const Currency* ccy,
+                            int64_t max_minor, const char* max_name, int64_t* out) {
+  if (t.Get(i, col).empty()) return Status::Ok();
+  auto r = AmountField(t, i, col, ccy);
+  if (!r.ok()) return r.status();
+  if (r.value() > max_minor) return Status::InvalidInput(t.Where(i, col) + ": exceeds " + max_name);
+  *out = r.value();
+  return Status::Ok();
+}
+
 Result<Date> DateField(const CsvTable& t, size_t i, const std::string& col) {
   auto r = ParseIsoDate(t.Get(i, col));
   if (!r.ok()) return r.status().WithContext(t.Where(i, col));
@@ -69,22 +81,10 @@ Result<Invoice> ParseInvoiceRow(const CsvTable& t, size_t i) {
   if (!total.ok()) return total.status();
   inv.amount_total_minor = total.value();
   inv.amount_open_minor = inv.amount_total_minor;
-  if (!t.Get(i, "amount_open").empty()) {
-    auto open = AmountField(t, i, "amount_open", inv.currency);
-    if (!open.ok()) return open.status();
-    if (open.value() > inv.amount_total_minor) {
-      return Status::InvalidInput(t.Where(i, "amount_open") + ": open amount exceeds amount_total");
-    }
-    inv.amount_open_minor = open.value();
-  }
-  if (!t.Get(i, "disputed_amount").empty()) {
-    auto disputed = AmountField(t, i, "disputed_amount", inv.currency);
-    if (!disputed.ok()) return disputed.status();
-    if (disputed.value() > inv.amount_open_minor) {
-      return Status::InvalidInput(t.Where(i, "disputed_amount") + ": disputed amount exceeds the open amount");
-    }
-    inv.disputed_minor = disputed.value();
-  }
+  CASHMATCH_RETURN_IF_ERROR(OptionalAmountAtMost(t, i, "amount_open", inv.currency, inv.amount_total_minor,
+                                                 "amount_total", &inv.amount_open_minor));
+  CASHMATCH_RETURN_IF_ERROR(OptionalAmountAtMost(t, i, "disputed_amount", inv.currency, inv.amount_open_minor,
+                                                 "the open amount", &inv.disputed_minor));
   auto due = DateField(t, i, "due_date");
   if (!due.ok()) return due.status();
   inv.due_date = due.value();
