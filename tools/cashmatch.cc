@@ -7,10 +7,15 @@
 //   3 the ledger is in use by another process
 //   4 the ledger is corrupt, foreign, or from a newer cashmatch
 //   5 an I/O error (disk full, permissions)
+//   6 verify found books that do not balance
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <ctime>
+#include <thread>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -23,6 +28,7 @@
 #include "cashmatch/io/ledger.h"
 #include "cashmatch/io/pipeline.h"
 #include "cashmatch/io/policy_toml.h"
+#include "cashmatch/io/reports.h"
 
 namespace cm = cashmatch;
 namespace cmio = cashmatch::io;
@@ -40,6 +46,7 @@ int ExitCodeFor(const cm::Status& s) {
     case cm::StatusCode::kLedgerCorrupt:
     case cm::StatusCode::kUnsupported: return 4;
     case cm::StatusCode::kIOError: return 5;
+    case cm::StatusCode::kInvariantViolated: return 6;
   }
   return 1;
 }
@@ -128,67 +135,126 @@ int RunApply(const ApplyArgs& a) {
   return 0;
 }
 
-struct ExportArgs {
-  std::string db;
-  uint64_t since = 0;
-};
-
-int RunExport(const ExportArgs& a) {
-  auto ledger = OpenLedger(a.db, true);
-  if (!ledger.ok()) return Fail(ledger.status());
-  std::string line;
-  cm::Status s = ledger.value()->ForEachEvent(a.since, [&](const cm::Event& e) {
-    line = cmio::EventToJson(e);
-    line.push_back('\n');
-    std::fwrite(line.data(), 1, line.size(), stdout);
-    return true;
-  });
-  std::fflush(stdout);
-  if (!s.ok()) return Fail(s);
-  return 0;
-}
-
-struct ReportArgs {
-  std::string db, format = "table";
-};
-
 std::string Amount(int64_t minor, const std::string& code) {
   const cm::Currency* c = cm::Currency::Find(code);
   return cm::FormatAmountMinor(minor, c == nullptr ? 2 : c->exponent());
 }
 
-int RunReportSummary(const ReportArgs& a) {
+struct ExportArgs {
+  std::string db;
+  uint64_t since = 0;
+  bool follow = false;
+  int poll_ms = 500;
+  uint64_t until_seq = 0;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void OnStopSignal(int) { g_stop = 1; }
+
+// Writes every event after `since`; returns the last seq written. A failed
+// write (the reader went away) ends the export quietly.
+cm::Status WriteEvents(const cmio::Ledger& ledger, uint64_t* since, uint64_t until_seq, bool* stdout_closed) {
+  std::string line;
+  cm::Status s = ledger.ForEachEvent(*since, [&](const cm::Event& e) {
+    if (until_seq != 0 && e.seq > until_seq) return false;
+    line = cmio::EventToJson(e);
+    line.push_back('\n');
+    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) {
+      *stdout_closed = true;
+      return false;
+    }
+    *since = e.seq;
+    return true;
+  });
+  if (std::fflush(stdout) != 0) *stdout_closed = true;
+  return s;
+}
+
+int RunExport(const ExportArgs& a) {
+  cmio::LedgerOptions options;
+  options.read_only = true;
+  options.follow = a.follow;
+  auto ledger = cmio::Ledger::Open(a.db, options);
+  if (!ledger.ok()) return Fail(ledger.status());
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  uint64_t since = a.since;
+  bool closed = false;
+  cm::Status s = WriteEvents(*ledger.value(), &since, a.until_seq, &closed);
+  // --follow: tail new commits until a signal, a closed stdout, or --until-seq.
+  while (s.ok() && a.follow && !closed && g_stop == 0 && (a.until_seq == 0 || since < a.until_seq)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(a.poll_ms));
+    s = ledger.value()->CatchUp();
+    if (s.ok()) s = WriteEvents(*ledger.value(), &since, a.until_seq, &closed);
+  }
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
+
+struct ReportArgs {
+  std::string db, format = "table", id, as_of, from, to;
+};
+
+int RunReport(const ReportArgs& a, const std::string& which) {
+  cmio::ReportFormat format = cmio::ReportFormat::kTable;
+  if (!cmio::ParseReportFormat(a.format, &format)) {
+    fmt::print(stderr, "cashmatch report: --format must be table, json or csv\n");
+    return kExitUsage;
+  }
+  auto date = [](const std::string& text, const char* flag, cm::Date* out) -> cm::Status {
+    auto d = cm::ParseIsoDate(text);
+    if (!d.ok()) return d.status().WithContext(flag);
+    *out = d.value();
+    return cm::Status::Ok();
+  };
   auto ledger = OpenLedger(a.db, true);
   if (!ledger.ok()) return Fail(ledger.status());
-  auto sum = ledger.value()->Summarize();
-  if (!sum.ok()) return Fail(sum.status());
-  const cmio::LedgerSummary& s = sum.value();
-  if (a.format == "json") {
-    std::string out = fmt::format("{{\"customers\":{},\"invoices\":{},\"batches\":{},\"events\":{},\"currencies\":{{",
-                                  s.customers_count, s.invoices_count, s.batches_count, s.events_count);
-    bool first = true;
-    for (const auto& [code, c] : s.by_currency) {
-      out += fmt::format(
-          "{}\"{}\":{{\"payments\":{},\"received\":\"{}\",\"applied\":\"{}\",\"unapplied\":\"{}\","
-          "\"exceptions\":{},\"exceptions_amount\":\"{}\",\"open_invoices\":{},\"open_amount\":\"{}\"}}",
-          first ? "" : ",", code, c.payments_count, Amount(c.received_minor, code), Amount(c.applied_minor, code),
-          Amount(c.unapplied_minor, code), c.exceptions_count, Amount(c.exceptions_minor, code),
-          c.open_invoices_count, Amount(c.open_minor, code));
-      first = false;
-    }
-    out += "}}\n";
-    fmt::print("{}", out);
-    return 0;
+  const cmio::Ledger& l = *ledger.value();
+  cm::Status s;
+  if (which == "summary") {
+    s = cmio::ReportSummary(l, format, stdout);
+  } else if (which == "aging") {
+    cm::Date as_of{static_cast<int32_t>(std::time(nullptr) / 86400)};
+    if (!a.as_of.empty()) s = date(a.as_of, "--as-of", &as_of);
+    if (s.ok()) s = cmio::ReportAging(l, as_of, format, stdout);
+  } else if (which == "unapplied") {
+    s = cmio::ReportUnapplied(l, format, stdout);
+  } else if (which == "exceptions") {
+    s = cmio::ReportExceptions(l, format, stdout);
+  } else if (which == "invoice" || which == "payment" || which == "customer") {
+    cmio::Subject subject = which == "invoice"   ? cmio::Subject::kInvoice
+                            : which == "payment" ? cmio::Subject::kPayment
+                                                 : cmio::Subject::kCustomer;
+    s = cmio::ReportTrail(l, subject, a.id, format, stdout);
+  } else {  // dso, cei
+    cm::Date from, to;
+    s = date(a.from, "--from", &from);
+    if (s.ok()) s = date(a.to, "--to", &to);
+    if (s.ok()) s = cmio::ReportDsoCei(l, from, to, format, stdout);
   }
-  fmt::print("ledger {}: {} customers, {} invoices, {} batches, {} events\n", a.db, s.customers_count,
-             s.invoices_count, s.batches_count, s.events_count);
-  fmt::print("{:<8} {:>8} {:>14} {:>14} {:>12} {:>10} {:>14} {:>9} {:>14}\n", "currency", "payments", "received",
-             "applied", "unapplied", "exceptions", "in review", "open inv", "open amount");
-  for (const auto& [code, c] : s.by_currency) {
-    fmt::print("{:<8} {:>8} {:>14} {:>14} {:>12} {:>10} {:>14} {:>9} {:>14}\n", code, c.payments_count,
-               Amount(c.received_minor, code), Amount(c.applied_minor, code), Amount(c.unapplied_minor, code),
-               c.exceptions_count, Amount(c.exceptions_minor, code), c.open_invoices_count,
-               Amount(c.open_minor, code));
+  std::fflush(stdout);
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
+
+int RunVerify(const std::string& db) {
+  auto ledger = OpenLedger(db, true);
+  if (!ledger.ok()) return Fail(ledger.status());
+  cmio::VerifyReport report;
+  cm::Status s = ledger.value()->Verify(&report);
+  if (!s.ok()) {
+    fmt::print(stderr, "cashmatch verify: FAILED after {} events, {} payments, {} invoices checked\n",
+               report.events_checked, report.payments_checked, report.invoices_checked);
+    return Fail(s);
+  }
+  fmt::print("verify ok: {} events, {} payments, {} invoices checked\n", report.events_checked,
+             report.payments_checked, report.invoices_checked);
+  for (const auto& [code, t] : report.totals) {
+    fmt::print("  {}: received {} = applied {} - reversed {} + unapplied {} + held {} + in review {}; written off {}\n",
+               code, Amount(t.received_minor, code), Amount(t.applied_minor, code), Amount(t.reversed_minor, code),
+               Amount(t.unapplied_minor, code), Amount(t.held_minor, code), Amount(t.exceptions_minor, code),
+               Amount(t.written_off_minor, code));
   }
   return 0;
 }
@@ -197,7 +263,8 @@ int RunReportSummary(const ReportArgs& a) {
 
 int main(int argc, char** argv) {
   CLI::App app{"cashmatch: cash application for B2B receivables.\n"
-               "Exit codes: 0 ok, 1 bad input, 2 usage, 3 ledger in use, 4 ledger corrupt or newer, 5 I/O error."};
+               "Exit codes: 0 ok, 1 bad input, 2 usage, 3 ledger in use, 4 ledger corrupt or newer, 5 I/O error,\n"
+               "6 verify found a violation."};
   app.require_subcommand(1);
 
   LoadArgs load;
@@ -215,16 +282,55 @@ int main(int argc, char** argv) {
   apply_cmd->add_option("files", apply.files, "Payment files (NDJSON)")->required();
 
   ExportArgs exp;
-  auto* export_cmd = app.add_subcommand("export", "Write events as NDJSON to stdout");
+  auto* export_cmd = app.add_subcommand("export", "Write events as NDJSON to stdout (schema: docs/events.md)");
   export_cmd->add_option("--db", exp.db, "Ledger directory")->required();
-  export_cmd->add_option("--since", exp.since, "Only events with seq greater than this (resume point)");
+  export_cmd->add_option("--since", exp.since, "Only events with seq greater than this (the last seq you saw)");
+  export_cmd->add_flag("--follow", exp.follow, "Keep tailing new commits until interrupted (SIGINT/SIGTERM)");
+  export_cmd->add_option("--poll-ms", exp.poll_ms, "With --follow: how often to look for new commits")
+      ->check(CLI::Range(10, 60000));
+  export_cmd->add_option("--until-seq", exp.until_seq, "Stop after the event with this seq (0: no limit)");
 
   ReportArgs rep;
-  auto* report_cmd = app.add_subcommand("report", "Reports over the ledger");
+  auto* report_cmd = app.add_subcommand("report", "Reports over the ledger (read-only; safe beside a writer)");
   report_cmd->add_option("--db", rep.db, "Ledger directory")->required();
+  report_cmd->add_option("--format", rep.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
   report_cmd->require_subcommand(1);
-  auto* summary_cmd = report_cmd->add_subcommand("summary", "Counts and totals per currency");
-  summary_cmd->add_option("--format", rep.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  std::vector<std::pair<std::string, CLI::App*>> reports;
+  auto add_report = [&](const char* name, const char* help) {
+    CLI::App* cmd = report_cmd->add_subcommand(name, help);
+    cmd->add_option("--format", rep.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+    reports.emplace_back(name, cmd);
+    return cmd;
+  };
+  add_report("summary", "Counts and totals per currency");
+  add_report("aging", "Open amount per days-past-due bucket (current, 1-30, 31-60, 61-90, 90+), per customer")
+      ->add_option("--as-of", rep.as_of, "Date the ages are counted to, YYYY-MM-DD (default: today, UTC)");
+  add_report("unapplied", "Cash on account per customer");
+  add_report("exceptions", "The review queue, highest amount first, with reasons and signals");
+  for (const char* subject : {"invoice", "payment", "customer"}) {
+    add_report(subject, "Audit trail: every event that touched it, with batch, rule, score and signals")
+        ->add_option("id", rep.id, std::string(subject) + " id")
+        ->required();
+  }
+  for (auto [name, help] : {std::pair{"dso", "Days sales outstanding over a period:\n"
+                                             "  DSO = AR(to) / sales * days, sales = total of invoices issued in [from, to],\n"
+                                             "  days = to - from + 1, AR(t) = open amount at the end of day t of invoices\n"
+                                             "  issued by t (payments count on their value date)"},
+                            std::pair{"cei", "Collection effectiveness index over a period:\n"
+                                             "  CEI = (AR(from-1) + sales - AR(to)) / (AR(from-1) + sales - current AR(to)) * 100,\n"
+                                             "  current AR(to) = the part of AR(to) not yet due at `to`"}}) {
+    CLI::App* cmd = add_report(name, help);
+    cmd->add_option("--from", rep.from, "First day of the period, YYYY-MM-DD")->required();
+    cmd->add_option("--to", rep.to, "Last day of the period, YYYY-MM-DD")->required();
+  }
+
+  std::string verify_db;
+  auto* verify_cmd = app.add_subcommand(
+      "verify",
+      "Check the ledger's invariants: per payment, received = applied - reversed + unapplied + held + in review;\n"
+      "per invoice, open at load - open now = applied + written off - reversed since; no open amount below zero;\n"
+      "gapless event sequence. Exits 6 naming the first violation.");
+  verify_cmd->add_option("--db", verify_db, "Ledger directory")->required();
 
   try {
     app.parse(argc, argv);
@@ -235,6 +341,9 @@ int main(int argc, char** argv) {
   if (load_cmd->parsed()) return RunLoad(load);
   if (apply_cmd->parsed()) return RunApply(apply);
   if (export_cmd->parsed()) return RunExport(exp);
-  if (summary_cmd->parsed()) return RunReportSummary(rep);
+  if (verify_cmd->parsed()) return RunVerify(verify_db);
+  for (const auto& [name, cmd] : reports) {
+    if (cmd->parsed()) return RunReport(rep, name);
+  }
   return kExitUsage;
 }

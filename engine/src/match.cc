@@ -84,6 +84,8 @@ class WorkingBalances {
 struct Resolution {
   std::vector<const Invoice*> invoices;  // the references that passed every check
   std::string referenced_customer_id;   // customer of the first invoice found at all
+  std::vector<const Invoice*> found;     // every referenced invoice that exists
+  std::vector<std::string> signals;      // one "reference=<verdict>:<number>" per hint
   ExceptionReason reason = ExceptionReason::kNone;
   std::string detail;
 
@@ -94,6 +96,35 @@ struct Resolution {
     }
   }
 };
+
+// Checks one referenced invoice against the payment; records a failure in
+// `res` and returns the verdict for the signals ("exact" when it passes).
+const char* CheckReference(const Payment& p, const InvoiceHint& h, const Invoice& inv, Resolution& res) {
+  const int exp = p.currency->exponent();
+  if (inv.currency != p.currency) {
+    res.Fail(ExceptionReason::kCurrencyMismatch, "invoice " + inv.number + " is in " + std::string(inv.currency->code()));
+    return "currency_mismatch";
+  }
+  if (!inv.is_open()) {
+    res.Fail(ExceptionReason::kInvoiceNotOpen, "invoice " + inv.number + " is already settled");
+    return "not_open";
+  }
+  if (inv.usage_status == UsageStatus::kReconciling) {
+    res.Fail(ExceptionReason::kNeedsReview, "invoice " + inv.number + " has usage still reconciling");
+    return "usage_reconciling";
+  }
+  if (inv.disputed_minor > 0) {
+    res.Fail(ExceptionReason::kNeedsReview, "invoice " + inv.number + " has a disputed amount");
+    return "disputed";
+  }
+  if (h.amount_minor.has_value() && *h.amount_minor != inv.amount_open_minor) {
+    res.Fail(ExceptionReason::kAmountMismatch, "remittance pays " + FormatAmountMinor(*h.amount_minor, exp) +
+                                                   " on invoice " + inv.number + " whose open amount is " +
+                                                   FormatAmountMinor(inv.amount_open_minor, exp));
+    return "amount_mismatch";
+  }
+  return "exact";
+}
 
 Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBalances& balances) {
   Resolution res;
@@ -111,31 +142,14 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
     const Invoice* inv = balances.Find(h.normalized);
     if (inv == nullptr) {
       res.Fail(ExceptionReason::kUnknownInvoice, "no invoice numbered '" + h.text + "'");
+      res.signals.push_back("reference=unknown:" + h.text);
       continue;
     }
     if (res.referenced_customer_id.empty()) res.referenced_customer_id = inv->customer_id;
-    if (inv->currency != p.currency) {
-      res.Fail(ExceptionReason::kCurrencyMismatch, "invoice " + inv->number + " is in " +
-                                                       std::string(inv->currency->code()));
-      continue;
-    }
-    if (!inv->is_open()) {
-      res.Fail(ExceptionReason::kInvoiceNotOpen, "invoice " + inv->number + " is already settled");
-      continue;
-    }
-    if (inv->usage_status == UsageStatus::kReconciling || inv->disputed_minor > 0) {
-      res.Fail(ExceptionReason::kNeedsReview, "invoice " + inv->number +
-                                                  (inv->disputed_minor > 0 ? " has a disputed amount"
-                                                                           : " has usage still reconciling"));
-      continue;
-    }
-    if (h.amount_minor.has_value() && *h.amount_minor != inv->amount_open_minor) {
-      res.Fail(ExceptionReason::kAmountMismatch,
-               "remittance pays " + FormatAmountMinor(*h.amount_minor, p.currency->exponent()) + " on invoice " +
-                   inv->number + " whose open amount is " +
-                   FormatAmountMinor(inv->amount_open_minor, p.currency->exponent()));
-      continue;
-    }
+    res.found.push_back(inv);
+    const char* verdict = CheckReference(p, h, *inv, res);
+    res.signals.push_back(std::string("reference=") + verdict + ":" + inv->number);
+    if (std::string_view(verdict) != "exact") continue;
     total.Add(inv->amount_open_minor);
     res.invoices.push_back(inv);
   }
@@ -143,6 +157,10 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
     res.Fail(ExceptionReason::kAmountMismatch, "payment of " + FormatAmountMinor(p.amount_minor, p.currency->exponent()) +
                                                    " differs from the open total " +
                                                    total.Format(p.currency->exponent()) + " of its invoices");
+    MoneySum delta;
+    delta.Add(p.amount_minor);
+    delta.Sub(total.ToInt64().ok() ? total.ToInt64().value() : 0);
+    res.signals.push_back("amount_delta=" + delta.Format(p.currency->exponent()));
   }
   return res;
 }
@@ -220,9 +238,12 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, const Resolu
   assert(res.reason != ExceptionReason::kNone);
   Event ex = BaseEvent(EventType::kException, batch, p);
   ex.customer_id = rec.customer_id;
+  // One referenced invoice: the exception shows in that invoice's trail.
+  if (res.found.size() == 1) ex.invoice_id = res.found.front()->invoice_id;
   ex.amount_minor = p.amount_minor;
   ex.reason = res.reason;
   ex.rule = "exact_reference";
+  ex.signals = res.signals;
   ex.detail = res.detail;
   out.events.push_back(ex);
   rec.status = PaymentStatus::kException;

@@ -131,6 +131,8 @@ std::string EncodeInvoice(const Invoice& inv) {
   w.U8(static_cast<uint8_t>(inv.billing_model));
   w.U8(static_cast<uint8_t>(inv.usage_status));
   w.Str(inv.stripe_invoice_id);
+  w.I64(inv.loaded_open_minor);
+  w.U64(inv.loaded_at_seq);
   return std::move(w.out());
 }
 
@@ -142,7 +144,7 @@ Status DecodeInvoice(std::string_view in, Invoice* inv) {
             inv->currency != nullptr && r.I64(&inv->amount_total_minor) && r.I64(&inv->amount_open_minor) &&
             r.I64(&inv->disputed_minor) && r.I64(&issue) && r.I64(&due) && r.Str(&inv->po_number) &&
             Enum(r, &inv->billing_model, 3) && Enum(r, &inv->usage_status, 1) && r.Str(&inv->stripe_invoice_id) &&
-            r.done();
+            r.I64(&inv->loaded_open_minor) && r.U64(&inv->loaded_at_seq) && r.done();
   if (!ok) return Corrupt("invoice");
   inv->issue_date.days = static_cast<int32_t>(issue);
   inv->due_date.days = static_cast<int32_t>(due);
@@ -186,6 +188,7 @@ std::string EncodePayment(const PaymentRecord& p) {
   w.U8(static_cast<uint8_t>(p.status));
   w.I64(p.applied_minor);
   w.I64(p.unapplied_minor);
+  w.I64(p.held_minor);
   w.I64(p.exception_minor);
   w.U8(static_cast<uint8_t>(p.reason));
   return std::move(w.out());
@@ -198,7 +201,7 @@ Status DecodePayment(std::string_view in, PaymentRecord* p) {
   bool ok = r.Str(&p->payment_id) && r.Str(&p->batch_id) && r.Str(&p->customer_id) && Enum(r, &p->source, 5) &&
             r.I64(&p->amount_minor) && Ccy(r, &p->currency) && p->currency != nullptr && r.I64(&value_date) &&
             r.Str(&p->payer_name) && r.Str(&p->payer_account_mask) && Enum(r, &p->status, 4) &&
-            r.I64(&p->applied_minor) && r.I64(&p->unapplied_minor) && r.I64(&p->exception_minor) &&
+            r.I64(&p->applied_minor) && r.I64(&p->unapplied_minor) && r.I64(&p->held_minor) && r.I64(&p->exception_minor) &&
             Enum(r, &p->reason, 10) && r.done();
   if (!ok) return Corrupt("payment");
   p->value_date.days = static_cast<int32_t>(value_date);

@@ -6,6 +6,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <cassert>
+#include <climits>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <unordered_map>
@@ -37,6 +39,16 @@ std::string Key3(char kind, std::string_view a, std::string_view b) {
   return k;
 }
 std::string NumberKey(const Invoice& inv) { return Key2('n', NormalizeInvoiceNumber(inv.number)); }
+// Audit-trail key: kind 'I', 'P' or 'C', the subject's id, the event's seq.
+std::string TrailKey(char kind, std::string_view id, uint64_t seq) {
+  return Key3(kind, id, codec::BigEndian64(seq));
+}
+// Review-queue key: currency, then amount descending (inverted), then seq.
+std::string ExceptionKey(const Event& e) {
+  assert(e.amount_minor >= 0);
+  uint64_t inverted = static_cast<uint64_t>(INT64_MAX) - static_cast<uint64_t>(e.amount_minor);
+  return Key3('x', e.currency->code(), codec::BigEndian64(inverted) + '\0' + codec::BigEndian64(e.seq));
+}
 std::string BatchKey(const std::string& idem) { return Key2('b', idem); }
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
@@ -79,6 +91,8 @@ Status CheckDirectory(const std::string& dir, bool read_only, bool* exists) {
 
 }  // namespace
 
+Status Ledger::FromRocksStatus(const rocksdb::Status& s) { return FromRocks(s, "ledger"); }
+
 Ledger::~Ledger() {
   if (db_ != nullptr) {
     for (auto* h : handles_) {
@@ -88,14 +102,20 @@ Ledger::~Ledger() {
     }
     db_.reset();
   }
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(secondary_dir_, ec);
+  }
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const LedgerOptions& options) {
   bool exists = false;
-  CASHMATCH_RETURN_IF_ERROR(CheckDirectory(dir, options.read_only, &exists));
+  CASHMATCH_RETURN_IF_ERROR(CheckDirectory(dir, options.read_only || options.follow, &exists));
   rocksdb::Options db_options;
-  db_options.create_if_missing = !options.read_only;
-  db_options.create_missing_column_families = !options.read_only;
+  const bool read_only = options.read_only || options.follow;
+  db_options.create_if_missing = !read_only;
+  db_options.create_missing_column_families = !read_only;
+  if (options.env != nullptr) db_options.env = options.env;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -105,9 +125,20 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Ledge
   ledger->options_ = options;
   ledger->dir_ = dir;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = options.read_only
-                          ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &ledger->handles_, &raw)
-                          : rocksdb::DB::Open(db_options, dir, descriptors, &ledger->handles_, &raw);
+  rocksdb::Status s;
+  if (options.follow) {
+    // A secondary instance keeps its own small directory of info logs; it
+    // tails the writer's MANIFEST and WAL without taking the lock.
+    std::string templ = (fs::temp_directory_path() / "cashmatch-follow-XXXXXX").string();
+    if (::mkdtemp(templ.data()) == nullptr) return Status::IOError("cannot create a temporary directory to follow " + dir);
+    ledger->secondary_dir_ = templ;
+    db_options.max_open_files = -1;  // required by secondary instances
+    s = rocksdb::DB::OpenAsSecondary(db_options, dir, templ, descriptors, &ledger->handles_, &raw);
+  } else if (options.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &ledger->handles_, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, dir, descriptors, &ledger->handles_, &raw);
+  }
   if (!s.ok()) return FromRocks(s, "cannot open ledger " + dir);
   ledger->db_.reset(raw);
   assert(ledger->handles_.size() == 7);
@@ -165,6 +196,7 @@ Status Ledger::LoadMeta(bool created) {
 Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vector<Invoice>& invoices,
                           const std::string& customers_source, const std::string& invoices_source) {
   assert(!options_.read_only);
+  assert(!options_.follow);
   rocksdb::WriteBatch wb;
   std::unordered_set<std::string> loaded_customers;
   for (const Customer& c : customers) loaded_customers.insert(c.customer_id);
@@ -233,7 +265,12 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
     }
     wb.Put(index_, number_key, inv.invoice_id);
     wb.Put(index_, Key3('c', inv.customer_id, inv.invoice_id), "");
-    wb.Put(invoices_, inv.invoice_id, codec::EncodeInvoice(inv));
+    // The ERP's figure is the new baseline: events after this seq explain
+    // every later change of the open amount.
+    Invoice stored = inv;
+    stored.loaded_open_minor = inv.amount_open_minor;
+    stored.loaded_at_seq = next_seq_ - 1;
+    wb.Put(invoices_, inv.invoice_id, codec::EncodeInvoice(stored));
   }
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
@@ -292,6 +329,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
 
 Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOutcome& outcome) {
   assert(!options_.read_only);
+  assert(!options_.follow);
   assert(!batch.idempotency_key.empty());
   rocksdb::WriteBatch wb;
   CommittedBatch record;
@@ -303,10 +341,19 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   for (Event& e : outcome.events) {
     e.seq = seq++;
     wb.Put(events_, codec::BigEndian64(e.seq), codec::EncodeEvent(e));
+    // Audit trails and the review queue are written with the events they
+    // index, so they can never disagree after a crash.
+    if (!e.invoice_id.empty()) wb.Put(index_, TrailKey('I', e.invoice_id, e.seq), "");
+    if (!e.payment_id.empty()) wb.Put(index_, TrailKey('P', e.payment_id, e.seq), "");
+    if (!e.customer_id.empty()) wb.Put(index_, TrailKey('C', e.customer_id, e.seq), "");
+    if (e.type == EventType::kException) wb.Put(index_, ExceptionKey(e), "");
   }
   record.last_seq = seq - 1;
   for (const Invoice& inv : outcome.invoice_updates) wb.Put(invoices_, inv.invoice_id, codec::EncodeInvoice(inv));
-  for (const PaymentRecord& p : outcome.payments) wb.Put(payments_, p.payment_id, codec::EncodePayment(p));
+  for (const PaymentRecord& p : outcome.payments) {
+    wb.Put(payments_, p.payment_id, codec::EncodePayment(p));
+    if (!p.customer_id.empty()) wb.Put(index_, Key3('p', p.customer_id, p.payment_id), "");
+  }
   wb.Put(meta_, BatchKey(batch.idempotency_key), codec::EncodeBatch(record));
   wb.Put(meta_, kMetaNextSeq, codec::BigEndian64(seq));
   rocksdb::WriteOptions wo;
@@ -376,6 +423,122 @@ Result<LedgerSummary> Ledger::Summarize() const {
   }
   sum.events_count = next_seq_ - 1;
   return sum;
+}
+
+namespace {
+
+template <typename T>
+Status DecodeAny(std::string_view in, T* out);
+template <>
+Status DecodeAny<Invoice>(std::string_view in, Invoice* out) { return codec::DecodeInvoice(in, out); }
+template <>
+Status DecodeAny<PaymentRecord>(std::string_view in, PaymentRecord* out) { return codec::DecodePayment(in, out); }
+template <>
+Status DecodeAny<Customer>(std::string_view in, Customer* out) { return codec::DecodeCustomer(in, out); }
+
+}  // namespace
+
+template <typename T>
+Result<std::optional<T>> Ledger::GetRecord(rocksdb::ColumnFamilyHandle* cf, const std::string& id) const {
+  std::string value;
+  bool found = false;
+  CASHMATCH_RETURN_IF_ERROR(Get(cf, id, &value, &found));
+  if (!found) return std::optional<T>();
+  T record;
+  CASHMATCH_RETURN_IF_ERROR(DecodeAny<T>(value, &record));
+  return std::optional<T>(std::move(record));
+}
+
+Result<std::optional<Invoice>> Ledger::GetInvoice(const std::string& id) const {
+  return GetRecord<Invoice>(invoices_, id);
+}
+Result<std::optional<PaymentRecord>> Ledger::GetPayment(const std::string& id) const {
+  return GetRecord<PaymentRecord>(payments_, id);
+}
+Result<std::optional<Customer>> Ledger::GetCustomer(const std::string& id) const {
+  return GetRecord<Customer>(customers_, id);
+}
+
+// Walks index keys "<kind>\0<group>\0<id>" in order and hands the record
+// stored under <id> in `target` to fn.
+template <typename T>
+Status Ledger::ScanByPrefix(char kind, rocksdb::ColumnFamilyHandle* target,
+                            const std::function<bool(const T&)>& fn) const {
+  std::string prefix = Key2(kind, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  std::string value;
+  T record;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    size_t sep = key.find('\0', prefix.size());
+    if (sep == std::string_view::npos) return Status::LedgerCorrupt("malformed index key");
+    std::string id(key.substr(sep + 1));
+    bool found = false;
+    CASHMATCH_RETURN_IF_ERROR(Get(target, id, &value, &found));
+    if (!found) return Status::LedgerCorrupt("index names '" + id + "' which is not stored");
+    record = T();
+    CASHMATCH_RETURN_IF_ERROR(DecodeAny<T>(value, &record));
+    if (!fn(record)) break;
+  }
+  return FromRocks(it->status(), "ledger index scan");
+}
+
+Status Ledger::ForEachInvoiceByCustomer(const std::function<bool(const Invoice&)>& fn) const {
+  return ScanByPrefix<Invoice>('c', invoices_, fn);
+}
+
+Status Ledger::ForEachPaymentByCustomer(const std::function<bool(const PaymentRecord&)>& fn) const {
+  return ScanByPrefix<PaymentRecord>('p', payments_, fn);
+}
+
+Status Ledger::ForEachEventOf(Subject subject, const std::string& id,
+                              const std::function<bool(const Event&)>& fn) const {
+  static constexpr char kKinds[] = {'I', 'P', 'C'};
+  std::string prefix = Key2(kKinds[static_cast<int>(subject)], id);
+  prefix.push_back('\0');
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  std::string value;
+  Event e;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view seq_bytes = it->key().ToStringView().substr(prefix.size());
+    if (seq_bytes.size() != 8) return Status::LedgerCorrupt("malformed audit-trail key");
+    bool found = false;
+    CASHMATCH_RETURN_IF_ERROR(Get(events_, std::string(seq_bytes), &value, &found));
+    if (!found) return Status::LedgerCorrupt("audit trail of '" + id + "' names a missing event");
+    e = Event();
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeEvent(value, &e));
+    if (!fn(e)) break;
+  }
+  return FromRocks(it->status(), "ledger audit-trail scan");
+}
+
+Status Ledger::ForEachException(const std::function<bool(const Event&)>& fn) const {
+  std::string prefix = Key2('x', "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  std::string value;
+  Event e;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (key.size() < 8) return Status::LedgerCorrupt("malformed review-queue key");
+    std::string seq_bytes(key.substr(key.size() - 8));
+    bool found = false;
+    CASHMATCH_RETURN_IF_ERROR(Get(events_, seq_bytes, &value, &found));
+    if (!found) return Status::LedgerCorrupt("review queue names a missing event");
+    e = Event();
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeEvent(value, &e));
+    if (!fn(e)) break;
+  }
+  return FromRocks(it->status(), "ledger review-queue scan");
+}
+
+Status Ledger::CatchUp() {
+  assert(options_.follow);
+  CASHMATCH_RETURN_IF_ERROR(FromRocks(db_->TryCatchUpWithPrimary(), "cannot follow ledger " + dir_));
+  std::string value;
+  bool found = false;
+  CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaNextSeq, &value, &found));
+  if (found && value.size() == 8) next_seq_ = codec::FromBigEndian64(value);
+  return Status::Ok();
 }
 
 }  // namespace cashmatch::io

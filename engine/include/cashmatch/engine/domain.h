@@ -51,6 +51,11 @@ struct Invoice {
   UsageStatus usage_status = UsageStatus::kFinal;
   std::string stripe_invoice_id;
   uint32_t source_line = 0;  // 1-based line in the input file, for messages; not stored
+  // Ledger bookkeeping: the open amount as last loaded from the ERP and the
+  // ledger sequence at that moment. Events after it explain every change
+  // since (cashmatch verify folds them). Set by the ledger, not by loaders.
+  int64_t loaded_open_minor = 0;
+  uint64_t loaded_at_seq = 0;
 
   bool is_open() const { return amount_open_minor > 0; }
 };

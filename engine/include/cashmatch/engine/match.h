@@ -48,6 +48,7 @@ struct PaymentRecord {
   PaymentStatus status = PaymentStatus::kException;
   int64_t applied_minor = 0;
   int64_t unapplied_minor = 0;
+  int64_t held_minor = 0;       // held against invoices whose usage is reconciling
   int64_t exception_minor = 0;  // cash waiting in the review queue
   ExceptionReason reason = ExceptionReason::kNone;
 };

@@ -27,6 +27,7 @@ enum class StatusCode : int {
   kLedgerCorrupt = 4,  // the ledger cannot be read as a cashmatch ledger
   kIOError = 5,        // the operating system refused a read or a write
   kUnsupported = 6,    // a newer schema or an unknown encoding version
+  kInvariantViolated = 7,  // the ledger's books do not balance (cashmatch verify)
 };
 
 class [[nodiscard]] Status {
@@ -39,6 +40,9 @@ class [[nodiscard]] Status {
   static Status LedgerCorrupt(std::string msg) { return Status(StatusCode::kLedgerCorrupt, std::move(msg)); }
   static Status IOError(std::string msg) { return Status(StatusCode::kIOError, std::move(msg)); }
   static Status Unsupported(std::string msg) { return Status(StatusCode::kUnsupported, std::move(msg)); }
+  static Status InvariantViolated(std::string msg) {
+    return Status(StatusCode::kInvariantViolated, std::move(msg));
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

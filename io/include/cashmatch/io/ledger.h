@@ -5,9 +5,14 @@
 //   invoices   invoice_id -> encoded Invoice (current state)
 //   payments   payment_id -> encoded PaymentRecord (current state)
 //   customers  customer_id -> encoded Customer
-//   index      secondary keys: "n\0<number>" -> invoice_id,
-//              "a\0<account fp>" -> customer_id,
+//   index      secondary keys, each kind a one-letter prefix:
+//              "n\0<number>" -> invoice_id
+//              "a\0<account fp>\0<customer_id>" -> ""
 //              "c\0<customer_id>\0<invoice_id>" -> ""
+//              "p\0<customer_id>\0<payment_id>" -> ""
+//              "I\0<invoice_id>\0<seq>", "P\0<payment_id>\0<seq>",
+//              "C\0<customer_id>\0<seq>" -> "" (audit trails)
+//              "x\0<currency>\0<inverted amount>\0<seq>" -> "" (review queue)
 //   meta       schema version, next sequence, fingerprint key,
 //              "b\0<idempotency key>" -> committed batch record
 //
@@ -37,6 +42,8 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Env;
+class Status;
 }  // namespace rocksdb
 
 namespace cashmatch::io {
@@ -48,7 +55,15 @@ struct LedgerOptions {
   // Sync the write-ahead log on every commit. Off only in benchmarks that
   // measure the engine without the disk. Default: true.
   bool sync = true;
+  // Follow a ledger another process writes (export --follow): opened as a
+  // RocksDB secondary instance that CatchUp() brings up to date. Implies
+  // read-only. Default: false.
+  bool follow = false;
+  // The environment RocksDB does its I/O through; nullptr for the default.
+  // Tests inject failing environments (disk full) here. Default: nullptr.
+  rocksdb::Env* env = nullptr;
 };
+
 
 // What the ledger remembers of a committed batch.
 struct CommittedBatch {
@@ -65,6 +80,9 @@ struct CurrencySummary {
   int64_t received_minor = 0;
   int64_t applied_minor = 0;
   int64_t unapplied_minor = 0;
+  int64_t held_minor = 0;
+  int64_t written_off_minor = 0;
+  int64_t reversed_minor = 0;
   uint64_t exceptions_count = 0;
   int64_t exceptions_minor = 0;
   uint64_t open_invoices_count = 0;
@@ -77,6 +95,17 @@ struct LedgerSummary {
   uint64_t invoices_count = 0;
   uint64_t events_count = 0;
   uint64_t batches_count = 0;
+};
+
+// What an audit trail is about.
+enum class Subject : uint8_t { kInvoice = 0, kPayment = 1, kCustomer = 2 };
+
+// What `cashmatch verify` found; `ok()` when the books balance.
+struct VerifyReport {
+  uint64_t events_checked = 0;
+  uint64_t payments_checked = 0;
+  uint64_t invoices_checked = 0;
+  std::map<std::string, CurrencySummary> totals;  // the fold of the events
 };
 
 class Ledger {
@@ -117,10 +146,39 @@ class Ledger {
 
   Result<LedgerSummary> Summarize() const;
 
+  // --- Reading for reports. Every scan streams: memory does not grow with
+  // the ledger. A callback returning false stops the scan.
+  Result<std::optional<Invoice>> GetInvoice(const std::string& invoice_id) const;
+  Result<std::optional<PaymentRecord>> GetPayment(const std::string& payment_id) const;
+  Result<std::optional<Customer>> GetCustomer(const std::string& customer_id) const;
+  // Invoices grouped by customer (customer id order, then invoice id).
+  Status ForEachInvoiceByCustomer(const std::function<bool(const Invoice&)>& fn) const;
+  // Identified payments grouped by customer.
+  Status ForEachPaymentByCustomer(const std::function<bool(const PaymentRecord&)>& fn) const;
+  // Every event that touched an invoice, payment or customer, in seq order.
+  Status ForEachEventOf(Subject subject, const std::string& id, const std::function<bool(const Event&)>& fn) const;
+  // Exception events: by currency, then highest amount first, then seq.
+  Status ForEachException(const std::function<bool(const Event&)>& fn) const;
+
+  // Checks the invariants (DESIGN.md §5); the first violation is returned
+  // as kInvariantViolated naming what does not balance.
+  Status Verify(VerifyReport* report) const;
+
+  // With LedgerOptions::follow: sees what the writer committed since.
+  Status CatchUp();
+
   uint64_t last_seq() const { return next_seq_ - 1; }
 
  private:
   Ledger() = default;
+  template <typename T>
+  Result<std::optional<T>> GetRecord(rocksdb::ColumnFamilyHandle* cf, const std::string& id) const;
+  template <typename T>
+  Status ScanByPrefix(char kind, rocksdb::ColumnFamilyHandle* target, const std::function<bool(const T&)>& fn) const;
+  static Status FromRocksStatus(const rocksdb::Status& s);
+  Status VerifyEvents(VerifyReport* report) const;
+  Status VerifyPayments(VerifyReport* report) const;
+  Status VerifyInvoices(VerifyReport* report) const;
   Status LoadMeta(bool created);
   Status Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string* value, bool* found) const;
 
@@ -134,6 +192,7 @@ class Ledger {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   LedgerOptions options_;
   std::string dir_;
+  std::string secondary_dir_;  // follow mode: RocksDB's secondary instance files
   uint64_t next_seq_ = 1;
   std::unique_ptr<Fingerprinter> fingerprinter_;
 };

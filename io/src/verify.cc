@@ -1,0 +1,169 @@
+// cashmatch verify: the ledger's invariants (DESIGN.md §5), checked by
+// folding the events and comparing the fold with the stored state.
+//
+// Per payment P (duplicate_payment exceptions are not money and are left out):
+//   received(P) = applied(P) - reversed(P) + unapplied(P) + held(P) - released(P) + in_review(P)
+//   and each term equals the stored PaymentRecord.
+// Per invoice I, over events after the invoice was last loaded:
+//   loaded_open(I) - open(I) = applied(I) + written_off(I) - reversed(I),  open(I) >= 0.
+// Sequence numbers are gapless from 1 to the stored counter, and every
+// committed batch's range lies inside it.
+#include <rocksdb/db.h>
+
+#include "cashmatch/io/ledger.h"
+#include "codec.h"
+
+namespace cashmatch::io {
+namespace {
+
+std::string Fmt(int64_t minor, const Currency* c) { return FormatAmountMinor(minor, c->exponent()); }
+
+struct PaymentFold {
+  int64_t received = 0, applied = 0, unapplied = 0, held = 0, in_review = 0;
+  void Add(const Event& e) {
+    switch (e.type) {
+      case EventType::kPaymentReceived: received += e.amount_minor; break;
+      case EventType::kApplied: applied += e.amount_minor; break;
+      case EventType::kReversed: applied -= e.amount_minor; break;
+      case EventType::kUnapplied: unapplied += e.amount_minor; break;
+      case EventType::kHeld: held += e.amount_minor; break;
+      case EventType::kReleased: held -= e.amount_minor; break;
+      case EventType::kException:
+        if (e.reason != ExceptionReason::kDuplicatePayment) in_review += e.amount_minor;
+        break;
+      case EventType::kWrittenOff:
+      case EventType::kSuppression: break;
+    }
+  }
+};
+
+Status Violation(const std::string& what) { return Status::InvariantViolated(what); }
+
+}  // namespace
+
+Status Ledger::VerifyEvents(VerifyReport* report) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+  uint64_t expected = 1;
+  Event e;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+    std::string_view key = it->key().ToStringView();
+    if (key.size() != 8 || codec::FromBigEndian64(key) != expected) {
+      return Violation("event sequence has a gap: expected seq " + std::to_string(expected));
+    }
+    e = Event();
+    Status s = codec::DecodeEvent(it->value().ToStringView(), &e);
+    if (!s.ok()) return s.WithContext("event " + std::to_string(expected));
+    if (e.seq != expected) return Violation("event stored at seq " + std::to_string(expected) + " says seq " + std::to_string(e.seq));
+    if (e.currency == nullptr) return Violation("event " + std::to_string(e.seq) + " has no currency");
+    if (e.amount_minor < 0) return Violation("event " + std::to_string(e.seq) + " has a negative amount");
+    CurrencySummary& t = report->totals[std::string(e.currency->code())];
+    switch (e.type) {
+      case EventType::kPaymentReceived: t.received_minor += e.amount_minor; ++t.payments_count; break;
+      case EventType::kApplied: t.applied_minor += e.amount_minor; break;
+      case EventType::kReversed: t.reversed_minor += e.amount_minor; break;
+      case EventType::kUnapplied: t.unapplied_minor += e.amount_minor; break;
+      case EventType::kHeld: t.held_minor += e.amount_minor; break;
+      case EventType::kReleased: t.held_minor -= e.amount_minor; break;
+      case EventType::kWrittenOff: t.written_off_minor += e.amount_minor; break;
+      case EventType::kException:
+        if (e.reason != ExceptionReason::kDuplicatePayment) {
+          t.exceptions_minor += e.amount_minor;
+          ++t.exceptions_count;
+        }
+        break;
+      case EventType::kSuppression: break;
+    }
+    ++report->events_checked;
+  }
+  CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
+  if (expected != next_seq_) {
+    return Violation("the sequence counter says the next event is " + std::to_string(next_seq_) +
+                     " but the last stored event is " + std::to_string(expected - 1));
+  }
+  for (const auto& [code, t] : report->totals) {
+    const Currency* c = Currency::Find(code);
+    int64_t accounted = t.applied_minor - t.reversed_minor + t.unapplied_minor + t.held_minor + t.exceptions_minor;
+    if (accounted != t.received_minor) {
+      return Violation(code + ": received " + Fmt(t.received_minor, c) + " but applied - reversed + unapplied + held + in review = " +
+                       Fmt(accounted, c));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Ledger::VerifyPayments(VerifyReport* report) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), payments_));
+  PaymentRecord p;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    p = PaymentRecord();
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodePayment(it->value().ToStringView(), &p));
+    PaymentFold fold;
+    CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kPayment, p.payment_id, [&](const Event& e) {
+      fold.Add(e);
+      return true;
+    }));
+    const std::string who = "payment " + p.payment_id + ": ";
+    const Currency* c = p.currency;
+    if (fold.received != p.amount_minor) {
+      return Violation(who + "amount " + Fmt(p.amount_minor, c) + " but events received " + Fmt(fold.received, c));
+    }
+    if (fold.applied != p.applied_minor || fold.unapplied != p.unapplied_minor || fold.held != p.held_minor ||
+        fold.in_review != p.exception_minor) {
+      return Violation(who + "stored state (applied " + Fmt(p.applied_minor, c) + ", unapplied " +
+                       Fmt(p.unapplied_minor, c) + ", held " + Fmt(p.held_minor, c) + ", in review " +
+                       Fmt(p.exception_minor, c) + ") differs from its events (applied " + Fmt(fold.applied, c) +
+                       ", unapplied " + Fmt(fold.unapplied, c) + ", held " + Fmt(fold.held, c) + ", in review " +
+                       Fmt(fold.in_review, c) + ")");
+    }
+    if (fold.applied + fold.unapplied + fold.held + fold.in_review != fold.received) {
+      return Violation(who + "received " + Fmt(fold.received, c) + " is not fully accounted for");
+    }
+    ++report->payments_checked;
+  }
+  return FromRocksStatus(it->status());
+}
+
+Status Ledger::VerifyInvoices(VerifyReport* report) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), invoices_));
+  Invoice inv;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    inv = Invoice();
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(it->value().ToStringView(), &inv));
+    const std::string who = "invoice " + inv.invoice_id + " (" + inv.number + "): ";
+    const Currency* c = inv.currency;
+    if (inv.amount_open_minor < 0) return Violation(who + "open amount " + Fmt(inv.amount_open_minor, c) + " is below zero");
+    int64_t settled = 0;
+    CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kInvoice, inv.invoice_id, [&](const Event& e) {
+      if (e.seq <= inv.loaded_at_seq) return true;
+      if (e.type == EventType::kApplied || e.type == EventType::kWrittenOff) settled += e.amount_minor;
+      if (e.type == EventType::kReversed) settled -= e.amount_minor;
+      return true;
+    }));
+    if (inv.loaded_open_minor - inv.amount_open_minor != settled) {
+      return Violation(who + "open amount went from " + Fmt(inv.loaded_open_minor, c) + " at load to " +
+                       Fmt(inv.amount_open_minor, c) + " but its events settle " + Fmt(settled, c));
+    }
+    ++report->invoices_checked;
+  }
+  return FromRocksStatus(it->status());
+}
+
+Status Ledger::Verify(VerifyReport* report) const {
+  CASHMATCH_RETURN_IF_ERROR(VerifyEvents(report));
+  CASHMATCH_RETURN_IF_ERROR(VerifyPayments(report));
+  CASHMATCH_RETURN_IF_ERROR(VerifyInvoices(report));
+  // Every committed batch's events exist.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  const std::string prefix("b\0", 2);
+  CommittedBatch b;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeBatch(it->value().ToStringView(), &b));
+    if (b.first_seq == 0 || b.last_seq + 1 < b.first_seq || b.last_seq >= next_seq_) {
+      return Violation("batch " + b.batch_id + " claims events " + std::to_string(b.first_seq) + ".." +
+                       std::to_string(b.last_seq) + " outside the ledger's 1.." + std::to_string(next_seq_ - 1));
+    }
+  }
+  return FromRocksStatus(it->status());
+}
+
+}  // namespace cashmatch::io
