@@ -93,5 +93,45 @@ mkdir -p "$TMP/foreign" && echo hello >"$TMP/foreign/file.txt"
 check "foreign directory exits 4" run 4 "$TMP/o" load --db "$TMP/foreign" --customers "$SAMPLE/customers.csv"
 check "report on a missing ledger exits 1" run 1 "$TMP/o" report --db "$TMP/none" summary
 
+# --- verify, reports, follow ---------------------------------------------
+check "verify passes on the sample" run 0 "$TMP/verify" verify --db "$DB"
+check "verify shows the balance" has "$TMP/verify" "USD: received 347718.02 = applied 267150.50"
+check "aging report" run 0 "$TMP/aging" report --db "$DB" aging --as-of 2026-12-15 --format csv
+check "aging: Acme's usage invoice is 31-60 days late" has "$TMP/aging" "C-ACME,USD,0.00,12500.00,48210.75,0.00,0.00,60710.75,2"
+check "exceptions report" run 0 "$TMP/exc" report --db "$DB" exceptions --format csv
+check "review queue starts with the largest amount" test "$(sed -n 2p "$TMP/exc" | cut -d, -f1-3)" = "USD,48210.75,P-2026112305"
+check "invoice trail" run 0 "$TMP/trail" report --db "$DB" invoice I-1001
+check "invoice trail shows the rejected second payment" has "$TMP/trail" "invoice_not_open"
+check "payment trail of an unknown id exits 1" run 1 "$TMP/o" report --db "$DB" payment NOPE
+check "unknown id is named" has "$TMP/o" "no payment 'NOPE'"
+check "customer trail as json" run 0 "$TMP/cust" report --db "$DB" --format json customer C-STARK
+check "dso report" run 0 "$TMP/dso" report --db "$DB" dso --from 2026-10-01 --to 2026-11-30
+check "dso states its formula" has "$TMP/dso" "DSO = AR(end) / sales * days"
+check "dso with a bad date exits 1" run 1 "$TMP/o" report --db "$DB" dso --from 2026-10-01 --to 2026-11-31
+check "unapplied report" run 0 "$TMP/o" report --db "$DB" unapplied
+check "dso --help states the formula" run 0 "$TMP/o" report dso --help
+check "dso --help has DSO" has "$TMP/o" "DSO = AR(to) / sales * days"
+
+# export --follow tails a commit made after it started, then stops at --until-seq.
+DB3=$TMP/ledger3
+"$BIN" load --db "$DB3" --customers "$SAMPLE/customers.csv" --invoices "$SAMPLE/invoices.csv" >/dev/null 2>&1
+"$BIN" apply --db "$DB3" --policy "$SAMPLE/policy.toml" "$SAMPLE/payments-2026-11-23.ndjson" >/dev/null 2>&1
+"$BIN" export --db "$DB3" --follow --poll-ms 20 --until-seq 40 >"$TMP/follow.ndjson" 2>"$TMP/follow.err" &
+follower=$!
+sleep 0.3
+"$BIN" apply --db "$DB3" --policy "$SAMPLE/policy.toml" "$SAMPLE/payments-2026-11-24.ndjson" >/dev/null 2>&1
+for _ in $(seq 100); do kill -0 $follower 2>/dev/null || break; sleep 0.05; done
+if kill -0 $follower 2>/dev/null; then kill $follower; fi
+wait $follower
+check "follow exits 0 at --until-seq" test $? -eq 0
+check "follow saw all 40 events" test "$(wc -l <"$TMP/follow.ndjson")" -eq 40
+check "follow output equals a plain export" cmp -s "$TMP/follow.ndjson" "$TMP/export.ndjson"
+
+# Account numbers never appear in clear in events, reports or logs.
+leaks=$( { "$BIN" export --db "$DB"; "$BIN" report --db "$DB" payment P-2026112301; \
+           "$BIN" report --db "$DB" customer C-ACME; cat "$DB"/LOG* 2>/dev/null; } | grep -c "4455667788")
+check "no account number in clear in export, reports or the RocksDB log" test "$leaks" -eq 0
+check "payment trail shows only the mask" sh -c "'$BIN' report --db '$DB' payment P-2026112301 | grep -q '\*\*\*\*7788'"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
