@@ -86,9 +86,10 @@ int RunLoad(const LoadArgs& a) {
 }
 
 struct ApplyArgs {
-  std::string db, policy;
+  std::string db, policy, format = "auto", rejects;
   std::vector<std::string> files;
   int threads = 0;
+  bool skip_bad_records = false;
 };
 
 int RunApply(const ApplyArgs& a) {
@@ -104,13 +105,20 @@ int RunApply(const ApplyArgs& a) {
   if (!ledger.ok()) return Fail(ledger.status());
   cm::MatchOptions options;
   options.threads = a.threads;
+  cmio::ApplyOptions apply_options;
+  if (!cmio::ParseSettlementFormat(a.format, &apply_options.format)) {
+    fmt::print(stderr, "cashmatch apply: unknown --format '{}'\n", a.format);
+    return kExitUsage;
+  }
+  apply_options.skip_bad_records = a.skip_bad_records;
+  apply_options.rejects_path = a.rejects;
   // Each file is its own batch and its own commit: a bad file is reported
   // and skipped, and the others still go in. The exit code says whether
   // every file went in.
   cm::Status first_error;
   size_t failed = 0;
   for (const std::string& path : a.files) {
-    auto r = cmio::ApplyPaymentFile(*ledger.value(), path, policy, *extractor.value(), options);
+    auto r = cmio::ApplyPaymentFile(*ledger.value(), path, policy, *extractor.value(), options, apply_options);
     if (!r.ok()) {
       fmt::print(stderr, "cashmatch: error: {} (batch not applied, nothing committed)\n", r.status().message());
       if (first_error.ok()) first_error = r.status();
@@ -124,9 +132,12 @@ int RunApply(const ApplyArgs& a) {
                  res.batch.first_seq, res.batch.last_seq);
       continue;
     }
-    fmt::print("{}: batch {}: {} payments, {} applied, {} exceptions, {} duplicates; events {}..{}\n", path,
-               res.batch.batch_id, res.payments_count, res.applied_count, res.exception_count, res.duplicate_count,
-               res.batch.first_seq, res.batch.last_seq);
+    fmt::print("{}: {} batch {}: {} payments, {} applied, {} exceptions, {} duplicates; events {}..{}\n", path,
+               cmio::SettlementFormatName(res.format), res.batch.batch_id, res.payments_count, res.applied_count,
+               res.exception_count, res.duplicate_count, res.batch.first_seq, res.batch.last_seq);
+    if (res.rejected_count > 0) {
+      fmt::print("{}: skipped {} bad records, written to {}\n", path, res.rejected_count, res.rejects_path);
+    }
   }
   if (failed > 0) {
     fmt::print(stderr, "cashmatch: {} of {} files failed\n", failed, a.files.size());
@@ -251,9 +262,9 @@ int RunVerify(const std::string& db) {
   fmt::print("verify ok: {} events, {} payments, {} invoices checked\n", report.events_checked,
              report.payments_checked, report.invoices_checked);
   for (const auto& [code, t] : report.totals) {
-    fmt::print("  {}: received {} = applied {} - reversed {} + unapplied {} + held {} + in review {}; written off {}\n",
-               code, Amount(t.received_minor, code), Amount(t.applied_minor, code), Amount(t.reversed_minor, code),
-               Amount(t.unapplied_minor, code), Amount(t.held_minor, code), Amount(t.exceptions_minor, code),
+    fmt::print("  {}: received {} = applied {} + unapplied {} + held {} + in review {} + returned {}; written off {}\n",
+               code, Amount(t.received_minor, code), Amount(t.applied_minor, code), Amount(t.unapplied_minor, code),
+               Amount(t.held_minor, code), Amount(t.exceptions_minor, code), Amount(t.reversed_minor, code),
                Amount(t.written_off_minor, code));
   }
   return 0;
@@ -279,7 +290,14 @@ int main(int argc, char** argv) {
   apply_cmd->add_option("--policy", apply.policy, "Policy file (TOML); defaults apply when absent");
   apply_cmd->add_option("--threads", apply.threads, "Threads for the parallel stages (0: all cores)")
       ->check(CLI::NonNegativeNumber);
-  apply_cmd->add_option("files", apply.files, "Payment files (NDJSON)")->required();
+  apply_cmd->add_option("--format", apply.format,
+                        "Settlement format: auto (detect from content), ndjson, bai2, camt, stripe-json, stripe-csv, "
+                        "nacha, mt940")
+      ->check(CLI::IsMember({"auto", "ndjson", "bai2", "camt", "stripe-json", "stripe-csv", "nacha", "mt940"}));
+  apply_cmd->add_flag("--skip-bad-records", apply.skip_bad_records,
+                      "Write bad records to a rejects file and apply the rest (default: a bad record fails its file)");
+  apply_cmd->add_option("--rejects", apply.rejects, "Rejects file (default: FILE.rejects.ndjson beside each input)");
+  apply_cmd->add_option("files", apply.files, "Settlement files: NDJSON payments, BAI2, camt.053/054")->required();
 
   ExportArgs exp;
   auto* export_cmd = app.add_subcommand("export", "Write events as NDJSON to stdout (schema: docs/events.md)");
@@ -327,7 +345,8 @@ int main(int argc, char** argv) {
   std::string verify_db;
   auto* verify_cmd = app.add_subcommand(
       "verify",
-      "Check the ledger's invariants: per payment, received = applied - reversed + unapplied + held + in review;\n"
+      "Check the ledger's invariants: per payment, received = applied + unapplied + held + in review + returned\n"
+      "(applied net of returns);\n"
       "per invoice, open at load - open now = applied + written off - reversed since; no open amount below zero;\n"
       "gapless event sequence. Exits 6 naming the first violation.");
   verify_cmd->add_option("--db", verify_db, "Ledger directory")->required();

@@ -21,6 +21,17 @@ void OpenBook::AddCommittedPayment(std::string payment_id) {
   committed_payments_.insert(std::move(payment_id));
 }
 
+void OpenBook::AddSettledPayment(const std::string& ref, SettledPayment p) {
+  assert(!sealed_);
+  settled_by_ref_.emplace(ref, std::move(p));
+}
+
+const SettledPayment* OpenBook::FindSettledPayment(const std::string& ref) const {
+  assert(sealed_);
+  auto it = settled_by_ref_.find(ref);
+  return it == settled_by_ref_.end() ? nullptr : &it->second;
+}
+
 void OpenBook::Seal() {
   assert(!sealed_);
   for (size_t i = 0; i < customers_.size(); ++i) {

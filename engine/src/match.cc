@@ -45,6 +45,10 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     if (!p.payer_account_fp.empty()) req.account_fps.insert(p.payer_account_fp);
     for (const InvoiceHint& h : hints[i].invoices) req.invoice_numbers.insert(h.normalized);
   }
+  for (const Reversal& r : batch.reversals) {
+    if (!r.original_payment_id.empty()) req.returned_payment_refs.insert(r.original_payment_id);
+    if (!r.original_reference.empty()) req.returned_payment_refs.insert(r.original_reference);
+  }
   return req;
 }
 
@@ -63,6 +67,12 @@ class WorkingBalances {
     if (base == nullptr) return nullptr;
     auto it = touched_.find(base->invoice_id);
     return it == touched_.end() ? base : &updates_[it->second];
+  }
+
+  const Invoice* FindById(const std::string& invoice_id) const {
+    auto it = touched_.find(invoice_id);
+    if (it != touched_.end()) return &updates_[it->second];
+    return book_.FindInvoice(invoice_id);
   }
 
   Invoice& Mutable(const Invoice& inv) {
@@ -184,6 +194,7 @@ PaymentRecord NewRecord(const SettlementBatch& batch, const Payment& p) {
   r.value_date = p.value_date;
   r.payer_name = p.payer_name;
   r.payer_account_mask = p.payer_account_mask;
+  r.bank_reference = p.bank_reference;
   return r;
 }
 
@@ -205,7 +216,7 @@ std::string IdentifyCustomer(const Payment& p, const Resolution& res, const Open
 }
 
 void ApplyExact(const SettlementBatch& batch, const Payment& p, const Resolution& res, WorkingBalances& balances,
-                PaymentRecord& rec, BatchOutcome& out) {
+                PaymentRecord& rec, BatchOutcome& out, std::vector<Application>* applications) {
   for (const Invoice* inv : res.invoices) {
     Invoice& w = balances.Mutable(*inv);
     const int64_t amount = w.amount_open_minor;
@@ -227,6 +238,7 @@ void ApplyExact(const SettlementBatch& batch, const Payment& p, const Resolution
     cancel.rule = "invoice_settled";
     out.events.push_back(cancel);
     rec.applied_minor += amount;
+    applications->push_back(Application{w.invoice_id, amount});
   }
   assert(rec.applied_minor == p.amount_minor);
   rec.status = PaymentStatus::kApplied;
@@ -252,6 +264,127 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, const Resolu
   ++out.exception_count;
 }
 
+Event ReversalEvent(EventType type, const SettlementBatch& batch, const Reversal& r, const PaymentRecord& rec) {
+  Event e;
+  e.type = type;
+  e.batch_id = batch.batch_id;
+  e.payment_id = rec.payment_id;
+  e.customer_id = rec.customer_id;
+  e.currency = rec.currency;
+  e.rule = ReversalKindName(r.kind);
+  e.signals = {"reversal_id=" + r.reversal_id};
+  if (!r.reason_code.empty()) e.signals.push_back("return_reason=" + r.reason_code);
+  e.detail = r.text;
+  return e;
+}
+
+// Undoes, newest first, what the returned payment settled, up to the
+// returned amount: each invoice reopens and its dunning resumes. Cash that
+// was waiting in review goes back next. Anything left over, or a return
+// whose payment we do not hold, is an exception for a person.
+void ReverseOne(const SettlementBatch& batch, const Reversal& r, SettledPayment& settled, WorkingBalances& balances,
+                BatchOutcome& out) {
+  PaymentRecord& rec = settled.record;
+  int64_t remaining = r.amount_minor;
+  for (auto it = settled.applications.rbegin(); it != settled.applications.rend() && remaining > 0; ++it) {
+    if (it->amount_minor == 0) continue;
+    const Invoice* inv = balances.FindById(it->invoice_id);
+    if (inv == nullptr) continue;  // no longer in the ledger: left to the exception below
+    const int64_t x = std::min(remaining, it->amount_minor);
+    Invoice& w = balances.Mutable(*inv);
+    w.amount_open_minor += x;
+    it->amount_minor -= x;
+    rec.applied_minor -= x;
+    rec.returned_minor += x;
+    remaining -= x;
+    Event rev = ReversalEvent(EventType::kReversed, batch, r, rec);
+    rev.invoice_id = w.invoice_id;
+    rev.amount_minor = x;
+    out.events.push_back(rev);
+    Event resume = ReversalEvent(EventType::kSuppression, batch, r, rec);
+    resume.invoice_id = w.invoice_id;
+    resume.action = SuppressionAction::kResume;
+    resume.detail = "payment returned: chase this invoice again";
+    out.events.push_back(resume);
+  }
+  if (remaining > 0 && rec.exception_minor > 0) {
+    const int64_t x = std::min(remaining, rec.exception_minor);
+    rec.exception_minor -= x;
+    rec.returned_minor += x;
+    remaining -= x;
+    Event rev = ReversalEvent(EventType::kReversed, batch, r, rec);
+    rev.amount_minor = x;
+    out.events.push_back(rev);
+  }
+  if (rec.applied_minor == 0 && rec.unapplied_minor == 0 && rec.held_minor == 0 && rec.exception_minor == 0) {
+    rec.status = PaymentStatus::kReturned;
+  }
+  if (remaining > 0) {
+    Event ex = ReversalEvent(EventType::kException, batch, r, rec);
+    ex.amount_minor = remaining;
+    ex.reason = ExceptionReason::kReturnUnmatched;
+    ex.detail = "return of " + FormatAmountMinor(r.amount_minor, r.currency->exponent()) +
+                " exceeds what payment " + rec.payment_id + " still settled by " +
+                FormatAmountMinor(remaining, r.currency->exponent());
+    out.events.push_back(ex);
+    ++out.exception_count;
+  }
+  ++out.reversal_count;
+}
+
+void ApplyReversals(const SettlementBatch& batch, const OpenBook& book, WorkingBalances& balances,
+                    std::unordered_map<std::string, SettledPayment>& settled_here, BatchOutcome& out) {
+  std::vector<const Reversal*> order;
+  for (const Reversal& r : batch.reversals) order.push_back(&r);
+  std::sort(order.begin(), order.end(), [](const Reversal* a, const Reversal* b) {
+    if (a->value_date != b->value_date) return a->value_date < b->value_date;
+    return a->reversal_id < b->reversal_id;
+  });
+  // Earlier payments a return touches get their new state appended to
+  // out.payments once, after all returns, in first-touch order.
+  std::vector<std::string> touched_order;
+  std::unordered_map<std::string, SettledPayment> touched_from_book;
+  for (const Reversal* r : order) {
+    SettledPayment* target = nullptr;
+    for (const std::string* ref : {&r->original_payment_id, &r->original_reference}) {
+      if (ref->empty() || target != nullptr) continue;
+      auto here = settled_here.find(*ref);
+      if (here != settled_here.end()) {
+        target = &here->second;
+        continue;
+      }
+      const SettledPayment* from_book = book.FindSettledPayment(*ref);
+      if (from_book == nullptr) continue;
+      auto [it, inserted] = touched_from_book.emplace(from_book->record.payment_id, *from_book);
+      if (inserted) touched_order.push_back(from_book->record.payment_id);
+      target = &it->second;
+    }
+    if (target == nullptr || target->record.currency != r->currency) {
+      Event ex;
+      ex.type = EventType::kException;
+      ex.batch_id = batch.batch_id;
+      ex.payment_id = r->reversal_id;
+      ex.currency = r->currency;
+      ex.amount_minor = r->amount_minor;
+      ex.reason = ExceptionReason::kReturnUnmatched;
+      ex.rule = ReversalKindName(r->kind);
+      ex.signals = {"original=" + (r->original_payment_id.empty() ? r->original_reference : r->original_payment_id)};
+      if (!r->reason_code.empty()) ex.signals.push_back("return_reason=" + r->reason_code);
+      ex.detail = target == nullptr ? "return names no payment in the ledger" : "return is in another currency";
+      out.events.push_back(ex);
+      ++out.exception_count;
+      continue;
+    }
+    ReverseOne(batch, *r, *target, balances, out);
+  }
+  // Payments of this batch: their records in out.payments get the result.
+  for (PaymentRecord& rec : out.payments) {
+    auto it = settled_here.find(rec.payment_id);
+    if (it != settled_here.end()) rec = it->second.record;
+  }
+  for (const std::string& id : touched_order) out.payments.push_back(touched_from_book[id].record);
+}
+
 }  // namespace
 
 BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints, const OpenBook& book,
@@ -269,6 +402,9 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
 
   BatchOutcome out;
   WorkingBalances balances(book);
+  // Payments of this batch by id, with what each applied: a return in the
+  // same batch (a Stripe refund of a charge in the same payout) undoes them.
+  std::unordered_map<std::string, SettledPayment> settled_here;
   for (size_t idx : order) {
     const Payment& p = batch.payments[idx];
     if (book.IsPaymentCommitted(p.payment_id)) {
@@ -296,13 +432,16 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
     received.detail = p.payer_name;
     received.signals = {identified_by};
     out.events.push_back(received);
+    SettledPayment& here = settled_here[p.payment_id];
     if (res.reason == ExceptionReason::kNone) {
-      ApplyExact(batch, p, res, balances, rec, out);
+      ApplyExact(batch, p, res, balances, rec, out, &here.applications);
     } else {
       RaiseException(batch, p, res, rec, out);
     }
+    here.record = rec;
     out.payments.push_back(std::move(rec));
   }
+  ApplyReversals(batch, book, balances, settled_here, out);
   out.invoice_updates = balances.Take();
   return out;
 }

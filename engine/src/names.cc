@@ -31,6 +31,17 @@ bool ParseBillingModel(std::string_view t, BillingModel* out) { return ParseByNa
 const char* UsageStatusName(UsageStatus s) { return kUsageStatuses[static_cast<int>(s)]; }
 bool ParseUsageStatus(std::string_view t, UsageStatus* out) { return ParseByName(t, kUsageStatuses, out); }
 const char* PaymentSourceName(PaymentSource s) { return kSources[static_cast<int>(s)]; }
+
+const char* ReversalKindName(ReversalKind k) {
+  switch (k) {
+    case ReversalKind::kAchReturn: return "ach_return";
+    case ReversalKind::kReturnedCheck: return "returned_check";
+    case ReversalKind::kStripeRefund: return "stripe_refund";
+    case ReversalKind::kStripeDispute: return "stripe_dispute";
+    case ReversalKind::kBankReversal: return "bank_reversal";
+  }
+  return "unknown";
+}
 bool ParsePaymentSource(std::string_view t, PaymentSource* out) { return ParseByName(t, kSources, out); }
 
 const char* EventTypeName(EventType t) {
@@ -72,6 +83,7 @@ const char* ExceptionReasonName(ExceptionReason r) {
     case ExceptionReason::kNeedsReview: return "needs_review";
     case ExceptionReason::kNoCustomer: return "no_customer";
     case ExceptionReason::kUnmatched: return "unmatched";
+    case ExceptionReason::kReturnUnmatched: return "return_unmatched";
   }
   return "unknown";
 }
@@ -82,6 +94,7 @@ const char* PaymentStatusName(PaymentStatus s) {
     case PaymentStatus::kPartial: return "partial";
     case PaymentStatus::kUnapplied: return "unapplied";
     case PaymentStatus::kException: return "exception";
+    case PaymentStatus::kReturned: return "returned";
   }
   return "unknown";
 }

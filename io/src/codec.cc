@@ -108,7 +108,7 @@ Status DecodeEvent(std::string_view in, Event* e) {
   bool ok = r.U64(&e->seq) && r.U8(&type) && type >= 1 && type <= 9 && r.Str(&e->batch_id) &&
             r.Str(&e->payment_id) && r.Str(&e->invoice_id) && r.Str(&e->customer_id) && r.I64(&e->amount_minor) &&
             Ccy(r, &e->currency) && r.Str(&e->rule) && r.I64(&score) && Enum(r, &e->action, 4) &&
-            Enum(r, &e->reason, 10) && Strings(r, &e->signals) && r.Str(&e->detail) && r.done();
+            Enum(r, &e->reason, 11) && Strings(r, &e->signals) && r.Str(&e->detail) && r.done();
   if (!ok) return Corrupt("event");
   e->type = static_cast<EventType>(type);
   e->score_milli = static_cast<int32_t>(score);
@@ -190,7 +190,9 @@ std::string EncodePayment(const PaymentRecord& p) {
   w.I64(p.unapplied_minor);
   w.I64(p.held_minor);
   w.I64(p.exception_minor);
+  w.I64(p.returned_minor);
   w.U8(static_cast<uint8_t>(p.reason));
+  w.Str(p.bank_reference);
   return std::move(w.out());
 }
 
@@ -200,9 +202,9 @@ Status DecodePayment(std::string_view in, PaymentRecord* p) {
   int64_t value_date = 0;
   bool ok = r.Str(&p->payment_id) && r.Str(&p->batch_id) && r.Str(&p->customer_id) && Enum(r, &p->source, 5) &&
             r.I64(&p->amount_minor) && Ccy(r, &p->currency) && p->currency != nullptr && r.I64(&value_date) &&
-            r.Str(&p->payer_name) && r.Str(&p->payer_account_mask) && Enum(r, &p->status, 4) &&
+            r.Str(&p->payer_name) && r.Str(&p->payer_account_mask) && Enum(r, &p->status, 5) &&
             r.I64(&p->applied_minor) && r.I64(&p->unapplied_minor) && r.I64(&p->held_minor) && r.I64(&p->exception_minor) &&
-            Enum(r, &p->reason, 10) && r.done();
+            r.I64(&p->returned_minor) && Enum(r, &p->reason, 11) && r.Str(&p->bank_reference) && r.done();
   if (!ok) return Corrupt("payment");
   p->value_date.days = static_cast<int32_t>(value_date);
   return Status::Ok();

@@ -290,6 +290,7 @@ Result<std::optional<CommittedBatch>> Ledger::FindBatch(const std::string& idemp
 Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const {
   auto book = std::make_unique<OpenBook>();
   std::set<std::string> customer_ids;
+  std::set<std::string> loaded_by_number;
   std::string value;
   bool found = false;
   for (const std::string& id : req.payment_ids) {
@@ -305,6 +306,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     Invoice inv;
     CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
     customer_ids.insert(inv.customer_id);
+    loaded_by_number.insert(inv.invoice_id);
     book->AddInvoice(std::move(inv));
   }
   for (const std::string& fp : req.account_fps) {
@@ -316,6 +318,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     }
     CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger index scan"));
   }
+  CASHMATCH_RETURN_IF_ERROR(LoadReturnedPayments(req, *book, &loaded_by_number, &customer_ids));
   for (const std::string& id : customer_ids) {
     CASHMATCH_RETURN_IF_ERROR(Get(customers_, id, &value, &found));
     if (!found) return Status::LedgerCorrupt("customer '" + id + "' is referenced but not stored");
@@ -325,6 +328,45 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   }
   book->Seal();
   return book;
+}
+
+Status Ledger::LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
+                                    std::set<std::string>* customer_ids) const {
+  std::string value;
+  bool found = false;
+  for (const std::string& ref : req.returned_payment_refs) {
+    // By payment id first, then by the bank's reference.
+    std::string payment_id = ref;
+    CASHMATCH_RETURN_IF_ERROR(Get(payments_, payment_id, &value, &found));
+    if (!found) {
+      CASHMATCH_RETURN_IF_ERROR(Get(index_, Key2('r', ref), &payment_id, &found));
+      if (!found) continue;
+      CASHMATCH_RETURN_IF_ERROR(Get(payments_, payment_id, &value, &found));
+      if (!found) return Status::LedgerCorrupt("reference index names payment '" + payment_id + "' which is not stored");
+    }
+    SettledPayment settled;
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodePayment(value, &settled.record));
+    // Net applications per invoice, in the order they were first applied.
+    std::map<std::string, size_t> position;
+    CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kPayment, payment_id, [&](const Event& e) {
+      if (e.invoice_id.empty() || (e.type != EventType::kApplied && e.type != EventType::kReversed)) return true;
+      auto [it, inserted] = position.emplace(e.invoice_id, settled.applications.size());
+      if (inserted) settled.applications.push_back(Application{e.invoice_id, 0});
+      settled.applications[it->second].amount_minor += e.type == EventType::kApplied ? e.amount_minor : -e.amount_minor;
+      return true;
+    }));
+    for (const Application& a : settled.applications) {
+      if (!loaded_invoices->insert(a.invoice_id).second) continue;
+      CASHMATCH_RETURN_IF_ERROR(Get(invoices_, a.invoice_id, &value, &found));
+      if (!found) continue;  // the ERP removed it since; the matcher reports what it cannot undo
+      Invoice inv;
+      CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
+      customer_ids->insert(inv.customer_id);
+      book.AddInvoice(std::move(inv));
+    }
+    book.AddSettledPayment(ref, std::move(settled));
+  }
+  return Status::Ok();
 }
 
 Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOutcome& outcome) {
@@ -353,6 +395,10 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   for (const PaymentRecord& p : outcome.payments) {
     wb.Put(payments_, p.payment_id, codec::EncodePayment(p));
     if (!p.customer_id.empty()) wb.Put(index_, Key3('p', p.customer_id, p.payment_id), "");
+    // Returns name the bank's reference as often as our id.
+    if (!p.bank_reference.empty() && p.bank_reference != p.payment_id) {
+      wb.Put(index_, Key2('r', p.bank_reference), p.payment_id);
+    }
   }
   wb.Put(meta_, BatchKey(batch.idempotency_key), codec::EncodeBatch(record));
   wb.Put(meta_, kMetaNextSeq, codec::BigEndian64(seq));

@@ -5,7 +5,11 @@
 // because JSON key order is free and an amount needs its currency.
 #include "cashmatch/io/payments_ndjson.h"
 
+#include "parsers.h"
+
 #include <simdjson.h>
+
+#include <algorithm>
 
 #include <cstring>
 #include <unordered_map>
@@ -24,6 +28,8 @@ struct RawRef {
 struct RawPayment {
   std::optional<std::string> payment_id, amount, currency, value_date, source, payer_name, payer_account,
       remittance, batch_id;
+  // "type":"return" lines: a return of an earlier payment.
+  std::optional<std::string> type, original_payment_id, original_reference, reason_code, kind, bank_reference;
   std::vector<RawRef> references;
 };
 
@@ -114,6 +120,12 @@ Status ReadLine(od::parser& parser, simdjson::padded_string_view line, const std
     else if (key == "payer_account") slot = &out->payer_account;
     else if (key == "remittance") slot = &out->remittance;
     else if (key == "batch_id") slot = &out->batch_id;
+    else if (key == "type") slot = &out->type;
+    else if (key == "original_payment_id") slot = &out->original_payment_id;
+    else if (key == "original_reference") slot = &out->original_reference;
+    else if (key == "reason_code") slot = &out->reason_code;
+    else if (key == "kind") slot = &out->kind;
+    else if (key == "bank_reference") slot = &out->bank_reference;
     if (slot != nullptr) {
       od::value v = field.value();
       bool is_null = false;
@@ -169,6 +181,7 @@ Result<Payment> Convert(const RawPayment& raw, const std::string& where, const F
   }
   p.remittance = raw.remittance.value_or("");
   p.bank_batch_id = raw.batch_id.value_or("");
+  p.bank_reference = raw.bank_reference.value_or("");
   for (size_t i = 0; i < raw.references.size(); ++i) {
     RemittanceRef ref;
     ref.invoice_number = raw.references[i].invoice_number;
@@ -182,20 +195,56 @@ Result<Payment> Convert(const RawPayment& raw, const std::string& where, const F
   return p;
 }
 
+// A "type":"return" line: payment_id is the return's own id.
+Result<Reversal> ConvertReturn(const RawPayment& raw, const Payment& base, const std::string& where) {
+  Reversal r;
+  r.reversal_id = base.payment_id;
+  r.amount_minor = base.amount_minor;
+  r.currency = base.currency;
+  r.value_date = base.value_date;
+  r.original_payment_id = raw.original_payment_id.value_or("");
+  r.original_reference = raw.original_reference.value_or("");
+  if (r.original_payment_id.empty() && r.original_reference.empty()) {
+    return Status::InvalidInput(where + ": field 'original_payment_id': a return names the payment it returns "
+                                        "(original_payment_id or original_reference)");
+  }
+  r.reason_code = raw.reason_code.value_or("");
+  r.text = base.remittance;
+  static constexpr std::pair<const char*, ReversalKind> kKinds[] = {
+      {"ach_return", ReversalKind::kAchReturn},         {"returned_check", ReversalKind::kReturnedCheck},
+      {"stripe_refund", ReversalKind::kStripeRefund},   {"stripe_dispute", ReversalKind::kStripeDispute},
+      {"bank_reversal", ReversalKind::kBankReversal}};
+  if (raw.kind.has_value()) {
+    bool known = false;
+    for (const auto& [name, kind] : kKinds) {
+      if (*raw.kind == name) {
+        r.kind = kind;
+        known = true;
+      }
+    }
+    if (!known) {
+      return Status::InvalidInput(where + ": field 'kind': expected ach_return|returned_check|stripe_refund|"
+                                          "stripe_dispute|bank_reversal, got '" + *raw.kind + "'");
+    }
+  }
+  r.source_line = base.source_line;
+  return r;
+}
+
 bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
 }  // namespace
 
-Result<SettlementBatch> ParsePaymentsNdjson(const std::string& name, std::string_view data, const Fingerprinter& fp,
-                                            std::vector<std::string>* warnings) {
+Result<ParsedSettlement> ParseNdjsonSettlement(const std::string& name, std::string_view data,
+                                               const Fingerprinter& fp, const ParseOptions& options) {
   // One padded copy of the file: every line's view is followed by the rest
   // of the buffer plus SIMDJSON_PADDING, which is what simdjson requires.
   simdjson::padded_string buffer(data);
   od::parser parser;
-  SettlementBatch batch;
-  batch.source_name = name;
+  ParsedSettlement out;
+  out.batch.source_name = name;
   std::unordered_map<std::string, uint32_t> seen_ids;
   std::unordered_set<std::string> unknown_keys;
   const char* base = buffer.data();
@@ -212,24 +261,52 @@ Result<SettlementBatch> ParsePaymentsNdjson(const std::string& name, std::string
     if (IsBlank(line)) continue;
     std::string where = name + ":" + std::to_string(line_no);
     RawPayment raw;
-    CASHMATCH_RETURN_IF_ERROR(
-        ReadLine(parser, simdjson::padded_string_view(line.data(), line.size(), capacity), where, &raw, &unknown_keys));
-    auto payment = Convert(raw, where, fp);
-    if (!payment.ok()) return payment.status();
-    auto [it, inserted] = seen_ids.emplace(payment.value().payment_id, line_no);
-    if (!inserted) {
-      return Status::InvalidInput(where + ": field 'payment_id': duplicate id '" + payment.value().payment_id +
-                                  "' (first on line " + std::to_string(it->second) + ")");
+    Status s = ReadLine(parser, simdjson::padded_string_view(line.data(), line.size(), capacity), where, &raw,
+                        &unknown_keys);
+    Result<Payment> payment = s.ok() ? Convert(raw, where, fp) : Result<Payment>(s);
+    if (payment.ok()) {
+      auto [it, inserted] = seen_ids.emplace(payment.value().payment_id, line_no);
+      if (!inserted) {
+        payment = Status::InvalidInput(where + ": field 'payment_id': duplicate id '" + payment.value().payment_id +
+                                       "' (first on line " + std::to_string(it->second) + ")");
+      }
+    }
+    const std::string type = raw.type.value_or("payment");
+    if (payment.ok() && type != "payment" && type != "return") {
+      payment = Status::InvalidInput(where + ": field 'type': expected payment or return, got '" + type + "'");
+    }
+    Result<Reversal> reversal = Status::InvalidInput("unused");
+    if (payment.ok() && type == "return") {
+      payment.value().source_line = line_no;
+      reversal = ConvertReturn(raw, payment.value(), where);
+      if (!reversal.ok()) payment = reversal.status();
+    }
+    if (!payment.ok()) {
+      if (!options.skip_bad_records) return payment.status();
+      out.rejects.push_back(Reject{line_no, std::string(line), payment.status().message()});
+      continue;
+    }
+    if (type == "return") {
+      out.batch.reversals.push_back(std::move(reversal).value());
+      continue;
     }
     payment.value().source_line = line_no;
-    batch.payments.push_back(std::move(payment).value());
+    out.batch.payments.push_back(std::move(payment).value());
   }
+  std::vector<std::string> keys(unknown_keys.begin(), unknown_keys.end());
+  std::sort(keys.begin(), keys.end());
+  for (const auto& k : keys) out.warnings.push_back(name + ": unknown field '" + k + "' ignored");
+  return out;
+}
+
+Result<SettlementBatch> ParsePaymentsNdjson(const std::string& name, std::string_view data, const Fingerprinter& fp,
+                                            std::vector<std::string>* warnings) {
+  auto parsed = ParseNdjsonSettlement(name, data, fp, ParseOptions());
+  if (!parsed.ok()) return parsed.status();
   if (warnings != nullptr) {
-    std::vector<std::string> keys(unknown_keys.begin(), unknown_keys.end());
-    std::sort(keys.begin(), keys.end());
-    for (const auto& k : keys) warnings->push_back(name + ": unknown field '" + k + "' ignored");
+    warnings->insert(warnings->end(), parsed.value().warnings.begin(), parsed.value().warnings.end());
   }
-  return batch;
+  return std::move(parsed.value().batch);
 }
 
 }  // namespace cashmatch::io

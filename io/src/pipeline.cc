@@ -3,6 +3,7 @@
 #include "cashmatch/io/book_csv.h"
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/digest.h"
+#include "cashmatch/io/export.h"
 #include "cashmatch/io/payments_ndjson.h"
 
 namespace cashmatch::io {
@@ -32,14 +33,42 @@ Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_pa
   return result;
 }
 
+namespace {
+
+// Appends the skipped records to the rejects file, one JSON object each.
+Status WriteRejects(const std::string& path, const std::string& source, const std::vector<Reject>& rejects) {
+  std::FILE* f = std::fopen(path.c_str(), "a");
+  if (f == nullptr) return Status::IOError(path + ": cannot open the rejects file for writing");
+  std::string line;
+  for (const Reject& r : rejects) {
+    line = "{\"file\":";
+    AppendJsonString(&line, source);
+    line += ",\"line\":" + std::to_string(r.line) + ",\"reason\":";
+    AppendJsonString(&line, r.reason);
+    line += ",\"record\":";
+    AppendJsonString(&line, r.record);
+    line += "}\n";
+    std::fputs(line.c_str(), f);
+  }
+  bool ok = std::fflush(f) == 0;
+  ok = std::fclose(f) == 0 && ok;
+  return ok ? Status::Ok() : Status::IOError(path + ": cannot write the rejects file");
+}
+
+}  // namespace
+
 Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, const Policy& policy,
-                                     const HintExtractor& extractor, const MatchOptions& options) {
+                                     const HintExtractor& extractor, const MatchOptions& options,
+                                     const ApplyOptions& apply_options) {
   ApplyResult result;
   result.path = path;
   auto data = ReadFile(path);
   if (!data.ok()) return data.status();
+  result.format = apply_options.format == SettlementFormat::kAuto ? DetectSettlementFormat(data.value())
+                                                                   : apply_options.format;
+  // A file's identity is its content: the same bytes are the same batch.
   const std::string digest = Sha256Hex(data.value());
-  const std::string key = "sha256:" + digest;
+  std::string key = "sha256:" + digest;
   auto committed = ledger.FindBatch(key);
   if (!committed.ok()) return committed.status();
   if (committed.value().has_value()) {
@@ -48,11 +77,32 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
     result.payments_count = result.batch.payment_count;
     return result;
   }
-  auto parsed = ParsePaymentsNdjson(path, data.value(), ledger.fingerprinter(), &result.warnings);
+  ParseOptions parse_options;
+  parse_options.skip_bad_records = apply_options.skip_bad_records;
+  auto parsed = ParseSettlement(path, data.value(), result.format, ledger.fingerprinter(), parse_options);
   if (!parsed.ok()) return parsed.status();
-  SettlementBatch batch = std::move(parsed).value();
+  ParsedSettlement& ps = parsed.value();
+  result.warnings = std::move(ps.warnings);
+  SettlementBatch batch = std::move(ps.batch);
+  // A Stripe payout is one batch whatever file it arrives in: its id is the key.
+  if (batch.payout.has_value()) {
+    key = "stripe:" + batch.payout->payout_id;
+    committed = ledger.FindBatch(key);
+    if (!committed.ok()) return committed.status();
+    if (committed.value().has_value()) {
+      result.already_applied = true;
+      result.batch = *committed.value();
+      result.payments_count = result.batch.payment_count;
+      return result;
+    }
+  }
   batch.idempotency_key = key;
-  batch.batch_id = "b-" + digest.substr(0, 16);
+  batch.batch_id = batch.payout.has_value() ? "b-" + batch.payout->payout_id : "b-" + digest.substr(0, 16);
+  if (!ps.rejects.empty()) {
+    result.rejects_path = apply_options.rejects_path.empty() ? path + ".rejects.ndjson" : apply_options.rejects_path;
+    CASHMATCH_RETURN_IF_ERROR(WriteRejects(result.rejects_path, path, ps.rejects));
+    result.rejected_count = ps.rejects.size();
+  }
 
   std::vector<PaymentHints> hints = ExtractAllHints(batch, extractor, options);
   auto book = ledger.LoadBook(PlanBookRequest(batch, hints));

@@ -1,9 +1,12 @@
 // cashmatch verify: the ledger's invariants (DESIGN.md §5), checked by
 // folding the events and comparing the fold with the stored state.
 //
-// Per payment P (duplicate_payment exceptions are not money and are left out):
-//   received(P) = applied(P) - reversed(P) + unapplied(P) + held(P) - released(P) + in_review(P)
-//   and each term equals the stored PaymentRecord.
+// Per payment P:
+//   received(P) = applied(P) + unapplied(P) + held(P) + in_review(P) + returned(P)
+//   where applied is net of returns to invoices, held net of releases, in
+//   review is what its exceptions hold (ExceptionHoldsCash) net of returns,
+//   and returned is every `reversed` amount; each term equals the stored
+//   PaymentRecord.
 // Per invoice I, over events after the invoice was last loaded:
 //   loaded_open(I) - open(I) = applied(I) + written_off(I) - reversed(I),  open(I) >= 0.
 // Sequence numbers are gapless from 1 to the stored counter, and every
@@ -19,17 +22,21 @@ namespace {
 std::string Fmt(int64_t minor, const Currency* c) { return FormatAmountMinor(minor, c->exponent()); }
 
 struct PaymentFold {
-  int64_t received = 0, applied = 0, unapplied = 0, held = 0, in_review = 0;
+  int64_t received = 0, applied = 0, unapplied = 0, held = 0, in_review = 0, returned = 0;
   void Add(const Event& e) {
     switch (e.type) {
       case EventType::kPaymentReceived: received += e.amount_minor; break;
       case EventType::kApplied: applied += e.amount_minor; break;
-      case EventType::kReversed: applied -= e.amount_minor; break;
+      case EventType::kReversed:
+        // A return takes money back from an invoice, or from review.
+        (e.invoice_id.empty() ? in_review : applied) -= e.amount_minor;
+        returned += e.amount_minor;
+        break;
       case EventType::kUnapplied: unapplied += e.amount_minor; break;
       case EventType::kHeld: held += e.amount_minor; break;
       case EventType::kReleased: held -= e.amount_minor; break;
       case EventType::kException:
-        if (e.reason != ExceptionReason::kDuplicatePayment) in_review += e.amount_minor;
+        if (ExceptionHoldsCash(e.reason)) in_review += e.amount_minor;
         break;
       case EventType::kWrittenOff:
       case EventType::kSuppression: break;
@@ -60,13 +67,16 @@ Status Ledger::VerifyEvents(VerifyReport* report) const {
     switch (e.type) {
       case EventType::kPaymentReceived: t.received_minor += e.amount_minor; ++t.payments_count; break;
       case EventType::kApplied: t.applied_minor += e.amount_minor; break;
-      case EventType::kReversed: t.reversed_minor += e.amount_minor; break;
+      case EventType::kReversed:
+        (e.invoice_id.empty() ? t.exceptions_minor : t.applied_minor) -= e.amount_minor;
+        t.reversed_minor += e.amount_minor;
+        break;
       case EventType::kUnapplied: t.unapplied_minor += e.amount_minor; break;
       case EventType::kHeld: t.held_minor += e.amount_minor; break;
       case EventType::kReleased: t.held_minor -= e.amount_minor; break;
       case EventType::kWrittenOff: t.written_off_minor += e.amount_minor; break;
       case EventType::kException:
-        if (e.reason != ExceptionReason::kDuplicatePayment) {
+        if (ExceptionHoldsCash(e.reason)) {
           t.exceptions_minor += e.amount_minor;
           ++t.exceptions_count;
         }
@@ -82,10 +92,10 @@ Status Ledger::VerifyEvents(VerifyReport* report) const {
   }
   for (const auto& [code, t] : report->totals) {
     const Currency* c = Currency::Find(code);
-    int64_t accounted = t.applied_minor - t.reversed_minor + t.unapplied_minor + t.held_minor + t.exceptions_minor;
+    int64_t accounted = t.applied_minor + t.unapplied_minor + t.held_minor + t.exceptions_minor + t.reversed_minor;
     if (accounted != t.received_minor) {
-      return Violation(code + ": received " + Fmt(t.received_minor, c) + " but applied - reversed + unapplied + held + in review = " +
-                       Fmt(accounted, c));
+      return Violation(code + ": received " + Fmt(t.received_minor, c) +
+                       " but applied + unapplied + held + in review + returned = " + Fmt(accounted, c));
     }
   }
   return Status::Ok();
@@ -108,14 +118,15 @@ Status Ledger::VerifyPayments(VerifyReport* report) const {
       return Violation(who + "amount " + Fmt(p.amount_minor, c) + " but events received " + Fmt(fold.received, c));
     }
     if (fold.applied != p.applied_minor || fold.unapplied != p.unapplied_minor || fold.held != p.held_minor ||
-        fold.in_review != p.exception_minor) {
+        fold.in_review != p.exception_minor || fold.returned != p.returned_minor) {
       return Violation(who + "stored state (applied " + Fmt(p.applied_minor, c) + ", unapplied " +
                        Fmt(p.unapplied_minor, c) + ", held " + Fmt(p.held_minor, c) + ", in review " +
-                       Fmt(p.exception_minor, c) + ") differs from its events (applied " + Fmt(fold.applied, c) +
-                       ", unapplied " + Fmt(fold.unapplied, c) + ", held " + Fmt(fold.held, c) + ", in review " +
-                       Fmt(fold.in_review, c) + ")");
+                       Fmt(p.exception_minor, c) + ", returned " + Fmt(p.returned_minor, c) +
+                       ") differs from its events (applied " + Fmt(fold.applied, c) + ", unapplied " +
+                       Fmt(fold.unapplied, c) + ", held " + Fmt(fold.held, c) + ", in review " +
+                       Fmt(fold.in_review, c) + ", returned " + Fmt(fold.returned, c) + ")");
     }
-    if (fold.applied + fold.unapplied + fold.held + fold.in_review != fold.received) {
+    if (fold.applied + fold.unapplied + fold.held + fold.in_review + fold.returned != fold.received) {
       return Violation(who + "received " + Fmt(fold.received, c) + " is not fully accounted for");
     }
     ++report->payments_checked;

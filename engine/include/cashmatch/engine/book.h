@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cashmatch/engine/domain.h"
+#include "cashmatch/engine/match_types.h"
 
 namespace cashmatch {
 
@@ -25,6 +26,21 @@ struct BookRequest {
   std::set<std::string> invoice_numbers;  // normalized (NormalizeInvoiceNumber)
   std::set<std::string> account_fps;
   std::set<std::string> payment_ids;
+  // Payments that returns name, by payment id or by bank reference.
+  std::set<std::string> returned_payment_refs;
+};
+
+// What one committed payment settled on one invoice, net of earlier
+// returns, in the order it was applied.
+struct Application {
+  std::string invoice_id;
+  int64_t amount_minor = 0;
+};
+
+// A committed payment with its applications: what a return must undo.
+struct SettledPayment {
+  PaymentRecord record;
+  std::vector<Application> applications;
 };
 
 class OpenBook {
@@ -34,6 +50,8 @@ class OpenBook {
   void AddInvoice(Invoice inv);
   // A payment id that is already committed in the ledger.
   void AddCommittedPayment(std::string payment_id);
+  // A payment a return names, reachable by `ref` (its id or bank reference).
+  void AddSettledPayment(const std::string& ref, SettledPayment p);
   void Seal();
 
   const Customer* FindCustomer(const std::string& customer_id) const;
@@ -43,6 +61,7 @@ class OpenBook {
   // `normalized` is the output of NormalizeInvoiceNumber.
   const Invoice* FindInvoiceByNumber(const std::string& normalized) const;
   bool IsPaymentCommitted(const std::string& payment_id) const;
+  const SettledPayment* FindSettledPayment(const std::string& ref) const;
 
   size_t invoice_count() const { return invoices_.size(); }
   size_t customer_count() const { return customers_.size(); }
@@ -57,6 +76,7 @@ class OpenBook {
   std::unordered_map<std::string, size_t> invoice_by_id_;
   std::unordered_map<std::string, size_t> invoice_by_number_;
   std::unordered_set<std::string> committed_payments_;
+  std::unordered_map<std::string, SettledPayment> settled_by_ref_;
 };
 
 }  // namespace cashmatch

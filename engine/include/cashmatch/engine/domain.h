@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,14 +85,60 @@ struct Payment {
   std::vector<RemittanceRef> references;
   std::string bank_batch_id;  // the batch id the bank or upstream gave, if any
   uint32_t source_line = 0;   // 1-based line in the input file, for messages
+  // Where the format gives them:
+  std::string bank_reference;      // the bank's own reference (BAI2 16 bank ref, camt AcctSvcrRef)
+  std::string end_to_end_id;       // camt EndToEndId (not "NOTPROVIDED")
+  std::string stripe_customer_id;  // cus_…
+  std::string stripe_charge_id;    // ch_… / py_…
+  std::string stripe_invoice_id;   // in_…
+  std::string rf_reference;        // ISO 11649 creditor reference, "RF18539007547034"
+  int64_t fee_minor = 0;           // fees deducted before the money reached us (Stripe): fees, not short pay
+};
+
+// A return of money that had come in: an ACH return (R01 …), a returned
+// check, a Stripe refund or dispute, a bank reversal. The matcher undoes
+// what the original payment settled.
+enum class ReversalKind : uint8_t {
+  kAchReturn = 0,
+  kReturnedCheck = 1,
+  kStripeRefund = 2,
+  kStripeDispute = 3,
+  kBankReversal = 4,
+};
+const char* ReversalKindName(ReversalKind k);
+
+struct Reversal {
+  std::string reversal_id;          // stable id of the return record itself
+  ReversalKind kind = ReversalKind::kAchReturn;
+  std::string original_payment_id;  // when the input names the payment (Stripe charge id)
+  std::string original_reference;   // otherwise a reference to look up (bank ref, trace number)
+  int64_t amount_minor = 0;         // positive: how much went back
+  const Currency* currency = nullptr;
+  Date value_date;
+  std::string reason_code;          // "R01", "insufficient_funds" …
+  std::string text;                 // free text the bank gave
+  uint32_t source_line = 0;
+};
+
+// A Stripe payout: the one bank line that carries a whole listing.
+struct PayoutInfo {
+  std::string payout_id;  // po_…
+  int64_t amount_minor = 0;
+  const Currency* currency = nullptr;
+  Date arrival_date;
 };
 
 // The unit of ingest and atomic commit: one file, one payout, one message.
 struct SettlementBatch {
   std::string batch_id;         // stable, derived from the idempotency key
-  std::string idempotency_key;  // e.g. "sha256:<hex of the file>"
+  std::string idempotency_key;  // e.g. "sha256:<hex of the file>", "stripe:po_…"
   std::string source_name;      // the file name, for messages and audit
   std::vector<Payment> payments;
+  std::vector<Reversal> reversals;
+  std::optional<PayoutInfo> payout;  // set for a Stripe payout listing
+  // Fees charged outside any one payment (Stripe stripe_fee balance
+  // transactions), per currency code, in minor units.
+  std::map<std::string, int64_t> standalone_fees_minor;
 };
 
 }  // namespace cashmatch

@@ -48,6 +48,7 @@ enum class ExceptionReason : uint8_t {
   kNeedsReview = 8,       // a proposal exists, scored below auto-apply
   kNoCustomer = 9,        // no customer could be identified
   kUnmatched = 10,        // nothing to go on
+  kReturnUnmatched = 11,  // a return names no payment we hold, or more than it settled
 };
 
 const char* EventTypeName(EventType t);

@@ -20,46 +20,21 @@
 #include <vector>
 
 #include "cashmatch/engine/book.h"
+#include "cashmatch/engine/match_types.h"
 #include "cashmatch/engine/event.h"
 #include "cashmatch/engine/hints.h"
 #include "cashmatch/engine/policy.h"
 
 namespace cashmatch {
 
-enum class PaymentStatus : uint8_t {
-  kApplied = 1,    // fully applied to invoices
-  kPartial = 2,    // part applied, the rest unapplied on account
-  kUnapplied = 3,  // cash on account
-  kException = 4,  // waiting for a person
-};
-const char* PaymentStatusName(PaymentStatus s);
-
-// A payment's state in the ledger after its batch is committed.
-struct PaymentRecord {
-  std::string payment_id;
-  std::string batch_id;
-  std::string customer_id;  // empty when unidentified
-  PaymentSource source = PaymentSource::kOther;
-  int64_t amount_minor = 0;
-  const Currency* currency = nullptr;
-  Date value_date;
-  std::string payer_name;
-  std::string payer_account_mask;
-  PaymentStatus status = PaymentStatus::kException;
-  int64_t applied_minor = 0;
-  int64_t unapplied_minor = 0;
-  int64_t held_minor = 0;       // held against invoices whose usage is reconciling
-  int64_t exception_minor = 0;  // cash waiting in the review queue
-  ExceptionReason reason = ExceptionReason::kNone;
-};
-
 struct BatchOutcome {
   std::vector<Event> events;               // commit order; seq not yet set
   std::vector<Invoice> invoice_updates;    // new state of touched invoices
-  std::vector<PaymentRecord> payments;     // one per new payment
+  std::vector<PaymentRecord> payments;     // new payments, and earlier ones a return touched
   size_t applied_count = 0;
   size_t exception_count = 0;
   size_t duplicate_count = 0;
+  size_t reversal_count = 0;  // returns that found their payment
 };
 
 struct MatchOptions {

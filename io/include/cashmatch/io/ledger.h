@@ -13,6 +13,7 @@
 //              "I\0<invoice_id>\0<seq>", "P\0<payment_id>\0<seq>",
 //              "C\0<customer_id>\0<seq>" -> "" (audit trails)
 //              "x\0<currency>\0<inverted amount>\0<seq>" -> "" (review queue)
+//              "r\0<bank reference>" -> payment_id (returns name it)
 //   meta       schema version, next sequence, fingerprint key,
 //              "b\0<idempotency key>" -> committed batch record
 //
@@ -30,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -176,6 +178,8 @@ class Ledger {
   template <typename T>
   Status ScanByPrefix(char kind, rocksdb::ColumnFamilyHandle* target, const std::function<bool(const T&)>& fn) const;
   static Status FromRocksStatus(const rocksdb::Status& s);
+  Status LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
+                              std::set<std::string>* customer_ids) const;
   Status VerifyEvents(VerifyReport* report) const;
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;

@@ -15,6 +15,7 @@
 #include "cashmatch/engine/match.h"
 #include "cashmatch/engine/policy.h"
 #include "cashmatch/io/ledger.h"
+#include "cashmatch/io/settlement.h"
 
 namespace cashmatch::io {
 
@@ -29,9 +30,23 @@ struct LoadResult {
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path,
                                  const std::string& invoices_path);
 
+struct ApplyOptions {
+  // The file's format; kAuto detects it from the content. Default: kAuto.
+  SettlementFormat format = SettlementFormat::kAuto;
+  // Skip bad records (writing them to `rejects_path`) instead of failing
+  // the whole file. Default: false.
+  bool skip_bad_records = false;
+  // Where skipped records go, one JSON object per line (appended). Empty:
+  // "<file>.rejects.ndjson" beside the input.
+  std::string rejects_path;
+};
+
 struct ApplyResult {
   std::string path;
+  SettlementFormat format = SettlementFormat::kAuto;
   bool already_applied = false;  // the same content was committed before
+  size_t rejected_count = 0;     // records skipped with skip_bad_records
+  std::string rejects_path;      // where they were written
   CommittedBatch batch;
   size_t payments_count = 0;
   size_t applied_count = 0;
@@ -41,6 +56,7 @@ struct ApplyResult {
 };
 
 Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, const Policy& policy,
-                                     const HintExtractor& extractor, const MatchOptions& options);
+                                     const HintExtractor& extractor, const MatchOptions& options,
+                                     const ApplyOptions& apply_options = ApplyOptions());
 
 }  // namespace cashmatch::io

@@ -1,0 +1,91 @@
+// Format detection and dispatch for settlement files.
+#include "cashmatch/io/settlement.h"
+
+#include <array>
+
+#include "cashmatch/io/payments_ndjson.h"
+#include "parsers.h"
+
+namespace cashmatch::io {
+namespace {
+
+constexpr std::array<const char*, 8> kNames = {"auto", "ndjson", "bai2", "camt", "stripe-json", "stripe-csv",
+                                               "nacha", "mt940"};
+
+std::string_view SkipBomAndBlanks(std::string_view s) {
+  if (s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  return s;
+}
+
+std::string_view FirstLine(std::string_view s) {
+  size_t nl = s.find_first_of("\r\n");
+  return nl == std::string_view::npos ? s : s.substr(0, nl);
+}
+
+}  // namespace
+
+const char* SettlementFormatName(SettlementFormat f) { return kNames[static_cast<size_t>(f)]; }
+
+bool ParseSettlementFormat(std::string_view text, SettlementFormat* out) {
+  for (size_t i = 0; i < kNames.size(); ++i) {
+    if (text == kNames[i]) {
+      *out = static_cast<SettlementFormat>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+SettlementFormat DetectSettlementFormat(std::string_view data) {
+  std::string_view s = SkipBomAndBlanks(data);
+  std::string_view head = s.substr(0, 4096);
+  if (s.substr(0, 3) == "01," || s.substr(0, 3) == "01/") return SettlementFormat::kBai2;
+  if (s.substr(0, 1) == "<") {
+    return head.find("camt.05") != std::string_view::npos ? SettlementFormat::kCamt : SettlementFormat::kAuto;
+  }
+  if (s.substr(0, 1) == "{" || s.substr(0, 1) == "[") {
+    // Stripe objects name themselves; our own NDJSON has payment_id.
+    if (head.find("\"balance_transaction\"") != std::string_view::npos ||
+        head.find("\"object\": \"list\"") != std::string_view::npos ||
+        head.find("\"object\":\"list\"") != std::string_view::npos) {
+      return SettlementFormat::kStripeJson;
+    }
+    if (head.find("\"payment_id\"") != std::string_view::npos) return SettlementFormat::kNdjson;
+    return SettlementFormat::kAuto;
+  }
+  if (s.substr(0, 4) == ":20:" || s.substr(0, 3) == "{1:" || s.substr(0, 4) == ":940") return SettlementFormat::kMt940;
+  std::string_view line = FirstLine(s);
+  if (line.size() == 94 && line.substr(0, 3) == "101") return SettlementFormat::kNacha;
+  if (line.find("balance_transaction_id") != std::string_view::npos ||
+      (line.find("gross") != std::string_view::npos && line.find("net") != std::string_view::npos &&
+       line.find("fee") != std::string_view::npos)) {
+    return SettlementFormat::kStripeCsv;
+  }
+  return SettlementFormat::kAuto;
+}
+
+Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_view data, SettlementFormat format,
+                                         const Fingerprinter& fp, const ParseOptions& options) {
+  if (format == SettlementFormat::kAuto) format = DetectSettlementFormat(data);
+  switch (format) {
+    case SettlementFormat::kNdjson: return ParseNdjsonSettlement(name, data, fp, options);
+    case SettlementFormat::kBai2: break;
+    case SettlementFormat::kCamt: break;
+    case SettlementFormat::kAuto:
+      return Status::InvalidInput(name + ": not a settlement format cashmatch recognizes (expected NDJSON payments, "
+                                         "BAI2, camt.053/054, Stripe balance transactions or payout CSV, NACHA, "
+                                         "MT940); give --format to say which");
+    case SettlementFormat::kStripeJson:
+    case SettlementFormat::kStripeCsv:
+    case SettlementFormat::kNacha:
+    case SettlementFormat::kMt940:
+      break;
+  }
+  return Status::InvalidInput(name + ": the " + std::string(SettlementFormatName(format)) +
+                              " format is recognized but cashmatch cannot read it yet");
+}
+
+}  // namespace cashmatch::io
