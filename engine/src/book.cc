@@ -45,6 +45,7 @@ void OpenBook::Seal() {
   for (size_t i = 0; i < invoices_.size(); ++i) {
     invoice_by_id_.emplace(invoices_[i].invoice_id, i);
     invoice_by_number_.emplace(NormalizeInvoiceNumber(invoices_[i].number), i);
+    if (!invoices_[i].stripe_invoice_id.empty()) invoice_by_stripe_id_.emplace(invoices_[i].stripe_invoice_id, i);
   }
   sealed_ = true;
 }
@@ -72,6 +73,12 @@ const Invoice* OpenBook::FindInvoiceByNumber(const std::string& normalized) cons
   assert(sealed_);
   auto it = invoice_by_number_.find(normalized);
   return it == invoice_by_number_.end() ? nullptr : &invoices_[it->second];
+}
+
+const Invoice* OpenBook::FindInvoiceByStripeId(const std::string& id) const {
+  assert(sealed_);
+  auto it = invoice_by_stripe_id_.find(id);
+  return it == invoice_by_stripe_id_.end() ? nullptr : &invoices_[it->second];
 }
 
 bool OpenBook::IsPaymentCommitted(const std::string& payment_id) const {

@@ -48,6 +48,12 @@ PaymentHints HintExtractor::Extract(const Payment& payment) const {
   };
   // Structured references come first: they are the payer's own statement of
   // what the money is for, and may carry per-invoice amounts.
+  // Stripe says which invoice a charge paid: the strongest reference there is.
+  if (!payment.stripe_invoice_id.empty()) {
+    InvoiceHint h{"STRIPE:" + payment.stripe_invoice_id, payment.stripe_invoice_id, std::nullopt, true};
+    h.stripe_invoice = true;
+    add(std::move(h));
+  }
   for (const RemittanceRef& ref : payment.references) {
     add(InvoiceHint{NormalizeInvoiceNumber(ref.invoice_number), ref.invoice_number, ref.amount_minor, true});
   }

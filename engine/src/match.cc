@@ -43,7 +43,13 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     const Payment& p = batch.payments[i];
     req.payment_ids.insert(p.payment_id);
     if (!p.payer_account_fp.empty()) req.account_fps.insert(p.payer_account_fp);
-    for (const InvoiceHint& h : hints[i].invoices) req.invoice_numbers.insert(h.normalized);
+    for (const InvoiceHint& h : hints[i].invoices) {
+      if (h.stripe_invoice) {
+        req.stripe_invoice_ids.insert(h.text);
+      } else {
+        req.invoice_numbers.insert(h.normalized);
+      }
+    }
   }
   for (const Reversal& r : batch.reversals) {
     if (!r.original_payment_id.empty()) req.returned_payment_refs.insert(r.original_payment_id);
@@ -62,8 +68,8 @@ class WorkingBalances {
  public:
   explicit WorkingBalances(const OpenBook& book) : book_(book) {}
 
-  const Invoice* Find(const std::string& normalized_number) const {
-    const Invoice* base = book_.FindInvoiceByNumber(normalized_number);
+  const Invoice* Find(const InvoiceHint& h) const {
+    const Invoice* base = h.stripe_invoice ? book_.FindInvoiceByStripeId(h.text) : book_.FindInvoiceByNumber(h.normalized);
     if (base == nullptr) return nullptr;
     auto it = touched_.find(base->invoice_id);
     return it == touched_.end() ? base : &updates_[it->second];
@@ -149,16 +155,21 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
   }
   MoneySum total;
   for (const InvoiceHint& h : hints.invoices) {
-    const Invoice* inv = balances.Find(h.normalized);
+    const Invoice* inv = balances.Find(h);
     if (inv == nullptr) {
       res.Fail(ExceptionReason::kUnknownInvoice, "no invoice numbered '" + h.text + "'");
       res.signals.push_back("reference=unknown:" + h.text);
       continue;
     }
+    // The same invoice named twice (by number and by Stripe id) counts once.
+    bool seen = false;
+    for (const Invoice* f : res.found) seen = seen || f->invoice_id == inv->invoice_id;
+    if (seen) continue;
     if (res.referenced_customer_id.empty()) res.referenced_customer_id = inv->customer_id;
     res.found.push_back(inv);
     const char* verdict = CheckReference(p, h, *inv, res);
-    res.signals.push_back(std::string("reference=") + verdict + ":" + inv->number);
+    res.signals.push_back(std::string(h.stripe_invoice ? "stripe_invoice=" : "reference=") + verdict + ":" +
+                          (h.stripe_invoice ? h.text : inv->number));
     if (std::string_view(verdict) != "exact") continue;
     total.Add(inv->amount_open_minor);
     res.invoices.push_back(inv);

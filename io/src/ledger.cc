@@ -265,6 +265,7 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
     }
     wb.Put(index_, number_key, inv.invoice_id);
     wb.Put(index_, Key3('c', inv.customer_id, inv.invoice_id), "");
+    if (!inv.stripe_invoice_id.empty()) wb.Put(index_, Key2('s', inv.stripe_invoice_id), inv.invoice_id);
     // The ERP's figure is the new baseline: events after this seq explain
     // every later change of the open amount.
     Invoice stored = inv;
@@ -307,6 +308,17 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
     customer_ids.insert(inv.customer_id);
     loaded_by_number.insert(inv.invoice_id);
+    book->AddInvoice(std::move(inv));
+  }
+  for (const std::string& stripe_id : req.stripe_invoice_ids) {
+    std::string invoice_id;
+    CASHMATCH_RETURN_IF_ERROR(Get(index_, Key2('s', stripe_id), &invoice_id, &found));
+    if (!found || !loaded_by_number.insert(invoice_id).second) continue;
+    CASHMATCH_RETURN_IF_ERROR(Get(invoices_, invoice_id, &value, &found));
+    if (!found) return Status::LedgerCorrupt("index names invoice '" + invoice_id + "' which is not stored");
+    Invoice inv;
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
+    customer_ids.insert(inv.customer_id);
     book->AddInvoice(std::move(inv));
   }
   for (const std::string& fp : req.account_fps) {

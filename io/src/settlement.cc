@@ -54,6 +54,8 @@ SettlementFormat DetectSettlementFormat(std::string_view data) {
       return SettlementFormat::kStripeJson;
     }
     if (head.find("\"payment_id\"") != std::string_view::npos) return SettlementFormat::kNdjson;
+    // Any other Stripe API object ("object": "charge", "invoice_payment" …).
+    if (head.find("\"object\"") != std::string_view::npos) return SettlementFormat::kStripeJson;
     return SettlementFormat::kAuto;
   }
   if (s.substr(0, 4) == ":20:" || s.substr(0, 3) == "{1:" || s.substr(0, 4) == ":940") return SettlementFormat::kMt940;
@@ -78,7 +80,7 @@ Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_vi
       return Status::InvalidInput(name + ": not a settlement format cashmatch recognizes (expected NDJSON payments, "
                                          "BAI2, camt.053/054, Stripe balance transactions or payout CSV, NACHA, "
                                          "MT940); give --format to say which");
-    case SettlementFormat::kStripeJson:
+    case SettlementFormat::kStripeJson: return ParseStripeJson(name, data, fp, options);
     case SettlementFormat::kStripeCsv:
     case SettlementFormat::kNacha:
     case SettlementFormat::kMt940:

@@ -26,6 +26,7 @@ struct BookRequest {
   std::set<std::string> invoice_numbers;  // normalized (NormalizeInvoiceNumber)
   std::set<std::string> account_fps;
   std::set<std::string> payment_ids;
+  std::set<std::string> stripe_invoice_ids;  // in_…
   // Payments that returns name, by payment id or by bank reference.
   std::set<std::string> returned_payment_refs;
 };
@@ -60,6 +61,7 @@ class OpenBook {
   const Invoice* FindInvoice(const std::string& invoice_id) const;
   // `normalized` is the output of NormalizeInvoiceNumber.
   const Invoice* FindInvoiceByNumber(const std::string& normalized) const;
+  const Invoice* FindInvoiceByStripeId(const std::string& stripe_invoice_id) const;
   bool IsPaymentCommitted(const std::string& payment_id) const;
   const SettledPayment* FindSettledPayment(const std::string& ref) const;
 
@@ -75,6 +77,7 @@ class OpenBook {
   std::unordered_map<std::string, size_t> customer_by_fp_;
   std::unordered_map<std::string, size_t> invoice_by_id_;
   std::unordered_map<std::string, size_t> invoice_by_number_;
+  std::unordered_map<std::string, size_t> invoice_by_stripe_id_;
   std::unordered_set<std::string> committed_payments_;
   std::unordered_map<std::string, SettledPayment> settled_by_ref_;
 };

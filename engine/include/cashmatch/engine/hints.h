@@ -27,6 +27,7 @@ struct InvoiceHint {
   std::string text;                     // as the payer wrote it
   std::optional<int64_t> amount_minor;  // when the remittance gives one
   bool from_structured = false;         // structured reference vs free text
+  bool stripe_invoice = false;          // `text` is a Stripe invoice id (in_…), not a number
 };
 
 struct PaymentHints {

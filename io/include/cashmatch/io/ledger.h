@@ -14,6 +14,7 @@
 //              "C\0<customer_id>\0<seq>" -> "" (audit trails)
 //              "x\0<currency>\0<inverted amount>\0<seq>" -> "" (review queue)
 //              "r\0<bank reference>" -> payment_id (returns name it)
+//              "s\0<stripe invoice id>" -> invoice_id
 //   meta       schema version, next sequence, fingerprint key,
 //              "b\0<idempotency key>" -> committed batch record
 //

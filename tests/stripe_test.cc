@@ -1,0 +1,238 @@
+// Stripe balance transactions: the corpus files read to values taken from
+// reading them, a generated payout listing applied end to end (charges pay
+// their invoices at gross, refunds reopen them, fees are fees), Stripe's
+// exponent table, and the payout's net check.
+#include <gtest/gtest.h>
+
+#include "cashmatch/io/csv.h"
+#include "cashmatch/io/pipeline.h"
+#include "cashmatch/io/settlement.h"
+#include "test_util.h"
+
+namespace cashmatch::io {
+namespace {
+
+using testing_util::TempDir;
+
+const Fingerprinter kFp(std::string(32, 'k'));
+
+Result<ParsedSettlement> ParseCorpus(const std::string& file, SettlementFormat format = SettlementFormat::kAuto) {
+  std::string path = std::string(CASHMATCH_CORPUS_DIR) + "/stripe/" + file;
+  auto data = ReadFile(path);
+  EXPECT_TRUE(data.ok()) << data.status().message();
+  if (!data.ok()) return data.status();
+  return ParseSettlement(path, data.value(), format, kFp, ParseOptions());
+}
+
+TEST(StripeCorpus, ChargeBalanceTransactionIsOnePaymentAtGrossWithItsFee) {
+  // amount 2000, fee 88 (one stripe_fee), net 1912, source ch_…0001, usd,
+  // created 1557995177 = 2019-05-16 UTC.
+  auto r = ParseCorpus("balance_transaction_txn_fake_ch_fakefakefakefakefake0001.json");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const SettlementBatch& b = r.value().batch;
+  ASSERT_EQ(b.payments.size(), 1u);
+  EXPECT_TRUE(b.reversals.empty());
+  EXPECT_FALSE(b.payout.has_value());
+  const Payment& p = b.payments[0];
+  EXPECT_EQ(p.payment_id, "ch_fakefakefakefakefake0001");
+  EXPECT_EQ(p.amount_minor, 2000);
+  EXPECT_EQ(p.fee_minor, 88);
+  EXPECT_EQ(p.currency, Currency::Find("USD"));
+  EXPECT_EQ(FormatIsoDate(p.value_date), "2019-05-16");
+  EXPECT_EQ(p.source, PaymentSource::kStripe);
+  EXPECT_EQ(p.bank_reference, "txn_fake_ch_fakefakefakefakefake0001");
+}
+
+TEST(StripeCorpus, PreBasilChargeObjectCarriesItsInvoiceAndCustomer) {
+  // charge ch_…0001: amount 2000 usd, customer cus_6lsBvm5rJ0zyHc,
+  // invoice in_…0001, billing name alex-nesnes@hotmail.fr.
+  auto r = ParseCorpus("charge_ch_fakefakefakefakefake0001.json");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().batch.payments.size(), 1u);
+  const Payment& p = r.value().batch.payments[0];
+  EXPECT_EQ(p.payment_id, "ch_fakefakefakefakefake0001");
+  EXPECT_EQ(p.amount_minor, 2000);
+  EXPECT_EQ(p.stripe_invoice_id, "in_fakefakefakefakefake0001");
+  EXPECT_EQ(p.stripe_customer_id, "cus_6lsBvm5rJ0zyHc");
+  EXPECT_EQ(p.payer_name, "alex-nesnes@hotmail.fr");
+}
+
+TEST(StripeCorpus, DisputeWithdrawalReversesTheChargeAndBooksTheDisputeFee) {
+  // amount -1000, fee 1500 ("Dispute fee"), net -2500, source dp_…,
+  // description "Chargeback withdrawal for ch_1JHRCWJSZQVUcJYgOCavbxio".
+  auto r = ParseCorpus("dispute_txn_fakefakefakefake01.json");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const SettlementBatch& b = r.value().batch;
+  EXPECT_TRUE(b.payments.empty());
+  ASSERT_EQ(b.reversals.size(), 1u);
+  EXPECT_EQ(b.reversals[0].kind, ReversalKind::kStripeDispute);
+  EXPECT_EQ(b.reversals[0].amount_minor, 1000);
+  EXPECT_EQ(b.reversals[0].original_payment_id, "ch_1JHRCWJSZQVUcJYgOCavbxio");
+  EXPECT_EQ(b.reversals[0].reversal_id, "dp_1JHRCWJSZQVUcJYgEHzUiuvb");
+  EXPECT_EQ(b.standalone_fees_minor.at("USD"), 1500);
+}
+
+TEST(StripeCorpus, AnInvoiceObjectIsNotASettlementAndSaysSo) {
+  auto r = ParseCorpus("invoice_in_fakefakefakefakefake0001.json");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r.value().batch.payments.empty());
+  ASSERT_EQ(r.value().warnings.size(), 1u);
+  EXPECT_NE(r.value().warnings[0].find("'invoice' is not a settlement record"), std::string::npos);
+}
+
+TEST(StripeCorpus, TheApiFixturesFileIsRejectedCleanly) {
+  // fixtures3.json is Stripe's catalogue of example objects under
+  // "resources", not a listing: a clear error, not a crash or a guess.
+  auto r = ParseCorpus("fixtures3.json", SettlementFormat::kStripeJson);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("fixtures3.json:1: field 'object'"), std::string::npos) << r.status().message();
+}
+
+// A payout listing as GET /v1/balance_transactions?payout=po_… returns it:
+// `charges` charges of 100.00 (fee 3.20) each paying in_<i>, `refunds`
+// refunds of the first charges with the source expanded, three stripe_fee
+// lines of 1.00, and the payout's own BT.
+std::string PayoutListing(int charges, int refunds, int64_t payout_adjust = 0) {
+  std::string data = R"({"object":"list","url":"/v1/balance_transactions","has_more":false,"data":[)";
+  int64_t net = 0;
+  auto add = [&](const std::string& bt) {
+    if (data.back() != '[') data += ",";
+    data += bt;
+  };
+  for (int i = 0; i < charges; ++i) {
+    std::string n = std::to_string(i);
+    add(R"({"id":"txn_c)" + n + R"(","object":"balance_transaction","amount":10000,"fee":320,"net":9680,"currency":"usd","created":1764000000,"type":"charge","reporting_category":"charge","exchange_rate":null,"source":{"id":"ch_)" + n +
+        R"(","object":"charge","amount":10000,"currency":"usd","customer":"cus_1","invoice":"in_)" + n + R"("}})");
+    net += 9680;
+  }
+  for (int i = 0; i < refunds; ++i) {
+    std::string n = std::to_string(i);
+    add(R"({"id":"txn_r)" + n + R"(","object":"balance_transaction","amount":-10000,"fee":0,"net":-10000,"currency":"usd","created":1764050000,"type":"refund","reporting_category":"refund","source":{"id":"re_)" + n +
+        R"(","object":"refund","charge":"ch_)" + n + R"("}})");
+    net -= 10000;
+  }
+  for (int i = 0; i < 3; ++i) {
+    add(R"({"id":"txn_f)" + std::to_string(i) + R"(","object":"balance_transaction","amount":-100,"fee":0,"net":-100,"currency":"usd","created":1764060000,"type":"stripe_fee","reporting_category":"fee","source":null})");
+    net -= 100;
+  }
+  add(R"({"id":"txn_po","object":"balance_transaction","amount":)" + std::to_string(-(net + payout_adjust)) +
+      R"(,"fee":0,"net":)" + std::to_string(-(net + payout_adjust)) +
+      R"(,"currency":"usd","created":1764100000,"available_on":1764115200,"type":"payout","reporting_category":"payout","source":"po_1"})");
+  return data + "]}";
+}
+
+TEST(StripePayout, ListingBecomesOneBatchWhoseNetMatchesThePayout) {
+  auto r = ParseSettlement("po.json", PayoutListing(50, 2), SettlementFormat::kAuto, kFp, ParseOptions());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const SettlementBatch& b = r.value().batch;
+  ASSERT_TRUE(b.payout.has_value());
+  EXPECT_EQ(b.payout->payout_id, "po_1");
+  EXPECT_EQ(b.payout->amount_minor, 50 * 9680 - 2 * 10000 - 300);
+  EXPECT_EQ(b.payments.size(), 50u);
+  EXPECT_EQ(b.reversals.size(), 2u);
+  EXPECT_EQ(b.reversals[1].original_payment_id, "ch_1");
+  EXPECT_EQ(b.standalone_fees_minor.at("USD"), 300);
+  EXPECT_EQ(b.payments[7].stripe_invoice_id, "in_7");
+}
+
+TEST(StripePayout, ANetThatDoesNotAddUpIsAnErrorNamingBothFigures) {
+  auto r = ParseSettlement("po.json", PayoutListing(3, 0, 1), SettlementFormat::kAuto, kFp, ParseOptions());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("payout po_1 pays 287.41 USD but the net of its balance transactions is 287.40"),
+            std::string::npos)
+      << r.status().message();
+}
+
+TEST(StripePayout, FiftyChargesTwoRefundsAndFeesAppliedEndToEnd) {
+  TempDir tmp;
+  auto ledger = Ledger::Open(tmp.Join("ledger"), LedgerOptions());
+  ASSERT_TRUE(ledger.ok());
+  std::string invoices = "invoice_id,number,customer_id,currency,amount_total,due_date,stripe_invoice_id\n";
+  for (int i = 0; i < 50; ++i) {
+    invoices += "I" + std::to_string(i) + ",INV-S-" + std::to_string(1000 + i) + ",C1,USD,100.00,2026-11-30,in_" +
+                std::to_string(i) + "\n";
+  }
+  ASSERT_TRUE(LoadBookFiles(*ledger.value(), tmp.Write("c.csv", "customer_id,name,stripe_customer_ids\nC1,Hooli,cus_1\n"),
+                            tmp.Write("i.csv", invoices))
+                  .ok());
+  Policy policy;
+  auto ex = HintExtractor::Create(policy);
+  std::string file = tmp.Write("po.json", PayoutListing(50, 2));
+  auto r = ApplyPaymentFile(*ledger.value(), file, policy, *ex.value(), MatchOptions());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().batch.batch_id, "b-po_1");
+  EXPECT_EQ(r.value().applied_count, 50u);
+  // The two refunded charges' invoices are open again; the rest settled.
+  EXPECT_EQ(ledger.value()->GetInvoice("I0").value()->amount_open_minor, 10000);
+  EXPECT_EQ(ledger.value()->GetInvoice("I1").value()->amount_open_minor, 10000);
+  EXPECT_EQ(ledger.value()->GetInvoice("I2").value()->amount_open_minor, 0);
+  EXPECT_EQ(ledger.value()->GetPayment("ch_0").value()->status, PaymentStatus::kReturned);
+  VerifyReport report;
+  Status s = ledger.value()->Verify(&report);
+  EXPECT_TRUE(s.ok()) << s.message();
+  // The same payout again, even re-fetched into another file, is a no-op.
+  auto again = ApplyPaymentFile(*ledger.value(), tmp.Write("po-again.json", PayoutListing(50, 2) + "\n"), policy,
+                                *ex.value(), MatchOptions());
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again.value().already_applied);
+}
+
+TEST(StripeAmounts, StripesExponentTableIsNotIsos) {
+  auto bt = [](const std::string& ccy, int64_t amount) {
+    return R"({"id":"txn_1","object":"balance_transaction","amount":)" + std::to_string(amount) +
+           R"(,"fee":0,"currency":")" + ccy + R"(","created":1764000000,"type":"charge","source":"ch_1"})";
+  };
+  auto isk = ParseSettlement("t.json", bt("isk", 12300), SettlementFormat::kAuto, kFp, ParseOptions());
+  ASSERT_TRUE(isk.ok()) << isk.status().message();
+  EXPECT_EQ(isk.value().batch.payments[0].amount_minor, 123);  // ISK: 2 decimals at Stripe, 0 in ISO
+  auto bad_isk = ParseSettlement("t.json", bt("isk", 12345), SettlementFormat::kAuto, kFp, ParseOptions());
+  ASSERT_FALSE(bad_isk.ok());
+  EXPECT_NE(bad_isk.status().message().find("field 'amount'"), std::string::npos) << bad_isk.status().message();
+  auto jpy = ParseSettlement("t.json", bt("jpy", 500), SettlementFormat::kAuto, kFp, ParseOptions());
+  ASSERT_TRUE(jpy.ok());
+  EXPECT_EQ(jpy.value().batch.payments[0].amount_minor, 500);
+  auto xyz = ParseSettlement("t.json", bt("xyz", 500), SettlementFormat::kAuto, kFp, ParseOptions());
+  ASSERT_FALSE(xyz.ok());
+  EXPECT_NE(xyz.status().message().find("t.json:1: balance transaction txn_1: field 'currency'"), std::string::npos)
+      << xyz.status().message();
+}
+
+TEST(StripeNdjson, OneObjectPerLineWithTheNewerInvoicePaymentLink) {
+  std::string data =
+      R"({"id":"txn_1","object":"balance_transaction","amount":2500,"fee":0,"currency":"usd","created":1764000000,"type":"payment","source":"py_9"})" "\n"
+      R"({"id":"inpay_1","object":"invoice_payment","invoice":"in_77","payment":{"type":"charge","charge":"py_9"}})" "\n";
+  auto r = ParseSettlement("bt.ndjson", data, SettlementFormat::kAuto, kFp, ParseOptions());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().batch.payments.size(), 1u);
+  EXPECT_EQ(r.value().batch.payments[0].stripe_invoice_id, "in_77");
+}
+
+TEST(StripeBadInput, TruncatedAndMalformedListingsAreNamedErrors) {
+  std::string listing = PayoutListing(2, 0);
+  auto truncated = ParseSettlement("po.json", listing.substr(0, listing.size() / 2), SettlementFormat::kStripeJson,
+                                   kFp, ParseOptions());
+  EXPECT_FALSE(truncated.ok());
+  auto no_amount = ParseSettlement(
+      "bt.ndjson", R"({"id":"txn_1","object":"balance_transaction","currency":"usd","type":"charge","source":"ch_1"})",
+      SettlementFormat::kAuto, kFp, ParseOptions());
+  ASSERT_FALSE(no_amount.ok());
+  EXPECT_NE(no_amount.status().message().find("bt.ndjson:1: balance transaction txn_1: field 'amount': required"),
+            std::string::npos)
+      << no_amount.status().message();
+  ParseOptions skip;
+  skip.skip_bad_records = true;
+  std::string two =
+      R"({"id":"txn_1","object":"balance_transaction","currency":"usd","type":"charge","source":"ch_1"})" "\n"
+      R"({"id":"txn_2","object":"balance_transaction","amount":100,"fee":0,"currency":"usd","created":1764000000,"type":"charge","source":"ch_2"})" "\n";
+  auto skipped = ParseSettlement("bt.ndjson", two, SettlementFormat::kAuto, kFp, skip);
+  ASSERT_TRUE(skipped.ok()) << skipped.status().message();
+  EXPECT_EQ(skipped.value().rejects.size(), 1u);
+  EXPECT_EQ(skipped.value().batch.payments.size(), 1u);
+  for (size_t n = 0; n < listing.size(); n += 7) {
+    // Every prefix: a value or a clean error, never a crash.
+    (void)ParseSettlement("po.json", listing.substr(0, n), SettlementFormat::kStripeJson, kFp, ParseOptions());
+  }
+}
+
+}  // namespace
+}  // namespace cashmatch::io
