@@ -74,7 +74,7 @@ Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_vi
   if (format == SettlementFormat::kAuto) format = DetectSettlementFormat(data);
   switch (format) {
     case SettlementFormat::kNdjson: return ParseNdjsonSettlement(name, data, fp, options);
-    case SettlementFormat::kBai2: break;
+    case SettlementFormat::kBai2: return ParseBai2(name, data, fp, options);
     case SettlementFormat::kCamt: break;
     case SettlementFormat::kAuto:
       return Status::InvalidInput(name + ": not a settlement format cashmatch recognizes (expected NDJSON payments, "

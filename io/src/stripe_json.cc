@@ -71,6 +71,40 @@ struct RawBt {
   bool has_exchange_rate = false;
 };
 
+// After a structural error an On-Demand iterator must not be used again:
+// only a missing field or a value of another type may be stepped over.
+bool Recoverable(simdjson::error_code e) {
+  return e == simdjson::SUCCESS || e == simdjson::NO_SUCH_FIELD || e == simdjson::INCORRECT_TYPE;
+}
+
+Status Malformed(const std::string& where, simdjson::error_code e) {
+  return Status::InvalidInput(where + ": not valid JSON (" + simdjson::error_message(e) + ")");
+}
+
+// obj[key] as a string when it is one; absent or another type leaves *out.
+Status OptionalString(od::object obj, const char* key, const std::string& where, std::string* out) {
+  std::string_view s;
+  auto e = obj.find_field_unordered(key).get_string().get(s);
+  if (e == simdjson::SUCCESS) *out = std::string(s);
+  return Recoverable(e) ? Status::Ok() : Malformed(where, e);
+}
+
+// A value that may be an id string or an expanded object with an id.
+Status IdOrObjectId(od::value v, const std::string& where, std::string* out) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return Malformed(where, e);
+  if (t == od::json_type::string) {
+    std::string_view s;
+    if (auto e = v.get_string().get(s)) return Malformed(where, e);
+    *out = std::string(s);
+  } else if (t == od::json_type::object) {
+    od::object o;
+    if (auto e = v.get_object().get(o)) return Malformed(where, e);
+    return OptionalString(o, "id", where, out);
+  }
+  return Status::Ok();
+}
+
 Status ReadInt(od::value v, const std::string& where, std::optional<int64_t>* out) {
   int64_t n = 0;
   if (v.get_int64().get(n)) return Status::InvalidInput(where + ": expected an integer amount in minor units");
@@ -93,43 +127,24 @@ Status ReadSource(od::object obj, const std::string& where, RawBt* bt) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return Status::InvalidInput(where + ": malformed key");
     od::value v = field.value();
+    // Linked objects may be ids or expanded objects: either way, their id.
     if (key == "id") CASHMATCH_RETURN_IF_ERROR(ReadString(v, where + ".id", &bt->source_id));
-    else if (key == "customer") {
-      // An id, or an expanded customer object: take its id.
-      od::json_type t;
-      if (v.type().get(t) == simdjson::SUCCESS && t == od::json_type::object) {
-        od::object c;
-        if (v.get_object().get(c) == simdjson::SUCCESS) {
-          std::string_view id;
-          if (c.find_field_unordered("id").get_string().get(id) == simdjson::SUCCESS) bt->source_customer = std::string(id);
-        }
-      } else {
-        CASHMATCH_RETURN_IF_ERROR(ReadString(v, where + ".customer", &bt->source_customer));
-      }
-    } else if (key == "invoice") {
-      od::json_type t;
-      if (v.type().get(t) == simdjson::SUCCESS && t == od::json_type::string) {
-        CASHMATCH_RETURN_IF_ERROR(ReadString(v, where + ".invoice", &bt->source_invoice));
-      }
-    } else if (key == "charge") {
-      od::json_type t;
-      if (v.type().get(t) == simdjson::SUCCESS && t == od::json_type::string) {
-        CASHMATCH_RETURN_IF_ERROR(ReadString(v, where + ".charge", &bt->source_charge));
-      }
-    } else if (key == "payment_intent") {
-      od::json_type t;
-      if (v.type().get(t) == simdjson::SUCCESS && t == od::json_type::string) {
-        CASHMATCH_RETURN_IF_ERROR(ReadString(v, where + ".payment_intent", &bt->source_payment_intent));
-      }
+    else if (key == "customer") CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(v, where + ".customer", &bt->source_customer));
+    else if (key == "invoice") CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(v, where + ".invoice", &bt->source_invoice));
+    else if (key == "charge") CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(v, where + ".charge", &bt->source_charge));
+    else if (key == "payment_intent") {
+      CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(v, where + ".payment_intent", &bt->source_payment_intent));
     } else if (key == "amount") {
       CASHMATCH_RETURN_IF_ERROR(ReadInt(v, where + ".amount", &bt->source_amount));
     } else if (key == "currency") {
       CASHMATCH_RETURN_IF_ERROR(ReadString(v, where + ".currency", &bt->source_currency));
     } else if (key == "billing_details") {
       od::object bd;
-      if (v.get_object().get(bd) == simdjson::SUCCESS) {
-        std::string_view name;
-        if (bd.find_field_unordered("name").get_string().get(name) == simdjson::SUCCESS) bt->payer_name = std::string(name);
+      auto e = v.get_object().get(bd);
+      if (e == simdjson::SUCCESS) {
+        CASHMATCH_RETURN_IF_ERROR(OptionalString(bd, "name", where + ".billing_details", &bt->payer_name));
+      } else if (!Recoverable(e)) {
+        return Malformed(where + ".billing_details", e);
       }
     }
   }
@@ -157,7 +172,8 @@ Status ReadBt(od::object obj, const std::string& where, RawBt* bt) {
       (key == "created" ? bt->created : bt->available_on) = *t;
     } else if (key == "exchange_rate") {
       bool is_null = false;
-      bt->has_exchange_rate = !(v.is_null().get(is_null) == simdjson::SUCCESS && is_null);
+      if (auto e = v.is_null().get(is_null)) return Malformed(at, e);
+      bt->has_exchange_rate = !is_null;
     } else if (key == "source") {
       od::json_type t;
       if (v.type().get(t)) return Status::InvalidInput(at + ": malformed value");
@@ -327,29 +343,33 @@ class StripeBuilder {
 };
 
 // An InvoicePayment: links a charge or payment intent to an invoice.
-void ReadInvoicePayment(od::object obj, StripeBuilder& builder) {
+Status ReadInvoicePayment(od::object obj, const std::string& where, StripeBuilder& builder) {
   std::string invoice, charge, intent;
   for (auto field : obj) {
     std::string_view key;
-    if (field.unescaped_key().get(key)) return;
+    if (auto e = field.unescaped_key().get(key)) return Malformed(where, e);
     od::value v = field.value();
-    std::string_view s;
-    if (key == "invoice" && v.get_string().get(s) == simdjson::SUCCESS) invoice = std::string(s);
-    if (key == "payment") {
+    if (key == "invoice") {
+      CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(v, where + ": field 'invoice'", &invoice));
+    } else if (key == "payment") {
       od::object pay;
-      if (v.get_object().get(pay)) continue;
+      auto e = v.get_object().get(pay);
+      if (!Recoverable(e)) return Malformed(where + ": field 'payment'", e);
+      if (e != simdjson::SUCCESS) continue;
       for (auto pf : pay) {
         std::string_view pk;
-        if (pf.unescaped_key().get(pk)) break;
-        std::string_view ps;
-        if (pk == "charge" && pf.value().get_string().get(ps) == simdjson::SUCCESS) charge = std::string(ps);
-        if (pk == "payment_intent" && pf.value().get_string().get(ps) == simdjson::SUCCESS) intent = std::string(ps);
+        if (auto pe = pf.unescaped_key().get(pk)) return Malformed(where + ": field 'payment'", pe);
+        if (pk == "charge") CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(pf.value(), where + ": field 'payment.charge'", &charge));
+        if (pk == "payment_intent") {
+          CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(pf.value(), where + ": field 'payment.payment_intent'", &intent));
+        }
       }
     }
   }
-  if (invoice.empty()) return;
+  if (invoice.empty()) return Status::Ok();
   if (!charge.empty()) builder.LinkInvoice(charge, invoice);
   if (!intent.empty()) builder.LinkInvoice(intent, invoice);
+  return Status::Ok();
 }
 
 // One object of the stream: a BT, an InvoicePayment, or a list of them.
@@ -359,8 +379,10 @@ Status ReadObject(od::object obj, const std::string& where, StripeBuilder& build
 Status HandleBt(od::object obj, const std::string& where, StripeBuilder& builder, const ParseOptions& options,
                 ParsedSettlement* out, uint32_t line, std::string_view raw) {
   RawBt bt;
-  Status s = ReadBt(obj, where, &bt);
-  if (s.ok()) s = builder.Add(bt, where);
+  // Malformed JSON ends the parse even with skip_bad_records: the stream
+  // cannot be read past it. A well-formed but bad record can be skipped.
+  CASHMATCH_RETURN_IF_ERROR(ReadBt(obj, where, &bt));
+  Status s = builder.Add(bt, where);
   if (s.ok()) return s;
   if (!options.skip_bad_records) return s;
   out->rejects.push_back(Reject{line, std::string(raw.substr(0, 512)), s.message()});
@@ -377,16 +399,14 @@ Status ReadObject(od::object obj, const std::string& where, StripeBuilder& build
   std::string type(kind);
   if (obj.reset().error()) return Status::InvalidInput(where + ": malformed object");
   if (type == "balance_transaction") return HandleBt(obj, where, builder, options, out, line, raw);
-  if (type == "invoice_payment") {
-    ReadInvoicePayment(obj, builder);
-    return Status::Ok();
-  }
+  if (type == "invoice_payment") return ReadInvoicePayment(obj, where, builder);
   if (type == "charge") {
     // A bare charge (e.g. from a charge.succeeded webhook): a payment with
     // no fee information. Read as the expanded source of a synthetic BT.
     RawBt bt;
-    Status s = ReadSource(obj, where, &bt);
-    if (s.ok()) {
+    CASHMATCH_RETURN_IF_ERROR(ReadSource(obj, where, &bt));
+    Status s;
+    {
       bt.id = bt.source_id;
       bt.type = "charge";
       bt.amount = bt.source_amount;
@@ -394,10 +414,11 @@ Status ReadObject(od::object obj, const std::string& where, StripeBuilder& build
       bt.fee = 0;
       if (obj.reset().error()) return Status::InvalidInput(where + ": malformed object");
       int64_t c = 0;
-      if (obj.find_field_unordered("created").get_int64().get(c) == simdjson::SUCCESS) bt.created = c;
+      auto e = obj.find_field_unordered("created").get_int64().get(c);
+      if (!Recoverable(e)) return Malformed(where, e);
+      if (e == simdjson::SUCCESS) bt.created = c;
       if (obj.reset().error()) return Status::InvalidInput(where + ": malformed object");
-      std::string_view d;
-      if (obj.find_field_unordered("description").get_string().get(d) == simdjson::SUCCESS) bt.description = std::string(d);
+      CASHMATCH_RETURN_IF_ERROR(OptionalString(obj, "description", where, &bt.description));
       s = builder.Add(bt, where);
     }
     if (s.ok() || !options.skip_bad_records) return s;

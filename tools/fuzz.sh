@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang and runs each for a bounded time,
+# seeded with the real files of ../shared/corpus (read in place, never
+# copied) and, for NDJSON, the sample portfolio. A crash leaves its input in
+# build/fuzz/crashes/ and fails the run; turn it into a regression test.
+# Usage: tools/fuzz.sh [SECONDS_PER_TARGET]   (default 20)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET=${1:-20}
+BUILD=build/fuzz
+CORPUS=../shared/corpus
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCASHMATCH_FUZZ=ON >/dev/null
+cmake --build "$BUILD" -j 2 --target fuzz_ndjson fuzz_bai2 fuzz_camt fuzz_stripe_json
+mkdir -p "$BUILD/crashes"
+run() {  # run TARGET SEED_DIR...
+  local target=$1
+  shift
+  local work="$BUILD/corpus/$target"
+  mkdir -p "$work"
+  echo "fuzz: $target for ${SECONDS_PER_TARGET}s" >&2
+  "$BUILD/fuzz/$target" -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$BUILD/crashes/$target-" -print_final_stats=0 "$work" "$@" 2>"$BUILD/$target.log" \
+    || { tail -40 "$BUILD/$target.log" >&2; echo "fuzz: $target FAILED" >&2; return 1; }
+  grep -E "^#[0-9]+ *DONE" "$BUILD/$target.log" | tail -1 >&2 || true
+}
+run fuzz_ndjson datasets/sample
+run fuzz_bai2 "$CORPUS/bai2"
+run fuzz_camt "$CORPUS/camt053" "$CORPUS/camt054"
+run fuzz_stripe_json "$CORPUS/stripe"
+echo "fuzz: all targets ran ${SECONDS_PER_TARGET}s without a finding" >&2
