@@ -6,7 +6,9 @@ DEMO_DB     ?= build/demo-ledger
 CASHMATCH    = $(BUILD)/tools/cashmatch
 SAMPLE       = datasets/sample
 
-.PHONY: deps build demo test test-asan bench clean
+FUZZ_SECONDS ?= 20
+
+.PHONY: deps build demo test test-asan fuzz bench clean
 
 deps:
 	@tools/install-deps
@@ -26,6 +28,9 @@ test-asan: deps
 	  "-DCASHMATCH_SANITIZE=address;undefined" >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+fuzz: deps
+	tools/fuzz.sh $(FUZZ_SECONDS)
 
 bench: build
 	$(BUILD)/bench/cashmatch_bench --benchmark_min_time=0.2

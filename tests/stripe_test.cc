@@ -234,5 +234,24 @@ TEST(StripeBadInput, TruncatedAndMalformedListingsAreNamedErrors) {
   }
 }
 
+// Regression (found by fuzz_stripe_json): malformed JSON inside an expanded
+// object used to be stepped over, and the parser then used a simdjson
+// iterator that was no longer valid. Now it is a clean error.
+TEST(StripeBadInput, MalformedJsonInsideANestedObjectIsAnErrorNotUndefinedBehaviour) {
+  auto data = ReadFile(std::string(CASHMATCH_CORPUS_DIR) + "/stripe/charge_ch_fakefakefakefakefake0001.json");
+  ASSERT_TRUE(data.ok());
+  std::string broken = data.value();
+  size_t at = broken.find("\"email\": null");
+  ASSERT_NE(at, std::string::npos);
+  broken.replace(at, 14, "\"email\"payment_intent: null");
+  for (bool skip : {false, true}) {
+    ParseOptions options;
+    options.skip_bad_records = skip;
+    auto r = ParseSettlement("charge.json", broken, SettlementFormat::kStripeJson, kFp, options);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("not valid JSON"), std::string::npos) << r.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace cashmatch::io
