@@ -81,8 +81,8 @@ Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_vi
                                          "BAI2, camt.053/054, Stripe balance transactions or payout CSV, NACHA, "
                                          "MT940); give --format to say which");
     case SettlementFormat::kStripeJson: return ParseStripeJson(name, data, fp, options);
+    case SettlementFormat::kNacha: return ParseNacha(name, data, fp, options);
     case SettlementFormat::kStripeCsv:
-    case SettlementFormat::kNacha:
     case SettlementFormat::kMt940:
       break;
   }
