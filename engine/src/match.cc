@@ -206,6 +206,7 @@ PaymentRecord NewRecord(const SettlementBatch& batch, const Payment& p) {
   r.payer_name = p.payer_name;
   r.payer_account_mask = p.payer_account_mask;
   r.bank_reference = p.bank_reference;
+  r.end_to_end_id = p.end_to_end_id;
   return r;
 }
 

@@ -193,6 +193,7 @@ std::string EncodePayment(const PaymentRecord& p) {
   w.I64(p.returned_minor);
   w.U8(static_cast<uint8_t>(p.reason));
   w.Str(p.bank_reference);
+  w.Str(p.end_to_end_id);
   return std::move(w.out());
 }
 
@@ -204,7 +205,8 @@ Status DecodePayment(std::string_view in, PaymentRecord* p) {
             r.I64(&p->amount_minor) && Ccy(r, &p->currency) && p->currency != nullptr && r.I64(&value_date) &&
             r.Str(&p->payer_name) && r.Str(&p->payer_account_mask) && Enum(r, &p->status, 5) &&
             r.I64(&p->applied_minor) && r.I64(&p->unapplied_minor) && r.I64(&p->held_minor) && r.I64(&p->exception_minor) &&
-            r.I64(&p->returned_minor) && Enum(r, &p->reason, 11) && r.Str(&p->bank_reference) && r.done();
+            r.I64(&p->returned_minor) && Enum(r, &p->reason, 11) && r.Str(&p->bank_reference) &&
+            r.Str(&p->end_to_end_id) && r.done();
   if (!ok) return Corrupt("payment");
   p->value_date.days = static_cast<int32_t>(value_date);
   return Status::Ok();

@@ -407,9 +407,10 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   for (const PaymentRecord& p : outcome.payments) {
     wb.Put(payments_, p.payment_id, codec::EncodePayment(p));
     if (!p.customer_id.empty()) wb.Put(index_, Key3('p', p.customer_id, p.payment_id), "");
-    // Returns name the bank's reference as often as our id.
-    if (!p.bank_reference.empty() && p.bank_reference != p.payment_id) {
-      wb.Put(index_, Key2('r', p.bank_reference), p.payment_id);
+    // Returns name the bank's reference, or the payer's end-to-end id, as
+    // often as our id.
+    for (const std::string* ref : {&p.bank_reference, &p.end_to_end_id}) {
+      if (!ref->empty() && *ref != p.payment_id) wb.Put(index_, Key2('r', *ref), p.payment_id);
     }
   }
   wb.Put(meta_, BatchKey(batch.idempotency_key), codec::EncodeBatch(record));

@@ -75,7 +75,7 @@ Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_vi
   switch (format) {
     case SettlementFormat::kNdjson: return ParseNdjsonSettlement(name, data, fp, options);
     case SettlementFormat::kBai2: return ParseBai2(name, data, fp, options);
-    case SettlementFormat::kCamt: break;
+    case SettlementFormat::kCamt: return ParseCamt(name, data, fp, options);
     case SettlementFormat::kAuto:
       return Status::InvalidInput(name + ": not a settlement format cashmatch recognizes (expected NDJSON payments, "
                                          "BAI2, camt.053/054, Stripe balance transactions or payout CSV, NACHA, "

@@ -40,6 +40,7 @@ struct PaymentRecord {
   int64_t returned_minor = 0;   // sent back by returns, refunds and disputes
   ExceptionReason reason = ExceptionReason::kNone;
   std::string bank_reference;   // for finding it when a return names this reference
+  std::string end_to_end_id;    // the same, for returns that name the payer's EndToEndId
 };
 
 // Whether an exception event's amount is cash waiting for a person. A

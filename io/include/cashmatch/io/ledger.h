@@ -13,7 +13,7 @@
 //              "I\0<invoice_id>\0<seq>", "P\0<payment_id>\0<seq>",
 //              "C\0<customer_id>\0<seq>" -> "" (audit trails)
 //              "x\0<currency>\0<inverted amount>\0<seq>" -> "" (review queue)
-//              "r\0<bank reference>" -> payment_id (returns name it)
+//              "r\0<bank reference or end-to-end id>" -> payment_id (returns name it)
 //              "s\0<stripe invoice id>" -> invoice_id
 //   meta       schema version, next sequence, fingerprint key,
 //              "b\0<idempotency key>" -> committed batch record
