@@ -25,9 +25,15 @@
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/digest.h"
 #include "cashmatch/io/settlement.h"
+#include "test_util.h"
 
 namespace cashmatch::io {
 namespace {
+
+using testing_util::FindPayment;
+using testing_util::FindReversal;
+using testing_util::PaymentTotals;
+using testing_util::ReversalTotals;
 
 const Fingerprinter kFp(std::string(32, 'k'));
 
@@ -57,34 +63,6 @@ std::string Joined(const std::vector<std::string>& lines) {
   std::string out;
   for (const std::string& l : lines) out += l + "\n";
   return out;
-}
-
-std::map<std::string, int64_t> PaymentTotals(const ParsedSettlement& p) {
-  std::map<std::string, int64_t> out;
-  for (const Payment& x : p.batch.payments) out[std::string(x.currency->code())] += x.amount_minor;
-  return out;
-}
-
-std::map<std::string, int64_t> ReversalTotals(const ParsedSettlement& p) {
-  std::map<std::string, int64_t> out;
-  for (const Reversal& x : p.batch.reversals) out[std::string(x.currency->code())] += x.amount_minor;
-  return out;
-}
-
-const Payment* FindPayment(const ParsedSettlement& p, std::string_view id) {
-  for (const Payment& x : p.batch.payments) {
-    if (x.payment_id == id) return &x;
-  }
-  ADD_FAILURE() << "no payment '" << id << "'";
-  return nullptr;
-}
-
-const Reversal* FindReversal(const ParsedSettlement& p, std::string_view id) {
-  for (const Reversal& x : p.batch.reversals) {
-    if (x.reversal_id == id) return &x;
-  }
-  ADD_FAILURE() << "no reversal '" << id << "'";
-  return nullptr;
 }
 
 bool HasWarning(const ParsedSettlement& p, std::string_view needle) {

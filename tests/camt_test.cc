@@ -22,9 +22,15 @@
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/digest.h"
 #include "cashmatch/io/settlement.h"
+#include "test_util.h"
 
 namespace cashmatch::io {
 namespace {
+
+using testing_util::FindPayment;
+using testing_util::FindReversal;
+using testing_util::PaymentTotals;
+using testing_util::ReversalTotals;
 
 const Fingerprinter kFp(std::string(32, 'k'));
 
@@ -48,34 +54,6 @@ ParsedSettlement ParseCorpus(const std::string& rel) {
   if (!r.ok()) return ParsedSettlement();
   EXPECT_TRUE(r.value().rejects.empty());
   return std::move(r).value();
-}
-
-std::map<std::string, int64_t> PaymentTotals(const ParsedSettlement& p) {
-  std::map<std::string, int64_t> out;
-  for (const Payment& x : p.batch.payments) out[std::string(x.currency->code())] += x.amount_minor;
-  return out;
-}
-
-std::map<std::string, int64_t> ReversalTotals(const ParsedSettlement& p) {
-  std::map<std::string, int64_t> out;
-  for (const Reversal& x : p.batch.reversals) out[std::string(x.currency->code())] += x.amount_minor;
-  return out;
-}
-
-const Payment* FindPayment(const ParsedSettlement& p, std::string_view id) {
-  for (const Payment& x : p.batch.payments) {
-    if (x.payment_id == id) return &x;
-  }
-  ADD_FAILURE() << "no payment '" << id << "'";
-  return nullptr;
-}
-
-const Reversal* FindReversal(const ParsedSettlement& p, std::string_view id) {
-  for (const Reversal& x : p.batch.reversals) {
-    if (x.reversal_id == id) return &x;
-  }
-  ADD_FAILURE() << "no reversal '" << id << "'";
-  return nullptr;
 }
 
 Date D(std::string_view iso) {

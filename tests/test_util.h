@@ -1,10 +1,16 @@
 // Shared helpers for the test suite: temporary directories and files.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
+#include <map>
+#include <string_view>
 #include <fstream>
 #include <random>
 #include <string>
+
+#include "cashmatch/io/settlement.h"
 
 namespace cashmatch::testing_util {
 
@@ -31,5 +37,35 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Helpers for the parser tests: totals and look-ups over a parsed batch.
+inline std::map<std::string, int64_t> PaymentTotals(const io::ParsedSettlement& p) {
+  std::map<std::string, int64_t> out;
+  for (const Payment& x : p.batch.payments) out[std::string(x.currency->code())] += x.amount_minor;
+  return out;
+}
+
+inline std::map<std::string, int64_t> ReversalTotals(const io::ParsedSettlement& p) {
+  std::map<std::string, int64_t> out;
+  for (const Reversal& x : p.batch.reversals) out[std::string(x.currency->code())] += x.amount_minor;
+  return out;
+}
+
+// The payment with this id, or a test failure and nullptr.
+inline const Payment* FindPayment(const io::ParsedSettlement& p, std::string_view id) {
+  for (const Payment& x : p.batch.payments) {
+    if (x.payment_id == id) return &x;
+  }
+  ADD_FAILURE() << "no payment '" << id << "'";
+  return nullptr;
+}
+
+inline const Reversal* FindReversal(const io::ParsedSettlement& p, std::string_view id) {
+  for (const Reversal& x : p.batch.reversals) {
+    if (x.reversal_id == id) return &x;
+  }
+  ADD_FAILURE() << "no reversal '" << id << "'";
+  return nullptr;
+}
 
 }  // namespace cashmatch::testing_util

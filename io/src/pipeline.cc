@@ -55,6 +55,18 @@ Status WriteRejects(const std::string& path, const std::string& source, const st
   return ok ? Status::Ok() : Status::IOError(path + ": cannot write the rejects file");
 }
 
+// Whether a batch with this idempotency key is in the ledger; if so,
+// `result` says which one.
+Result<bool> AlreadyCommitted(const Ledger& ledger, const std::string& key, ApplyResult* result) {
+  auto committed = ledger.FindBatch(key);
+  if (!committed.ok()) return committed.status();
+  if (!committed.value().has_value()) return false;
+  result->already_applied = true;
+  result->batch = *committed.value();
+  result->payments_count = result->batch.payment_count;
+  return true;
+}
+
 }  // namespace
 
 Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, const Policy& policy,
@@ -69,14 +81,9 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   // A file's identity is its content: the same bytes are the same batch.
   const std::string digest = Sha256Hex(data.value());
   std::string key = "sha256:" + digest;
-  auto committed = ledger.FindBatch(key);
-  if (!committed.ok()) return committed.status();
-  if (committed.value().has_value()) {
-    result.already_applied = true;
-    result.batch = *committed.value();
-    result.payments_count = result.batch.payment_count;
-    return result;
-  }
+  auto seen = AlreadyCommitted(ledger, key, &result);
+  if (!seen.ok()) return seen.status();
+  if (seen.value()) return result;
   ParseOptions parse_options;
   parse_options.skip_bad_records = apply_options.skip_bad_records;
   auto parsed = ParseSettlement(path, data.value(), result.format, ledger.fingerprinter(), parse_options);
@@ -87,14 +94,9 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   // A Stripe payout is one batch whatever file it arrives in: its id is the key.
   if (batch.payout.has_value()) {
     key = "stripe:" + batch.payout->payout_id;
-    committed = ledger.FindBatch(key);
-    if (!committed.ok()) return committed.status();
-    if (committed.value().has_value()) {
-      result.already_applied = true;
-      result.batch = *committed.value();
-      result.payments_count = result.batch.payment_count;
-      return result;
-    }
+    seen = AlreadyCommitted(ledger, key, &result);
+    if (!seen.ok()) return seen.status();
+    if (seen.value()) return result;
   }
   batch.idempotency_key = key;
   batch.batch_id = batch.payout.has_value() ? "b-" + batch.payout->payout_id : "b-" + digest.substr(0, 16);
