@@ -157,6 +157,13 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
   for (const InvoiceHint& h : hints.invoices) {
     const Invoice* inv = balances.Find(h);
     if (inv == nullptr) {
+      // An ERP that does not record Stripe's invoice ids makes an unknown
+      // in_… no evidence against a number that does match.
+      if (h.stripe_invoice) {
+        res.signals.push_back("stripe_invoice=unknown:" + h.text);
+        if (hints.invoices.size() == 1) res.Fail(ExceptionReason::kUnknownInvoice, "no invoice with Stripe id " + h.text);
+        continue;
+      }
       res.Fail(ExceptionReason::kUnknownInvoice, "no invoice numbered '" + h.text + "'");
       res.signals.push_back("reference=unknown:" + h.text);
       continue;

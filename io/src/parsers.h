@@ -18,6 +18,9 @@ Result<ParsedSettlement> ParseCamt(const std::string& name, std::string_view dat
 // nacha.cc
 Result<ParsedSettlement> ParseNacha(const std::string& name, std::string_view data, const Fingerprinter& fp,
                                     const ParseOptions& options);
+// stripe_csv.cc
+Result<ParsedSettlement> ParseStripeCsv(const std::string& name, std::string_view data, const Fingerprinter& fp,
+                                        const ParseOptions& options);
 // stripe_json.cc
 Result<ParsedSettlement> ParseStripeJson(const std::string& name, std::string_view data, const Fingerprinter& fp,
                                          const ParseOptions& options);

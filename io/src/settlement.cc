@@ -82,7 +82,7 @@ Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_vi
                                          "MT940); give --format to say which");
     case SettlementFormat::kStripeJson: return ParseStripeJson(name, data, fp, options);
     case SettlementFormat::kNacha: return ParseNacha(name, data, fp, options);
-    case SettlementFormat::kStripeCsv:
+    case SettlementFormat::kStripeCsv: return ParseStripeCsv(name, data, fp, options);
     case SettlementFormat::kMt940:
       break;
   }
