@@ -10,7 +10,7 @@ SECONDS_PER_TARGET=${1:-20}
 BUILD=build/fuzz
 CORPUS=../shared/corpus
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCASHMATCH_FUZZ=ON >/dev/null
-cmake --build "$BUILD" -j 2 --target fuzz_ndjson fuzz_bai2 fuzz_camt fuzz_stripe_json fuzz_nacha
+cmake --build "$BUILD" -j 2 --target fuzz_ndjson fuzz_bai2 fuzz_camt fuzz_stripe_json fuzz_stripe_csv fuzz_nacha fuzz_mt940
 mkdir -p "$BUILD/crashes"
 run() {  # run TARGET SEED_DIR...
   local target=$1
@@ -28,4 +28,6 @@ run fuzz_bai2 "$CORPUS/bai2"
 run fuzz_camt "$CORPUS/camt053" "$CORPUS/camt054"
 run fuzz_stripe_json "$CORPUS/stripe"
 run fuzz_nacha "$CORPUS/nacha"
+run fuzz_mt940 "$CORPUS/mt940"
+run fuzz_stripe_csv datasets/sample
 echo "fuzz: all targets ran ${SECONDS_PER_TARGET}s without a finding" >&2

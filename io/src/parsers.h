@@ -15,6 +15,9 @@ Result<ParsedSettlement> ParseBai2(const std::string& name, std::string_view dat
 Result<ParsedSettlement> ParseCamt(const std::string& name, std::string_view data, const Fingerprinter& fp,
                                    const ParseOptions& options);
 
+// mt940.cc
+Result<ParsedSettlement> ParseMt940(const std::string& name, std::string_view data, const Fingerprinter& fp,
+                                    const ParseOptions& options);
 // nacha.cc
 Result<ParsedSettlement> ParseNacha(const std::string& name, std::string_view data, const Fingerprinter& fp,
                                     const ParseOptions& options);

@@ -27,7 +27,10 @@ std::string_view FirstLine(std::string_view s) {
 
 }  // namespace
 
-const char* SettlementFormatName(SettlementFormat f) { return kNames[static_cast<size_t>(f)]; }
+const char* SettlementFormatName(SettlementFormat f) {
+  const size_t i = static_cast<size_t>(f);
+  return i < kNames.size() ? kNames[i] : "unknown";
+}
 
 bool ParseSettlementFormat(std::string_view text, SettlementFormat* out) {
   for (size_t i = 0; i < kNames.size(); ++i) {
@@ -59,6 +62,11 @@ SettlementFormat DetectSettlementFormat(std::string_view data) {
     return SettlementFormat::kAuto;
   }
   if (s.substr(0, 4) == ":20:" || s.substr(0, 3) == "{1:" || s.substr(0, 4) == ":940") return SettlementFormat::kMt940;
+  // A bank preamble ("ABNANL2A\n940\n") before the first tag.
+  if (head.find("\n:20:") != std::string_view::npos &&
+      (head.find("\n:60F:") != std::string_view::npos || head.find("\n:25:") != std::string_view::npos)) {
+    return SettlementFormat::kMt940;
+  }
   std::string_view line = FirstLine(s);
   if (line.size() == 94 && line.substr(0, 3) == "101") return SettlementFormat::kNacha;
   if (line.find("balance_transaction_id") != std::string_view::npos ||
@@ -83,11 +91,11 @@ Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_vi
     case SettlementFormat::kStripeJson: return ParseStripeJson(name, data, fp, options);
     case SettlementFormat::kNacha: return ParseNacha(name, data, fp, options);
     case SettlementFormat::kStripeCsv: return ParseStripeCsv(name, data, fp, options);
-    case SettlementFormat::kMt940:
-      break;
+    case SettlementFormat::kMt940: return ParseMt940(name, data, fp, options);
   }
-  return Status::InvalidInput(name + ": the " + std::string(SettlementFormatName(format)) +
-                              " format is recognized but cashmatch cannot read it yet");
+  // Every SettlementFormat is handled above; only a corrupted value gets here.
+  return Status::InvalidInput(name + ": unknown settlement format value " +
+                              std::to_string(static_cast<int>(format)));
 }
 
 }  // namespace cashmatch::io
