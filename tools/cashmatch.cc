@@ -297,7 +297,7 @@ int main(int argc, char** argv) {
   apply_cmd->add_flag("--skip-bad-records", apply.skip_bad_records,
                       "Write bad records to a rejects file and apply the rest (default: a bad record fails its file)");
   apply_cmd->add_option("--rejects", apply.rejects, "Rejects file (default: FILE.rejects.ndjson beside each input)");
-  apply_cmd->add_option("files", apply.files, "Settlement files: NDJSON payments, BAI2, camt.053/054")->required();
+  apply_cmd->add_option("files", apply.files, "Settlement files: NDJSON, BAI2, camt.053/054, Stripe JSON or payout CSV, NACHA, MT940")->required();
 
   ExportArgs exp;
   auto* export_cmd = app.add_subcommand("export", "Write events as NDJSON to stdout (schema: docs/events.md)");
