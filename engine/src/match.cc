@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <deque>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -89,12 +90,14 @@ class WorkingBalances {
     return updates_.back();
   }
 
-  std::vector<Invoice> Take() { return std::move(updates_); }
+  std::vector<Invoice> Take() { return std::vector<Invoice>(updates_.begin(), updates_.end()); }
 
  private:
   const OpenBook& book_;
   std::unordered_map<std::string, size_t> touched_;
-  std::vector<Invoice> updates_;  // first-touch order: deterministic
+  // First-touch order, so the outcome is deterministic. A deque, because
+  // callers hold pointers from Find() across later Mutable() calls.
+  std::deque<Invoice> updates_;
 };
 
 struct Resolution {
