@@ -32,9 +32,9 @@ constexpr int64_t kApplyRounds = 3;
 
 // Portfolio sizes (invoices in the book). The default run uses the
 // smallest book in which every round settles fresh invoices, so that the
-// whole program stays well under two minutes on two cores; setting
+// whole program stays under two minutes on two cores; setting
 // CASHMATCH_BENCH_LARGE=1 adds the 1M-invoice portfolio of DESIGN.md §8
-// (about a minute more per benchmark; BM_ApplyStages reports how long
+// (about half a minute more per benchmark; BM_ApplyStages reports how long
 // loading the book took as book_upsert_s).
 void PortfolioSizes(benchmark::internal::Benchmark* b) {
   b->Arg(static_cast<int64_t>(kFilePaymentsCount) * kApplyRounds);
