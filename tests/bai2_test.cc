@@ -37,11 +37,7 @@ using testing_util::ReversalTotals;
 
 const Fingerprinter kFp(std::string(32, 'k'));
 
-std::string Corpus(const std::string& file) {
-  Result<std::string> data = ReadFile(std::string(CASHMATCH_CORPUS_DIR) + "/bai2/" + file);
-  EXPECT_TRUE(data.ok()) << data.status().message();
-  return data.ok() ? data.value() : std::string();
-}
+std::string Corpus(const std::string& file) { return testing_util::ReadCorpus("bai2/" + file); }
 
 Result<ParsedSettlement> Parse(const std::string& name, std::string_view data, bool skip_bad_records = false) {
   ParseOptions options;

@@ -34,11 +34,7 @@ using testing_util::ReversalTotals;
 
 const Fingerprinter kFp(std::string(32, 'k'));
 
-std::string Corpus(const std::string& rel) {
-  Result<std::string> data = ReadFile(std::string(CASHMATCH_CORPUS_DIR) + "/" + rel);
-  EXPECT_TRUE(data.ok()) << data.status().message();
-  return data.ok() ? data.value() : std::string();
-}
+std::string Corpus(const std::string& rel) { return testing_util::ReadCorpus(rel); }
 
 Result<ParsedSettlement> Parse(const std::string& name, std::string_view data, bool skip_bad_records = false) {
   ParseOptions options;

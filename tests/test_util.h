@@ -7,6 +7,7 @@
 #include <map>
 #include <string_view>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -37,6 +38,14 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The content of a file of ../shared/corpus, by its path below the corpus
+// (e.g. "bai2/sample1.txt"); a test failure and "" when it cannot be read.
+inline std::string ReadCorpus(const std::string& rel) {
+  std::ifstream in(std::string(CASHMATCH_CORPUS_DIR) + "/" + rel, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read corpus file " << rel;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // Helpers for the parser tests: totals and look-ups over a parsed batch.
 inline std::map<std::string, int64_t> PaymentTotals(const io::ParsedSettlement& p) {

@@ -260,7 +260,7 @@ void ApplyExact(const SettlementBatch& batch, const Payment& p, const Resolution
     cancel.rule = "invoice_settled";
     out.events.push_back(cancel);
     rec.applied_minor += amount;
-    applications->push_back(Application{w.invoice_id, amount});
+    if (applications != nullptr) applications->push_back(Application{w.invoice_id, amount});
   }
   assert(rec.applied_minor == p.amount_minor);
   rec.status = PaymentStatus::kApplied;
@@ -426,6 +426,8 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
   WorkingBalances balances(book);
   // Payments of this batch by id, with what each applied: a return in the
   // same batch (a Stripe refund of a charge in the same payout) undoes them.
+  // Kept only when the batch carries returns: nothing else reads it.
+  const bool has_returns = !batch.reversals.empty();
   std::unordered_map<std::string, SettledPayment> settled_here;
   for (size_t idx : order) {
     const Payment& p = batch.payments[idx];
@@ -454,16 +456,16 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
     received.detail = p.payer_name;
     received.signals = {identified_by};
     out.events.push_back(received);
-    SettledPayment& here = settled_here[p.payment_id];
+    std::vector<Application> applications;
     if (res.reason == ExceptionReason::kNone) {
-      ApplyExact(batch, p, res, balances, rec, out, &here.applications);
+      ApplyExact(batch, p, res, balances, rec, out, has_returns ? &applications : nullptr);
     } else {
       RaiseException(batch, p, res, rec, out);
     }
-    here.record = rec;
+    if (has_returns) settled_here[p.payment_id] = SettledPayment{rec, std::move(applications)};
     out.payments.push_back(std::move(rec));
   }
-  ApplyReversals(batch, book, balances, settled_here, out);
+  if (has_returns) ApplyReversals(batch, book, balances, settled_here, out);
   out.invoice_updates = balances.Take();
   return out;
 }
