@@ -1,8 +1,8 @@
-// Ledger commit throughput: one settlement batch's events and payment
-// records in one RocksDB WriteBatch, with and without a synced WAL. Each
-// run opens a fresh ledger in its own scratch directory, removed at the
-// end. Rates are wall-clock (UseRealTime): RocksDB works on other threads,
-// and a synced commit waits on the disk.
+// Ledger commit throughput: one settlement batch's events and state in one
+// RocksDB WriteBatch, with and without a synced WAL. Each run opens a fresh
+// ledger in its own scratch directory, removed at the end. Rates are
+// wall-clock (UseRealTime): RocksDB works on other threads, and a synced
+// commit waits on the disk.
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -17,7 +17,7 @@
 namespace cashmatch::bench {
 namespace {
 
-constexpr uint64_t kCommitEventsCount = 10000;
+constexpr uint64_t kCommitPaymentsCount = 10000;
 
 std::unique_ptr<io::Ledger> OpenLedger(const ScratchDir& dir, bool sync, benchmark::State& state) {
   io::LedgerOptions options;
@@ -30,19 +30,78 @@ std::unique_ptr<io::Ledger> OpenLedger(const ScratchDir& dir, bool sync, benchma
   return std::move(ledger).value();
 }
 
-// What the matcher would hand the ledger for `round`: one kApplied event
-// and one PaymentRecord per payment, ids unique across rounds.
-void MakeCommit(uint64_t round, SettlementBatch* batch, BatchOutcome* outcome) {
+// What a commit holds per payment.
+enum class Shape {
+  // One `applied` event and one payment record (BM_LedgerCommitBatch):
+  // every event touches a payment, an invoice and a customer of its own.
+  kAppliedOnly,
+  // What the matcher commits for a payment that settles one invoice
+  // exactly (BM_LedgerCommitSettled): `payment_received`, `applied` and a
+  // `suppression` (cancel), the payment record and the invoice's new state.
+  kSettled,
+};
+
+// The `applied` event of payment `p` settling invoice `index`.
+Event AppliedEvent(const SettlementBatch& batch, const Payment& p, uint64_t index) {
+  Event e;
+  e.type = EventType::kApplied;
+  e.batch_id = batch.batch_id;
+  e.payment_id = p.payment_id;
+  e.invoice_id = InvoiceId(index);
+  e.customer_id = CustomerId(index % kBookCustomersCount);
+  e.amount_minor = p.amount_minor;
+  e.currency = p.currency;
+  e.rule = "exact_reference";
+  e.score_milli = 1000;
+  e.signals = {"reference=exact:" + InvoiceNumber(index), "amount_delta=0"};
+  return e;
+}
+
+// Appends, around `applied`, the other events and the invoice state of a
+// settled payment, in the order the matcher emits them.
+void AddSettled(Event applied, uint64_t index, BatchOutcome* outcome) {
+  Event received = applied;
+  received.type = EventType::kPaymentReceived;
+  received.invoice_id.clear();
+  received.rule.clear();
+  received.score_milli = -1;
+  received.signals = {"identified_by=reference"};
+  received.detail = "Acme Corp";
+  Event cancel = applied;
+  cancel.type = EventType::kSuppression;
+  cancel.amount_minor = 0;
+  cancel.rule = "invoice_settled";
+  cancel.score_milli = -1;
+  cancel.action = SuppressionAction::kCancel;
+  cancel.signals.clear();
+  Invoice inv;
+  inv.invoice_id = applied.invoice_id;
+  inv.number = InvoiceNumber(index);
+  inv.customer_id = applied.customer_id;
+  inv.currency = applied.currency;
+  inv.amount_total_minor = applied.amount_minor;
+  inv.amount_open_minor = 0;
+  inv.loaded_open_minor = applied.amount_minor;
+  inv.issue_date = ParseIsoDate("2026-10-01").value();
+  inv.due_date = ParseIsoDate("2026-10-31").value();
+  outcome->events.push_back(std::move(received));
+  outcome->events.push_back(std::move(applied));
+  outcome->events.push_back(std::move(cancel));
+  outcome->invoice_updates.push_back(std::move(inv));
+}
+
+// What the matcher would hand the ledger for `round`, ids unique across
+// rounds.
+void MakeCommit(uint64_t round, Shape shape, SettlementBatch* batch, BatchOutcome* outcome) {
   const Currency* usd = Currency::Find("USD");
   const std::string round_text = std::to_string(round);
   batch->batch_id = "b-bench-" + round_text;
   batch->idempotency_key = "bench:commit:" + round_text;
   batch->source_name = "bench-" + round_text + ".ndjson";
   batch->payments.clear();
-  outcome->events.clear();
-  outcome->payments.clear();
-  for (uint64_t i = 0; i < kCommitEventsCount; ++i) {
-    const uint64_t index = round * kCommitEventsCount + i;
+  *outcome = BatchOutcome();
+  for (uint64_t i = 0; i < kCommitPaymentsCount; ++i) {
+    const uint64_t index = round * kCommitPaymentsCount + i;
     Payment p;
     p.payment_id = "P-" + round_text + "-" + std::to_string(i);
     p.source = PaymentSource::kAch;
@@ -51,23 +110,17 @@ void MakeCommit(uint64_t round, SettlementBatch* batch, BatchOutcome* outcome) {
     p.value_date = ParseIsoDate("2026-11-02").value();
     p.payer_name = "Acme Corp";
 
-    Event e;
-    e.type = EventType::kApplied;
-    e.batch_id = batch->batch_id;
-    e.payment_id = p.payment_id;
-    e.invoice_id = InvoiceId(index);
-    e.customer_id = CustomerId(index % 10000);
-    e.amount_minor = p.amount_minor;
-    e.currency = usd;
-    e.rule = "exact_reference";
-    e.score_milli = 1000;
-    e.signals = {"reference=exact:" + InvoiceNumber(index), "amount_delta=0"};
-    outcome->events.push_back(std::move(e));
+    Event applied = AppliedEvent(*batch, p, index);
+    if (shape == Shape::kSettled) {
+      AddSettled(std::move(applied), index, outcome);
+    } else {
+      outcome->events.push_back(std::move(applied));
+    }
 
     PaymentRecord r;
     r.payment_id = p.payment_id;
     r.batch_id = batch->batch_id;
-    r.customer_id = CustomerId(index % 10000);
+    r.customer_id = CustomerId(index % kBookCustomersCount);
     r.source = p.source;
     r.amount_minor = p.amount_minor;
     r.currency = usd;
@@ -78,11 +131,12 @@ void MakeCommit(uint64_t round, SettlementBatch* batch, BatchOutcome* outcome) {
     outcome->payments.push_back(std::move(r));
     batch->payments.push_back(std::move(p));
   }
-  outcome->applied_count = kCommitEventsCount;
+  outcome->applied_count = kCommitPaymentsCount;
 }
 
-// Arg: 1 syncs the WAL on every commit (the product's setting), 0 does not.
-void BM_LedgerCommitBatch(benchmark::State& state) {
+// Commits one generated batch per iteration. Arg: 1 syncs the WAL on every
+// commit (the product's setting), 0 does not.
+void RunCommits(benchmark::State& state, Shape shape) {
   const bool sync = state.range(0) == 1;
   ScratchDir dir;
   std::unique_ptr<io::Ledger> ledger = OpenLedger(dir, sync, state);
@@ -90,9 +144,11 @@ void BM_LedgerCommitBatch(benchmark::State& state) {
   SettlementBatch batch;
   BatchOutcome outcome;
   uint64_t round = 0;
+  uint64_t events_count = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    MakeCommit(round++, &batch, &outcome);
+    MakeCommit(round++, shape, &batch, &outcome);
+    events_count += outcome.events.size();
     state.ResumeTiming();
     auto committed = ledger->CommitBatch(batch, outcome);
     if (!committed.ok()) {
@@ -100,20 +156,22 @@ void BM_LedgerCommitBatch(benchmark::State& state) {
       return;
     }
   }
-  state.counters["events/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * kCommitEventsCount), benchmark::Counter::kIsRate);
-  state.SetLabel(std::to_string(kCommitEventsCount) + " events + " + std::to_string(kCommitEventsCount) +
-                 " payment records per commit");
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events_count), benchmark::Counter::kIsRate);
+  state.SetLabel(std::to_string(outcome.events.size()) + " events, " + std::to_string(outcome.payments.size()) +
+                 " payment records, " + std::to_string(outcome.invoice_updates.size()) + " invoices per commit");
 }
-// MinTime: a commit takes ~0.1 s, so a run of 0.2 s (make bench) would time only
-// two or three, too few to average out flushes and disk jitter.
-BENCHMARK(BM_LedgerCommitBatch)
-    ->ArgName("sync")
-    ->Arg(0)
-    ->Arg(1)
-    ->MinTime(1.0)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
+
+void BM_LedgerCommitBatch(benchmark::State& state) { RunCommits(state, Shape::kAppliedOnly); }
+void BM_LedgerCommitSettled(benchmark::State& state) { RunCommits(state, Shape::kSettled); }
+
+// Both shapes, synced and not. MinTime: a commit takes ~0.1 s, so a run of
+// 0.2 s (make bench) would time only two or three, too few to average out
+// flushes and disk jitter.
+void CommitSettings(benchmark::internal::Benchmark* b) {
+  b->ArgName("sync")->Arg(0)->Arg(1)->MinTime(1.0)->UseRealTime()->Unit(benchmark::kMillisecond);
+}
+BENCHMARK(BM_LedgerCommitBatch)->Apply(CommitSettings);
+BENCHMARK(BM_LedgerCommitSettled)->Apply(CommitSettings);
 
 }  // namespace
 }  // namespace cashmatch::bench

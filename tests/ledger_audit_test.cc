@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <map>
 
 #include "cashmatch/io/export.h"
 #include "cashmatch/io/pipeline.h"
@@ -66,8 +67,11 @@ class AuditTest : public ::testing::Test {
     return ApplyPaymentFile(*ledger_, tmp_.Write(name, content), policy_, *ex.value(), MatchOptions());
   }
 
-  // Rewrites one stored value behind the ledger's back.
-  void Tamper(const std::string& cf_name, const std::string& key, const std::optional<std::string>& value) {
+  // Runs `fn` on the ledger's RocksDB database opened directly, behind the
+  // ledger's back (closed meanwhile), with the handle of each column family
+  // by name; reopens the ledger with `reopen` afterwards.
+  template <typename Fn>
+  void WithRawDb(Fn fn, const LedgerOptions& reopen = LedgerOptions()) {
     ledger_.reset();
     std::vector<std::string> names;
     ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_, &names).ok());
@@ -76,14 +80,44 @@ class AuditTest : public ::testing::Test {
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_, descs, &handles, &raw).ok());
-    size_t i = std::find(names.begin(), names.end(), cf_name) - names.begin();
-    ASSERT_LT(i, names.size());
-    rocksdb::Status s = value ? raw->Put(rocksdb::WriteOptions(), handles[i], key, *value)
-                              : raw->Delete(rocksdb::WriteOptions(), handles[i], key);
-    ASSERT_TRUE(s.ok());
+    std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+    for (size_t i = 0; i < names.size(); ++i) by_name[names[i]] = handles[i];
+    fn(raw, by_name);
     for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
     delete raw;
-    Open(LedgerOptions());
+    Open(reopen);
+  }
+
+  // Rewrites one stored value behind the ledger's back.
+  void Tamper(const std::string& cf_name, const std::string& key, const std::optional<std::string>& value) {
+    WithRawDb([&](rocksdb::DB* raw, std::map<std::string, rocksdb::ColumnFamilyHandle*>& cf) {
+      ASSERT_EQ(cf.count(cf_name), 1u);
+      rocksdb::Status s = value ? raw->Put(rocksdb::WriteOptions(), cf[cf_name], key, *value)
+                                : raw->Delete(rocksdb::WriteOptions(), cf[cf_name], key);
+      ASSERT_TRUE(s.ok());
+    });
+  }
+
+  // The schema version stored in meta; the ledger is reopened with `reopen`.
+  uint64_t StoredSchema(const LedgerOptions& reopen) {
+    uint64_t version = 0;
+    WithRawDb([&](rocksdb::DB* raw, std::map<std::string, rocksdb::ColumnFamilyHandle*>& cf) {
+      std::string v;
+      ASSERT_TRUE(raw->Get(rocksdb::ReadOptions(), cf["meta"], "schema_version", &v).ok());
+      ASSERT_EQ(v.size(), 8u);
+      for (char c : v) version = (version << 8) | static_cast<unsigned char>(c);
+    }, reopen);
+    return version;
+  }
+
+  // Every report that reads the audit trails, as text.
+  std::string Trails() {
+    std::string out;
+    for (auto [subject, id] : {std::pair{Subject::kInvoice, "I1"}, {Subject::kInvoice, "I3"}, {Subject::kPayment, "P1"},
+                               {Subject::kPayment, "P2"}, {Subject::kCustomer, "C1"}, {Subject::kCustomer, "C2"}}) {
+      out += Capture([&](std::FILE* f) { return ReportTrail(*ledger_, subject, id, ReportFormat::kCsv, f); });
+    }
+    return out;
   }
 
   Status Verify() {
@@ -115,14 +149,67 @@ TEST_F(AuditTest, VerifyPassesOnAHealthyLedgerAndFoldsTheTotals) {
 
 TEST_F(AuditTest, VerifyNamesAnInvoiceWhoseStateDisagreesWithItsEvents) {
   ASSERT_TRUE(Apply("d1.ndjson", kDay1).ok());
-  // Hide the `applied` event (seq 2) from I1's trail: the stored open amount
-  // (0.00) no longer follows from the events that touched I1 (none).
+  // Hide the batch's events of I1 (`applied` at seq 2 and its `suppression`,
+  // one trail key) from its trail: the stored open amount (0.00) no longer
+  // follows from the events that touched I1 (none).
   std::string key = std::string("I\0I1\0", 5) + std::string(7, '\0') + '\2';
   Tamper("index", key, std::nullopt);
   Status s = Verify();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kInvariantViolated);
   EXPECT_NE(s.message().find("invoice I1 (INV-2026-000001)"), std::string::npos) << s.message();
+}
+
+// A ledger written by schema 1 (one audit-trail key per event, empty value)
+// is read as it is: trails, reports and verify give what they gave. Opened
+// for writing it is marked schema 2 (so an older cashmatch refuses it), and
+// later batches' grouped trails read on from the old keys.
+TEST_F(AuditTest, ASchemaOneLedgerIsReadAsItIsAndMarkedTwoWhenWritten) {
+  ASSERT_TRUE(Apply("d1.ndjson", kDay1).ok());
+  const std::string trails = Trails();
+  ASSERT_NE(trails.find(",applied,P1,I1,C1,100.00,USD,"), std::string::npos) << trails;
+  std::vector<Event> events;
+  ASSERT_TRUE(ledger_->ForEachEvent(0, [&](const Event& e) {
+    events.push_back(e);
+    return true;
+  }).ok());
+  LedgerOptions read_only;
+  read_only.read_only = true;
+  // Rewrite the trails as schema 1 wrote them, and the version.
+  WithRawDb([&](rocksdb::DB* raw, std::map<std::string, rocksdb::ColumnFamilyHandle*>& cf) {
+    rocksdb::WriteBatch wb;
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), cf["index"]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string key = it->key().ToString();
+      if (key.size() > 1 && key[1] == '\0' && (key[0] == 'I' || key[0] == 'P' || key[0] == 'C')) {
+        ASSERT_FALSE(it->value().empty());  // schema 2: the value lists the seqs
+        wb.Delete(cf["index"], key);
+      }
+    }
+    for (const Event& e : events) {
+      std::string seq(8, '\0');
+      for (int i = 0; i < 8; ++i) seq[static_cast<size_t>(i)] = static_cast<char>(e.seq >> (56 - 8 * i));
+      for (auto [kind, id] : {std::pair{'I', &e.invoice_id}, {'P', &e.payment_id}, {'C', &e.customer_id}}) {
+        if (!id->empty()) wb.Put(cf["index"], std::string(1, kind) + '\0' + *id + '\0' + seq, "");
+      }
+    }
+    std::string one(8, '\0');
+    one[7] = 1;
+    wb.Put(cf["meta"], "schema_version", one);
+    ASSERT_TRUE(raw->Write(rocksdb::WriteOptions(), &wb).ok());
+  }, read_only);
+  EXPECT_EQ(Trails(), trails);
+  EXPECT_TRUE(Verify().ok());
+  EXPECT_EQ(StoredSchema(LedgerOptions()), 1u);  // reading changed nothing; now reopened for writing
+  EXPECT_EQ(StoredSchema(LedgerOptions()), 2u);
+  ASSERT_TRUE(Apply("d2.ndjson", kDay2).ok());
+  EXPECT_TRUE(Verify().ok());
+  std::string c1 = Capture([&](std::FILE* f) { return ReportTrail(*ledger_, Subject::kCustomer, "C1", ReportFormat::kCsv, f); });
+  size_t day1 = c1.find(",applied,P1,I1,C1,100.00,");
+  size_t day2 = c1.find(",applied,P3,I2,C1,250.00,");
+  ASSERT_NE(day1, std::string::npos) << c1;
+  ASSERT_NE(day2, std::string::npos) << c1;
+  EXPECT_LT(day1, day2);
 }
 
 TEST_F(AuditTest, VerifyFindsAHoleInTheEventSequence) {

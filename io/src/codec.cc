@@ -6,7 +6,7 @@ namespace cashmatch::io::codec {
 namespace {
 
 // Record tags: the first byte of every stored value.
-enum Tag : uint8_t { kEvent = 'E', kInvoice = 'I', kCustomer = 'C', kPayment = 'P', kBatch = 'B' };
+enum Tag : uint8_t { kEvent = 'E', kInvoice = 'I', kCustomer = 'C', kPayment = 'P', kBatch = 'B', kTrail = 'T' };
 constexpr uint8_t kVersion = 1;
 
 void Header(Writer& w, Tag tag) {
@@ -65,12 +65,18 @@ bool Enum(Reader& r, E* e, uint8_t max) {
 }  // namespace
 
 std::string BigEndian64(uint64_t v) {
-  std::string s(8, '\0');
+  std::string s;
+  AppendBigEndian64(v, &s);
+  return s;
+}
+
+void AppendBigEndian64(uint64_t v, std::string* out) {
+  char bytes[8];
   for (int i = 7; i >= 0; --i) {
-    s[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    bytes[i] = static_cast<char>(v & 0xff);
     v >>= 8;
   }
-  return s;
+  out->append(bytes, sizeof(bytes));
 }
 
 uint64_t FromBigEndian64(std::string_view s) {
@@ -81,7 +87,13 @@ uint64_t FromBigEndian64(std::string_view s) {
 }
 
 std::string EncodeEvent(const Event& e) {
-  Writer w;
+  std::string out;
+  AppendEvent(e, &out);
+  return out;
+}
+
+void AppendEvent(const Event& e, std::string* out) {
+  Writer w(out);
   Header(w, kEvent);
   w.U64(e.seq);
   w.U8(static_cast<uint8_t>(e.type));
@@ -97,7 +109,6 @@ std::string EncodeEvent(const Event& e) {
   w.U8(static_cast<uint8_t>(e.reason));
   Strings(w, e.signals);
   w.Str(e.detail);
-  return std::move(w.out());
 }
 
 Status DecodeEvent(std::string_view in, Event* e) {
@@ -116,7 +127,13 @@ Status DecodeEvent(std::string_view in, Event* e) {
 }
 
 std::string EncodeInvoice(const Invoice& inv) {
-  Writer w;
+  std::string out;
+  AppendInvoice(inv, &out);
+  return out;
+}
+
+void AppendInvoice(const Invoice& inv, std::string* out) {
+  Writer w(out);
   Header(w, kInvoice);
   w.Str(inv.invoice_id);
   w.Str(inv.number);
@@ -133,7 +150,6 @@ std::string EncodeInvoice(const Invoice& inv) {
   w.Str(inv.stripe_invoice_id);
   w.I64(inv.loaded_open_minor);
   w.U64(inv.loaded_at_seq);
-  return std::move(w.out());
 }
 
 Status DecodeInvoice(std::string_view in, Invoice* inv) {
@@ -152,7 +168,8 @@ Status DecodeInvoice(std::string_view in, Invoice* inv) {
 }
 
 std::string EncodeCustomer(const Customer& c) {
-  Writer w;
+  std::string out;
+  Writer w(&out);
   Header(w, kCustomer);
   w.Str(c.customer_id);
   w.Str(c.name);
@@ -161,7 +178,7 @@ std::string EncodeCustomer(const Customer& c) {
   Strings(w, c.stripe_customer_ids);
   w.Str(c.parent_id);
   w.Str(c.tier);
-  return std::move(w.out());
+  return out;
 }
 
 Status DecodeCustomer(std::string_view in, Customer* c) {
@@ -174,7 +191,13 @@ Status DecodeCustomer(std::string_view in, Customer* c) {
 }
 
 std::string EncodePayment(const PaymentRecord& p) {
-  Writer w;
+  std::string out;
+  AppendPayment(p, &out);
+  return out;
+}
+
+void AppendPayment(const PaymentRecord& p, std::string* out) {
+  Writer w(out);
   Header(w, kPayment);
   w.Str(p.payment_id);
   w.Str(p.batch_id);
@@ -194,7 +217,6 @@ std::string EncodePayment(const PaymentRecord& p) {
   w.U8(static_cast<uint8_t>(p.reason));
   w.Str(p.bank_reference);
   w.Str(p.end_to_end_id);
-  return std::move(w.out());
 }
 
 Status DecodePayment(std::string_view in, PaymentRecord* p) {
@@ -213,14 +235,15 @@ Status DecodePayment(std::string_view in, PaymentRecord* p) {
 }
 
 std::string EncodeBatch(const CommittedBatch& b) {
-  Writer w;
+  std::string out;
+  Writer w(&out);
   Header(w, kBatch);
   w.Str(b.batch_id);
   w.Str(b.source_name);
   w.U64(b.first_seq);
   w.U64(b.last_seq);
   w.U64(b.payment_count);
-  return std::move(w.out());
+  return out;
 }
 
 Status DecodeBatch(std::string_view in, CommittedBatch* b) {
@@ -231,6 +254,35 @@ Status DecodeBatch(std::string_view in, CommittedBatch* b) {
             r.U64(&count) && r.done();
   if (!ok) return Corrupt("batch record");
   b->payment_count = static_cast<uint32_t>(count);
+  return Status::Ok();
+}
+
+void AppendTrailSeqs(const uint64_t* seqs, size_t count, std::string* out) {
+  assert(count >= 1);
+  Writer w(out);
+  Header(w, kTrail);
+  w.U64(count);
+  for (size_t i = 1; i < count; ++i) {
+    assert(seqs[i] > seqs[i - 1]);
+    w.U64(seqs[i] - seqs[i - 1]);
+  }
+}
+
+Status DecodeTrailSeqs(std::string_view in, uint64_t first_seq, std::vector<uint64_t>* seqs) {
+  seqs->clear();
+  seqs->push_back(first_seq);
+  if (in.empty()) return Status::Ok();  // schema 1: one key per event
+  Reader r(in);
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kTrail, "audit-trail entry"));
+  uint64_t count = 0;
+  // A group never holds more events than its value has bytes for gaps.
+  if (!r.U64(&count) || count == 0 || count - 1 > in.size()) return Corrupt("audit-trail entry");
+  for (uint64_t i = 1; i < count; ++i) {
+    uint64_t gap = 0;
+    if (!r.U64(&gap) || gap == 0 || gap > UINT64_MAX - seqs->back()) return Corrupt("audit-trail entry");
+    seqs->push_back(seqs->back() + gap);
+  }
+  if (!r.done()) return Corrupt("audit-trail entry");
   return Status::Ok();
 }
 

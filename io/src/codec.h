@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cashmatch/engine/domain.h"
 #include "cashmatch/engine/event.h"
@@ -18,25 +19,27 @@
 
 namespace cashmatch::io::codec {
 
+// Appends to a caller's buffer, so the commit path can encode many records
+// into one reused buffer instead of one new string each.
 class Writer {
  public:
-  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  explicit Writer(std::string* out) : out_(out) {}
+  void U8(uint8_t v) { out_->push_back(static_cast<char>(v)); }
   void U64(uint64_t v) {
     while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      out_->push_back(static_cast<char>((v & 0x7f) | 0x80));
       v >>= 7;
     }
-    out_.push_back(static_cast<char>(v));
+    out_->push_back(static_cast<char>(v));
   }
   void I64(int64_t v) { U64((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void Str(std::string_view s) {
     U64(s.size());
-    out_.append(s.data(), s.size());
+    out_->append(s.data(), s.size());
   }
-  std::string& out() { return out_; }
 
  private:
-  std::string out_;
+  std::string* out_;
 };
 
 class Reader {
@@ -82,21 +85,37 @@ class Reader {
 };
 
 std::string BigEndian64(uint64_t v);
+// The same 8 bytes, appended to `out`.
+void AppendBigEndian64(uint64_t v, std::string* out);
 uint64_t FromBigEndian64(std::string_view s);
 
+// Each Encode* returns a new string; each Append* appends the same bytes to
+// `out` (the commit path's reused buffers).
 std::string EncodeEvent(const Event& e);
+void AppendEvent(const Event& e, std::string* out);
 Status DecodeEvent(std::string_view in, Event* e);
 
 std::string EncodeInvoice(const Invoice& inv);
+void AppendInvoice(const Invoice& inv, std::string* out);
 Status DecodeInvoice(std::string_view in, Invoice* inv);
 
 std::string EncodeCustomer(const Customer& c);
 Status DecodeCustomer(std::string_view in, Customer* c);
 
 std::string EncodePayment(const PaymentRecord& p);
+void AppendPayment(const PaymentRecord& p, std::string* out);
 Status DecodePayment(std::string_view in, PaymentRecord* p);
 
 std::string EncodeBatch(const CommittedBatch& b);
 Status DecodeBatch(std::string_view in, CommittedBatch* b);
+
+// The value of an audit-trail key (schema 2): the sequence numbers of every
+// event of one batch that touched the key's subject, ascending. The first is
+// the one in the key, so the value holds the count and the gaps after it:
+//   tag 'T', version, varint count, then count - 1 varint gaps (each >= 1).
+// An empty value is a schema-1 trail key, which named exactly one event.
+void AppendTrailSeqs(const uint64_t* seqs, size_t count, std::string* out);
+// Decodes into `seqs` (cleared first); `first_seq` is the key's seq.
+Status DecodeTrailSeqs(std::string_view in, uint64_t first_seq, std::vector<uint64_t>* seqs);
 
 }  // namespace cashmatch::io::codec

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
 #include <cassert>
@@ -15,6 +16,8 @@
 
 #include "cashmatch/engine/hints.h"
 #include "codec.h"
+#include "commit_writer.h"
+#include "ledger_keys.h"
 
 namespace cashmatch::io {
 namespace {
@@ -26,29 +29,7 @@ constexpr char kMetaSchema[] = "schema_version";
 constexpr char kMetaNextSeq[] = "next_seq";
 constexpr char kMetaFpKey[] = "fingerprint_key";
 
-std::string Key2(char kind, std::string_view a) {
-  std::string k(1, kind);
-  k.push_back('\0');
-  k.append(a);
-  return k;
-}
-std::string Key3(char kind, std::string_view a, std::string_view b) {
-  std::string k = Key2(kind, a);
-  k.push_back('\0');
-  k.append(b);
-  return k;
-}
 std::string NumberKey(const Invoice& inv) { return Key2('n', NormalizeInvoiceNumber(inv.number)); }
-// Audit-trail key: kind 'I', 'P' or 'C', the subject's id, the event's seq.
-std::string TrailKey(char kind, std::string_view id, uint64_t seq) {
-  return Key3(kind, id, codec::BigEndian64(seq));
-}
-// Review-queue key: currency, then amount descending (inverted), then seq.
-std::string ExceptionKey(const Event& e) {
-  assert(e.amount_minor >= 0);
-  uint64_t inverted = static_cast<uint64_t>(INT64_MAX) - static_cast<uint64_t>(e.amount_minor);
-  return Key3('x', e.currency->code(), codec::BigEndian64(inverted) + '\0' + codec::BigEndian64(e.seq));
-}
 std::string BatchKey(const std::string& idem) { return Key2('b', idem); }
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
@@ -119,7 +100,14 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Ledge
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* cf : kColumnFamilies) descriptors.emplace_back(cf, rocksdb::ColumnFamilyOptions(db_options));
+  rocksdb::ColumnFamilyOptions cf_options(db_options);
+  // A commit puts each column family's keys in key order (CommitWriter).
+  // With a hint, the memtable starts each insert's search from where the
+  // previous insert of the same prefix (here the first byte: the index
+  // kind) went and climbs only as far as needed; without one it searches
+  // from the top unless the key lands right after the previous one.
+  cf_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+  for (const char* cf : kColumnFamilies) descriptors.emplace_back(cf, cf_options);
 
   std::unique_ptr<Ledger> ledger(new Ledger());
   ledger->options_ = options;
@@ -149,6 +137,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Ledge
   ledger->index_ = ledger->handles_[5];
   ledger->meta_ = ledger->handles_[6];
   CASHMATCH_RETURN_IF_ERROR(ledger->LoadMeta(!exists));
+  if (!read_only) ledger->commit_writer_ = std::make_unique<CommitWriter>();
   return ledger;
 }
 
@@ -179,10 +168,14 @@ Status Ledger::LoadMeta(bool created) {
   }
   if (value.size() != 8) return Status::LedgerCorrupt(dir_ + ": malformed schema version");
   uint64_t version = codec::FromBigEndian64(value);
+  if (version == 0) return Status::LedgerCorrupt(dir_ + ": malformed schema version");
   if (version > kSchemaVersion) {
     return Status::Unsupported(dir_ + ": ledger has schema version " + std::to_string(version) +
                                ", newer than this cashmatch (" + std::to_string(kSchemaVersion) +
                                "); upgrade cashmatch to open it");
+  }
+  if (version < kSchemaVersion && !options_.read_only && !options_.follow) {
+    CASHMATCH_RETURN_IF_ERROR(UpgradeSchema(version));
   }
   CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaNextSeq, &value, &found));
   if (!found || value.size() != 8) return Status::LedgerCorrupt(dir_ + ": missing sequence counter");
@@ -191,6 +184,20 @@ Status Ledger::LoadMeta(bool created) {
   if (!found || value.size() != 32) return Status::LedgerCorrupt(dir_ + ": missing fingerprint key");
   fingerprinter_ = std::make_unique<Fingerprinter>(value);
   return Status::Ok();
+}
+
+Status Ledger::UpgradeSchema(uint64_t version) {
+  // Schema 1 differs from 2 only in its audit-trail keys: one per event,
+  // with an empty value, which this version reads as a group of one. So the
+  // ledger is read as it is; before this process writes grouped trails it
+  // is marked schema 2, so that an older cashmatch refuses it instead of
+  // reading only the first event of every group.
+  assert(version == 1);
+  (void)version;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, meta_, kMetaSchema, codec::BigEndian64(kSchemaVersion)),
+                   "cannot upgrade ledger " + dir_ + " to schema " + std::to_string(kSchemaVersion));
 }
 
 Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vector<Invoice>& invoices,
@@ -385,35 +392,32 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   assert(!options_.read_only);
   assert(!options_.follow);
   assert(!batch.idempotency_key.empty());
-  rocksdb::WriteBatch wb;
   CommittedBatch record;
   record.batch_id = batch.batch_id;
   record.source_name = batch.source_name;
   record.first_seq = next_seq_;
   record.payment_count = static_cast<uint32_t>(outcome.payments.size());
   uint64_t seq = next_seq_;
-  for (Event& e : outcome.events) {
-    e.seq = seq++;
-    wb.Put(events_, codec::BigEndian64(e.seq), codec::EncodeEvent(e));
-    // Audit trails and the review queue are written with the events they
-    // index, so they can never disagree after a crash.
-    if (!e.invoice_id.empty()) wb.Put(index_, TrailKey('I', e.invoice_id, e.seq), "");
-    if (!e.payment_id.empty()) wb.Put(index_, TrailKey('P', e.payment_id, e.seq), "");
-    if (!e.customer_id.empty()) wb.Put(index_, TrailKey('C', e.customer_id, e.seq), "");
-    if (e.type == EventType::kException) wb.Put(index_, ExceptionKey(e), "");
-  }
+  for (Event& e : outcome.events) e.seq = seq++;
   record.last_seq = seq - 1;
-  for (const Invoice& inv : outcome.invoice_updates) wb.Put(invoices_, inv.invoice_id, codec::EncodeInvoice(inv));
-  for (const PaymentRecord& p : outcome.payments) {
-    wb.Put(payments_, p.payment_id, codec::EncodePayment(p));
-    if (!p.customer_id.empty()) wb.Put(index_, Key3('p', p.customer_id, p.payment_id), "");
-    // Returns name the bank's reference, or the payer's end-to-end id, as
-    // often as our id.
-    for (const std::string* ref : {&p.bank_reference, &p.end_to_end_id}) {
-      if (!ref->empty() && *ref != p.payment_id) wb.Put(index_, Key2('r', *ref), p.payment_id);
-    }
-  }
-  wb.Put(meta_, BatchKey(batch.idempotency_key), codec::EncodeBatch(record));
+
+  // Everything of the batch goes into one WriteBatch: events, their audit
+  // trails and review-queue keys (so they can never disagree after a
+  // crash), the new state, the idempotency key and the sequence counter.
+  CommitWriter& w = *commit_writer_;
+  w.Clear();
+  w.AddEvents(outcome.events);
+  w.AddInvoices(outcome.invoice_updates);
+  w.AddPayments(outcome.payments);
+  const std::string batch_key = BatchKey(batch.idempotency_key);
+  const std::string batch_value = codec::EncodeBatch(record);
+  rocksdb::WriteBatch wb(w.batch_bytes() + batch_key.size() + batch_value.size() + 64);
+  w.events.PutInOrder(&wb, events_);
+  w.trails.PutInOrder(&wb, index_);
+  w.index.PutSorted(&wb, index_);
+  w.invoices.PutSorted(&wb, invoices_);
+  w.payments.PutSorted(&wb, payments_);
+  wb.Put(meta_, batch_key, batch_value);
   wb.Put(meta_, kMetaNextSeq, codec::BigEndian64(seq));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
@@ -552,21 +556,30 @@ Status Ledger::ForEachPaymentByCustomer(const std::function<bool(const PaymentRe
 
 Status Ledger::ForEachEventOf(Subject subject, const std::string& id,
                               const std::function<bool(const Event&)>& fn) const {
-  static constexpr char kKinds[] = {'I', 'P', 'C'};
-  std::string prefix = Key2(kKinds[static_cast<int>(subject)], id);
+  std::string prefix = Key2(TrailKind(subject), id);
   prefix.push_back('\0');
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  std::vector<uint64_t> seqs;
   std::string value;
   Event e;
+  uint64_t last_seq = 0;
+  // One key per batch that touched the subject (schema 1: per event); keys
+  // go by the batch's first seq, and batches never interleave, so the
+  // trail comes out in seq order.
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string_view seq_bytes = it->key().ToStringView().substr(prefix.size());
     if (seq_bytes.size() != 8) return Status::LedgerCorrupt("malformed audit-trail key");
-    bool found = false;
-    CASHMATCH_RETURN_IF_ERROR(Get(events_, std::string(seq_bytes), &value, &found));
-    if (!found) return Status::LedgerCorrupt("audit trail of '" + id + "' names a missing event");
-    e = Event();
-    CASHMATCH_RETURN_IF_ERROR(codec::DecodeEvent(value, &e));
-    if (!fn(e)) break;
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeTrailSeqs(it->value().ToStringView(), codec::FromBigEndian64(seq_bytes), &seqs));
+    if (seqs.front() <= last_seq) return Status::LedgerCorrupt("audit trail of '" + id + "' is out of order");
+    last_seq = seqs.back();
+    for (uint64_t seq : seqs) {
+      bool found = false;
+      CASHMATCH_RETURN_IF_ERROR(Get(events_, codec::BigEndian64(seq), &value, &found));
+      if (!found) return Status::LedgerCorrupt("audit trail of '" + id + "' names a missing event");
+      e = Event();
+      CASHMATCH_RETURN_IF_ERROR(codec::DecodeEvent(value, &e));
+      if (!fn(e)) return Status::Ok();
+    }
   }
   return FromRocks(it->status(), "ledger audit-trail scan");
 }

@@ -11,7 +11,10 @@
 //              "c\0<customer_id>\0<invoice_id>" -> ""
 //              "p\0<customer_id>\0<payment_id>" -> ""
 //              "I\0<invoice_id>\0<seq>", "P\0<payment_id>\0<seq>",
-//              "C\0<customer_id>\0<seq>" -> "" (audit trails)
+//              "C\0<customer_id>\0<seq>" -> the seqs of every event of one
+//                batch that touched the subject, <seq> being the first
+//                (audit trails; one key per subject and batch, see
+//                codec::AppendTrailSeqs; schema 1 had one key per event)
 //              "x\0<currency>\0<inverted amount>\0<seq>" -> "" (review queue)
 //              "r\0<bank reference or end-to-end id>" -> payment_id (returns name it)
 //              "s\0<stripe invoice id>" -> invoice_id
@@ -50,6 +53,8 @@ class Status;
 }  // namespace rocksdb
 
 namespace cashmatch::io {
+
+class CommitWriter;  // internal: builds a commit's WriteBatch
 
 struct LedgerOptions {
   // Open for reading only (reports, export beside a running writer).
@@ -113,7 +118,10 @@ struct VerifyReport {
 
 class Ledger {
  public:
-  static constexpr uint32_t kSchemaVersion = 1;
+  // 2: audit trails have one key per subject and batch, listing its events
+  // (1: one key per event). Schema 1 ledgers are read as they are and
+  // marked 2 when first opened for writing.
+  static constexpr uint32_t kSchemaVersion = 2;
 
   // Opens (creating when absent, unless read-only) the ledger in `dir`.
   // Refuses a directory that is not a cashmatch ledger, one written by a
@@ -185,6 +193,7 @@ class Ledger {
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;
   Status LoadMeta(bool created);
+  Status UpgradeSchema(uint64_t version);
   Status Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string* value, bool* found) const;
 
   std::unique_ptr<rocksdb::DB> db_;
@@ -200,6 +209,8 @@ class Ledger {
   std::string secondary_dir_;  // follow mode: RocksDB's secondary instance files
   uint64_t next_seq_ = 1;
   std::unique_ptr<Fingerprinter> fingerprinter_;
+  // The commit path's buffers, reused from one commit to the next.
+  std::unique_ptr<CommitWriter> commit_writer_;
 };
 
 }  // namespace cashmatch::io

@@ -1,0 +1,67 @@
+// Internal: how the ledger's index keys are spelled (the layout is listed in
+// cashmatch/io/ledger.h). Shared by the reads in ledger.cc and the commit
+// path in commit_writer.cc, so both spell every key the same way.
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cashmatch/engine/event.h"
+#include "cashmatch/io/ledger.h"
+#include "codec.h"
+
+namespace cashmatch::io {
+
+// Appends "<kind>\0<a>".
+inline void AppendIndexKey(std::string* out, char kind, std::string_view a) {
+  out->push_back(kind);
+  out->push_back('\0');
+  out->append(a);
+}
+// Appends "<kind>\0<a>\0<b>".
+inline void AppendIndexKey(std::string* out, char kind, std::string_view a, std::string_view b) {
+  AppendIndexKey(out, kind, a);
+  out->push_back('\0');
+  out->append(b);
+}
+inline std::string Key2(char kind, std::string_view a) {
+  std::string k;
+  AppendIndexKey(&k, kind, a);
+  return k;
+}
+inline std::string Key3(char kind, std::string_view a, std::string_view b) {
+  std::string k;
+  AppendIndexKey(&k, kind, a, b);
+  return k;
+}
+
+// Audit-trail key kinds, indexed by Subject.
+constexpr char kTrailKinds[] = {'I', 'P', 'C'};
+inline char TrailKind(Subject subject) { return kTrailKinds[static_cast<int>(subject)]; }
+
+// Appends the audit-trail key "<kind>\0<id>\0<big-endian seq>": `seq` is
+// the first event of the batch that touched the subject; the value lists
+// them all (codec::AppendTrailSeqs).
+inline void AppendTrailKey(std::string* out, char kind, std::string_view id, uint64_t seq) {
+  AppendIndexKey(out, kind, id);
+  out->push_back('\0');
+  codec::AppendBigEndian64(seq, out);
+}
+
+// Appends the review-queue key of exception event `e`:
+// "x\0<currency>\0<inverted amount>\0<seq>", so a scan goes by currency,
+// then highest amount first, then seq.
+inline void AppendExceptionKey(std::string* out, const Event& e) {
+  assert(e.amount_minor >= 0);
+  assert(e.currency != nullptr);
+  uint64_t inverted = static_cast<uint64_t>(INT64_MAX) - static_cast<uint64_t>(e.amount_minor);
+  AppendIndexKey(out, 'x', e.currency->code());
+  out->push_back('\0');
+  codec::AppendBigEndian64(inverted, out);
+  out->push_back('\0');
+  codec::AppendBigEndian64(e.seq, out);
+}
+
+}  // namespace cashmatch::io
