@@ -212,6 +212,20 @@ TEST_F(AuditTest, ASchemaOneLedgerIsReadAsItIsAndMarkedTwoWhenWritten) {
   EXPECT_LT(day1, day2);
 }
 
+// A trail value that is cut short, or from a newer encoding, is an error
+// naming the trail, never a shorter or longer trail.
+TEST_F(AuditTest, AMalformedTrailValueIsAnErrorNotAMisreadTrail) {
+  ASSERT_TRUE(Apply("d1.ndjson", kDay1).ok());
+  const std::string key = std::string("I\0I1\0", 5) + std::string(7, '\0') + '\2';
+  auto trail_status = [&] { return ledger_->ForEachEventOf(Subject::kInvoice, "I1", [](const Event&) { return true; }); };
+  ASSERT_TRUE(trail_status().ok());
+  Tamper("index", key, std::string("T\1\5", 3));  // five events, but no gaps follow
+  EXPECT_EQ(trail_status().code(), StatusCode::kLedgerCorrupt);
+  Tamper("index", key, std::string("T\7\1", 3));  // an encoding version this build does not know
+  EXPECT_EQ(trail_status().code(), StatusCode::kUnsupported);
+  EXPECT_FALSE(Verify().ok());
+}
+
 TEST_F(AuditTest, VerifyFindsAHoleInTheEventSequence) {
   ASSERT_TRUE(Apply("d1.ndjson", kDay1).ok());
   std::string seq2(8, '\0');
