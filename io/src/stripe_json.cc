@@ -18,7 +18,7 @@
 //
 // Amounts are integers in Stripe's minor unit, which is not always ISO's:
 // ISK is two-decimal at Stripe and zero-decimal in ISO 4217.
-#include <simdjson.h>
+#include "simdjson_release.h"
 
 #include <algorithm>
 #include <cctype>
