@@ -28,16 +28,14 @@
 // types and currency codes.
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cassert>
 #include <cstring>
-#include <functional>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "id_set.h"
 #include "parsers.h"
 
 namespace cashmatch::io {
@@ -452,67 +450,6 @@ struct Detail {
     text.clear();
     has_colon = false;
   }
-};
-
-// The payment and return ids of one file, to find repeats. A file of a
-// million details makes a million ids; a node-based set costs several cache
-// misses per insert there (it was a quarter of the parse). This one probes
-// a flat table of 64-bit hashes and compares the id text, kept in one
-// arena, only when the hashes agree.
-// Invariants: (1) at most half the slots are used; (2) every id is stored
-// once, and a used slot's text in the arena hashes to the slot's hash.
-class IdSet {
- public:
-  // Makes room for `count` ids without growing.
-  void Reserve(size_t count) {
-    if (count * 2 > slots_.size()) Rehash(std::bit_ceil(count * 2));
-  }
-
-  // Adds `id`; false when it was there already.
-  bool Insert(std::string_view id) {
-    if ((count_ + 1) * 2 > slots_.size()) Rehash(std::max<size_t>(16, slots_.size() * 2));
-    const uint64_t hash = std::hash<std::string_view>()(id);
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {  // ends: a free slot always exists (invariant 1)
-      Slot& slot = slots_[i];
-      if (slot.offset == kFree) {
-        slot = Slot{hash, arena_.size(), id.size()};
-        arena_.append(id);
-        ++count_;
-        return true;
-      }
-      if (slot.hash == hash && std::string_view(arena_).substr(slot.offset, slot.size) == id) return false;
-    }
-  }
-
-  size_t size() const { return count_; }
-
- private:
-  static constexpr size_t kFree = std::numeric_limits<size_t>::max();
-  struct Slot {
-    uint64_t hash = 0;
-    size_t offset = kFree;  // of the id's text in arena_
-    size_t size = 0;
-  };
-
-  // `slots_count` is a power of two.
-  void Rehash(size_t slots_count) {
-    assert(std::has_single_bit(slots_count));
-    assert(slots_count >= count_ * 2);
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(slots_count, Slot());
-    const size_t mask = slots_count - 1;
-    for (const Slot& slot : old) {
-      if (slot.offset == kFree) continue;
-      size_t i = slot.hash & mask;
-      while (slots_[i].offset != kFree) i = (i + 1) & mask;
-      slots_[i] = slot;
-    }
-  }
-
-  std::vector<Slot> slots_;
-  std::string arena_;
-  size_t count_ = 0;
 };
 
 // Where the parser stands in the file's nesting.

@@ -22,6 +22,7 @@
 // happens.
 #include "cashmatch/io/payments_ndjson.h"
 
+#include "id_set.h"
 #include "parsers.h"
 
 #include "simdjson_release.h"
@@ -29,7 +30,6 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace cashmatch::io {
@@ -354,7 +354,7 @@ class NdjsonReader {
   od::parser stream_parser_;
   od::parser line_parser_;
   RawPayment raw_;
-  std::unordered_map<std::string, uint32_t> seen_ids_;
+  IdSet seen_ids_;
   std::unordered_set<std::string> unknown_keys_;
 };
 
@@ -455,22 +455,20 @@ Status NdjsonReader::Accept(const LineRef& at, std::string_view line) {
   const bool is_return = type == "return";
   std::vector<Payment>& payments = out_.batch.payments;
   if (payments.capacity() == 0) Reserve(line.size());
-  Payment returned;  // a return's fields, read like a payment's
-  Payment* p = is_return ? &returned : &payments.emplace_back();
+  std::optional<Payment> returned;  // a return's fields, read like a payment's
+  Payment* p = is_return ? &returned.emplace() : &payments.emplace_back();
   Status s = Convert(raw_, at, accounts_, currencies_, p);
-  if (s.ok()) {
-    auto [it, inserted] = seen_ids_.try_emplace(p->payment_id, at.line);
-    if (!inserted) {
-      s = Status::InvalidInput(at.Field("payment_id") + ": duplicate id '" + p->payment_id + "' (first on line " +
-                               std::to_string(it->second) + ")");
-    }
+  uint32_t first_line = 0;
+  if (s.ok() && !seen_ids_.Insert(p->payment_id, at.line, &first_line)) {
+    s = Status::InvalidInput(at.Field("payment_id") + ": duplicate id '" + p->payment_id + "' (first on line " +
+                             std::to_string(first_line) + ")");
   }
   if (s.ok() && !is_return && type != "payment") {
     s = Status::InvalidInput(at.Field("type") + ": expected payment or return, got '" + std::string(type) + "'");
   }
   p->source_line = at.line;
   if (s.ok() && is_return) {
-    Result<Reversal> reversal = ConvertReturn(raw_, returned, at);
+    Result<Reversal> reversal = ConvertReturn(raw_, *returned, at);
     if (reversal.ok()) {
       out_.batch.reversals.push_back(std::move(reversal).value());
       return Status::Ok();
@@ -490,7 +488,7 @@ void NdjsonReader::Reserve(size_t first_line_size) {
   const size_t line_bytes = std::max(first_line_size + 1, kLineBytesMin);
   const size_t count = std::min(file_size_ / line_bytes + 1, kReserveCountMax);
   out_.batch.payments.reserve(count);
-  seen_ids_.reserve(count);
+  seen_ids_.Reserve(count);
 }
 
 }  // namespace
