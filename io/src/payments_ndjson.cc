@@ -321,9 +321,11 @@ class NdjsonReader {
   NdjsonReader(const std::string& name, size_t file_size, const Fingerprinter& fp, const ParseOptions& options)
       : name_(name), file_size_(file_size), accounts_(fp), options_(options) {
     out_.batch.source_name = name;
+#ifdef SIMDJSON_THREADS_ENABLED
     // One core per parse: stage 1 of the next window is not run on a
     // helper thread (the pipeline parallelizes elsewhere).
     stream_parser_.threaded = false;
+#endif
   }
 
   // Reads [begin, begin + size); `line_no` is the 1-based number of the

@@ -528,7 +528,9 @@ Result<ParsedSettlement> ParseStripeJson(const std::string& name, std::string_vi
   // copy of the file (simdjson reads up to SIMDJSON_PADDING bytes past it).
   simdjson::padded_string buffer(data);
   od::parser parser;
+#ifdef SIMDJSON_THREADS_ENABLED
   parser.threaded = false;  // one core per parse; there is one window anyway
+#endif
   od::document_stream stream;
   // One window holds the largest document: a payout listing is one batch.
   size_t window = std::max<size_t>(buffer.size() + 64, 1 << 20);
