@@ -315,6 +315,25 @@ TEST(PaymentsNdjson, FastPathAndPerLineReadingAgree) {
   EXPECT_GT(rejects.size(), 100u);
 }
 
+// Regression (fuzz_ndjson): a first line whose object breaks off mid-way
+// ("am3" is a key with no value) made the fast path step its stream on
+// after simdjson had abandoned the document's iterator, reading through a
+// null parser. Each line must instead get its own clean error or reject.
+TEST(PaymentsNdjson, AStreamAbandonedMidObjectIsNotSteppedOn) {
+  const std::string data =
+      "{\"payment_id\":\"P-2026112301\",\"am3\"}\n"
+      "{301\",\"amou\"2cy\":\"USD\",026-11-24\",\"source\"\"valu:";
+  ExpectError(ParsePaymentsNdjson("p.ndjson", data, kFp, nullptr), {"p.ndjson:1", "not valid JSON"});
+  ParseOptions skip;
+  skip.skip_bad_records = true;
+  auto r = ParseSettlement("p.ndjson", data, SettlementFormat::kNdjson, kFp, skip);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().rejects.size(), 2u);
+  EXPECT_EQ(r.value().rejects[0].line, 1u);
+  EXPECT_EQ(r.value().rejects[1].line, 2u);
+  EXPECT_TRUE(r.value().batch.payments.empty());
+}
+
 TEST(Policy, DefaultsAndOverrides) {
   Policy defaults;
   EXPECT_EQ(defaults.auto_apply_score_milli, 900);

@@ -11,7 +11,8 @@
 // over lines, a stream that stops early — falls back to the per-line path
 // for that line: the line alone is parsed with its own parser, which gives
 // the error its exact line (and with --skip-bad-records, its own reject).
-// The fast path then restarts on the next line. Both paths go through the
+// The fast path then starts a new stream a little further on
+// (kSlowBytesAfterRestart). Both paths go through the
 // same field reader and the same conversion, so what a line means never
 // depends on the path that read it.
 //
@@ -408,18 +409,24 @@ size_t NdjsonReader::FastRun(const char* begin, size_t size, size_t start, uint3
     // The document must be one object that ends on this line, followed by
     // nothing but blanks; its fields must read cleanly. Otherwise the line
     // is read on its own, which owns the message (and may find more, such
-    // as content after the object). The stream goes on past it either way:
-    // a document it cannot step over shows up as an error above.
+    // as content after the object), and the run ends there: after a
+    // structural error simdjson abandons the stream's iterator, and stepping
+    // the stream on would read through a null parser (found by fuzz_ndjson).
     const std::string_view source = it.source();
     od::object obj;
     raw_.Clear();
-    bool fast = !source.empty() && source.front() == '{' && doc_start + source.size() <= line_end &&
-                IsBlank(std::string_view(begin + doc_start + source.size(), line_end - doc_start - source.size())) &&
-                doc.get_object().get(obj) == simdjson::SUCCESS && ReadFields(obj, at, &raw_, &unknown_keys_).ok();
-    size_t pos = line_start;
-    *status = fast ? Accept(at, line) : SlowLine(begin, size, &pos, line_no);
+    const bool fast =
+        !source.empty() && source.front() == '{' && doc_start + source.size() <= line_end &&
+        IsBlank(std::string_view(begin + doc_start + source.size(), line_end - doc_start - source.size())) &&
+        doc.get_object().get(obj) == simdjson::SUCCESS && ReadFields(obj, at, &raw_, &unknown_keys_).ok();
+    if (!fast) {
+      size_t pos = line_start;
+      *status = SlowLine(begin, size, &pos, line_no);
+      return pos;
+    }
+    *status = Accept(at, line);
     if (!status->ok()) return line_start;
-    if (fast) ++*line_no;
+    ++*line_no;
     line_start = line_end + 1;
   }
   // The stream ended: after trailing blank lines at the region's end, or
