@@ -13,6 +13,8 @@
 // tests do not depend on the dispatcher's wiring.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cstdint>
 #include <map>
 #include <random>
@@ -567,6 +569,27 @@ TEST(Bai2Scenario, RepeatedBankReferenceGetsAUniqueIdAndAWarning) {
   EXPECT_EQ(r.value().batch.payments[1].payment_id, "REF1-2");
   EXPECT_EQ(r.value().batch.payments[1].bank_reference, "REF1");
   EXPECT_TRUE(HasWarning(r.value(), "d.bai2:6: record 16: id 'REF1' repeats")) << AllWarnings(r.value());
+}
+
+// Ids are checked for repeats in a flat hash set that grows as the file is
+// read and is reserved after the first thousand details: 3,000 details,
+// the last thousand repeating the references of the first, must keep the
+// first 2,000 ids as given and give each repeat its position.
+TEST(Bai2Scenario, ManyRepeatedReferencesStayUniqueAcrossTheIdSetGrowing) {
+  std::string data = "01,BANK,CUST,261124,0800,1,80,10,2/\n02,CUST,BANK,1,261124,0800,USD,2/\n03,0123456789,USD/\n";
+  for (int i = 0; i < 3000; ++i) data += "16,142,100,0,REF" + std::to_string(i % 2000) + ",,ACH CREDIT/\n";
+  data += "49,,/\n98,,,/\n99,,,/\n";
+  auto r = Parse("many.bai2", data);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto& payments = r.value().batch.payments;
+  ASSERT_EQ(payments.size(), 3000u);
+  std::set<std::string> ids;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string ref = "REF" + std::to_string(i % 2000);
+    EXPECT_EQ(payments[i].payment_id, i < 2000 ? ref : ref + "-" + std::to_string(i + 1));
+    ids.insert(payments[i].payment_id);
+  }
+  EXPECT_EQ(ids.size(), 3000u);
 }
 
 TEST(Bai2Scenario, JpyAmountsAreWholeUnits) {

@@ -3,11 +3,14 @@
 // and the field, and that nothing is returned for a bad file.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "cashmatch/engine/hints.h"
 #include "cashmatch/io/book_csv.h"
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/payments_ndjson.h"
 #include "cashmatch/io/policy_toml.h"
+#include "cashmatch/io/settlement.h"
 
 namespace cashmatch::io {
 namespace {
@@ -77,6 +80,32 @@ TEST(CustomersCsv, ParsesListsAndFingerprintsAccounts) {
   EXPECT_NE(c.bank_account_fps[0], Fingerprinter(std::string(32, 'z')).Account("DE8937040044"));
   EXPECT_EQ(r.value()[1].parent_id, "C1");
   EXPECT_EQ(r.value()[1].source_line, 3u);
+}
+
+// The fingerprint is HMAC-SHA-256 as RFC 2104 defines it, whatever the
+// implementation caches: known answers computed independently with
+// `printf ACCOUNT | openssl dgst -sha256 -mac HMAC -macopt key:KEY`, for a
+// key shorter than a SHA-256 block (the ledger's 32 bytes), exactly one
+// block, and longer than a block (hashed first). Repeated and concurrent
+// calls must give the same answer, and the per-batch memo must agree.
+TEST(Fingerprinter, IsHmacSha256OfTheNormalizedAccount) {
+  EXPECT_EQ(kFp.Account("DE89 3704-0044"), "3201464b3c14f71584cd3adde0240e98");
+  EXPECT_EQ(kFp.Account("de8937040044"), "3201464b3c14f71584cd3adde0240e98");
+  EXPECT_EQ(Fingerprinter(std::string(64, 'k')).Account("x"), "2f17662fb6cf3aa5e4fe53ae901d2fb3");
+  EXPECT_EQ(Fingerprinter(std::string(100, 'z')).Account("DE8937040044"), "a83620e8f82b61cf069634f132bb3554");
+  EXPECT_EQ(kFp.Account(" - "), "");
+  Fingerprinter copy = kFp;
+  EXPECT_EQ(copy.Account("DE8937040044"), "3201464b3c14f71584cd3adde0240e98");
+  std::string from_thread;
+  std::thread t([&] { from_thread = kFp.Account("DE8937040044"); });
+  t.join();
+  EXPECT_EQ(from_thread, "3201464b3c14f71584cd3adde0240e98");
+  AccountMemo memo(kFp);
+  for (int i = 0; i < 3; ++i) {
+    const AccountMemo::Entry& e = memo.Get("DE89 3704 0044");
+    EXPECT_EQ(e.fp, "3201464b3c14f71584cd3adde0240e98");
+    EXPECT_EQ(e.mask, "****0044");
+  }
 }
 
 TEST(CustomersCsv, DuplicateIdAndMissingColumnAreNamed) {
@@ -204,6 +233,105 @@ TEST(PaymentsNdjson, GarbageBytesNeverCrash) {
   std::string blob;
   for (int i = 0; i < 512; ++i) blob.push_back(static_cast<char>((i * 37) & 0xff));
   EXPECT_FALSE(ParsePaymentsNdjson("p.ndjson", blob, kFp, nullptr).ok());
+}
+
+// The reader takes most lines on a fast path (iterate_many over a window of
+// lines) and falls back to reading a line on its own for anything unusual.
+// What a line means must not depend on the path: this file mixes good lines
+// with every kind of odd line (two objects on a line, an object spread over
+// lines, an unclosed string, invalid UTF-8, CRLF, blanks, a scalar), enough
+// good lines around them to fill several fast runs, and compares the whole
+// file, read with --skip-bad-records, with each line read as a file of its
+// own: the same payments with the same lines, the same rejects with the
+// same reasons.
+TEST(PaymentsNdjson, FastPathAndPerLineReadingAgree) {
+  auto good = [](int i) {
+    return R"({"payment_id":"P)" + std::to_string(i) + R"(","amount":")" + std::to_string(i + 1) +
+           R"(.25","currency":"USD","value_date":"2026-11-24","payer_account":"0210 )" + std::to_string(i % 7) +
+           R"(","references":[{"invoice_number":"INV-)" + std::to_string(i) + R"("}]})";
+  };
+  const std::vector<std::string> odd = {
+      R"({"payment_id":"Q1","amount":"1.00","currency":"USD","value_date":"2026-11-24"} {"x":1})",
+      R"({"payment_id":"Q2","amount":"1.00",)",
+      R"("currency":"USD","value_date":"2026-11-24"})",
+      R"({"payment_id":"Q3","amount":"1.00","currency":"USD","value_date":"2026-11-24","remittance":"open)",
+      "{\"payment_id\":\"Q4\",\"amount\":\"1.00\",\"currency\":\"USD\",\"value_date\":\"2026-11-24\",\"payer_name\":\"\xff\xfe\"}",
+      R"({"payment_id":"Q5","amount":"1.00","currency":"USD","value_date":"2026-11-24"})" "\r",
+      "   \t",
+      R"(  {"payment_id":"Q6","amount":2,"currency":"usd","value_date":"2026-11-24"}  )",
+      "42",
+      R"({"payment_id":"Q7","amount":"1.00","currency":"USD","value_date":"2026-11-24","payer_name":7})",
+      R"({"payment_id":"Q8","amount":"1.00","currency":"USD","value_date":"2026-11-24","references":[}})",
+      R"({"payment_id":"Q9","type":"return","amount":"1.00","currency":"USD","value_date":"2026-11-24"})",
+      "]",
+      R"({"payment_id":"Q10","amount":"1.00","currency":"USD","value_date":"2026-11-24"})",
+  };
+  std::vector<std::string> lines;
+  for (int i = 0; i < 3000; ++i) {
+    lines.push_back(good(i));
+    if (i % 200 != 100) continue;
+    for (std::string l : odd) {  // ids unique per copy: a duplicate is another kind of reject
+      size_t at = l.find("\"Q");
+      if (at != std::string::npos) l.insert(at + 2, std::to_string(i) + "_");
+      lines.push_back(l);
+    }
+  }
+  std::string data;
+  for (const auto& l : lines) data += l + "\n";
+  ParseOptions skip;
+  skip.skip_bad_records = true;
+  auto whole = ParseSettlement("p.ndjson", data, SettlementFormat::kNdjson, kFp, skip);
+  ASSERT_TRUE(whole.ok()) << whole.status().message();
+  size_t payment_index = 0;
+  size_t reject_index = 0;
+  const auto& payments = whole.value().batch.payments;
+  const auto& rejects = whole.value().rejects;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const uint32_t line_no = static_cast<uint32_t>(i + 1);
+    auto alone = ParseSettlement("p.ndjson", lines[i], SettlementFormat::kNdjson, kFp, skip);
+    ASSERT_TRUE(alone.ok()) << alone.status().message();
+    if (!alone.value().rejects.empty()) {
+      ASSERT_LT(reject_index, rejects.size()) << "line " << line_no;
+      const Reject& r = rejects[reject_index++];
+      EXPECT_EQ(r.line, line_no);
+      EXPECT_EQ(r.record, lines[i]);
+      std::string reason = alone.value().rejects[0].reason;
+      reason.replace(0, std::string("p.ndjson:1").size(), "p.ndjson:" + std::to_string(line_no));
+      EXPECT_EQ(r.reason, reason);
+    }
+    for (const Payment& p : alone.value().batch.payments) {
+      ASSERT_LT(payment_index, payments.size()) << "line " << line_no;
+      const Payment& q = payments[payment_index++];
+      EXPECT_EQ(q.payment_id, p.payment_id);
+      EXPECT_EQ(q.source_line, line_no);
+      EXPECT_EQ(q.amount_minor, p.amount_minor);
+      EXPECT_EQ(q.payer_account_fp, p.payer_account_fp);
+      EXPECT_EQ(q.payer_account_mask, p.payer_account_mask);
+      EXPECT_EQ(q.references.size(), p.references.size());
+    }
+  }
+  EXPECT_EQ(payment_index, payments.size());
+  EXPECT_EQ(reject_index, rejects.size());
+  EXPECT_GT(rejects.size(), 100u);
+}
+
+// Regression (fuzz_ndjson): a first line whose object breaks off mid-way
+// ("am3" is a key with no value) made the fast path step its stream on
+// after simdjson had abandoned the document's iterator, reading through a
+// null parser. Each line must instead get its own clean error or reject.
+TEST(PaymentsNdjson, AStreamAbandonedMidObjectIsNotSteppedOn) {
+  const std::string data =
+      "{\"payment_id\":\"P-2026112301\",\"am3\"}\n"
+      "{301\",\"amou\"2cy\":\"USD\",026-11-24\",\"source\"\"valu:";
+  ExpectError(ParsePaymentsNdjson("p.ndjson", data, kFp, nullptr), {"p.ndjson:1", "not valid JSON"});
+  ParseOptions skip;
+  skip.skip_bad_records = true;
+  auto r = ParseSettlement("p.ndjson", data, SettlementFormat::kNdjson, kFp, skip);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().rejects.size(), 2u);
+  EXPECT_EQ(r.value().rejects[0].line, 1u);
+  EXPECT_EQ(r.value().rejects[1].line, 2u);
+  EXPECT_TRUE(r.value().batch.payments.empty());
 }
 
 TEST(Policy, DefaultsAndOverrides) {

@@ -26,14 +26,16 @@
 // Not tolerated (errors naming file, line, record and field): a missing 99,
 // records out of order, unknown record codes, bad amounts, dates, funds
 // types and currency codes.
+#include <algorithm>
 #include <array>
 #include <cassert>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
+#include "id_set.h"
 #include "parsers.h"
 
 namespace cashmatch::io {
@@ -55,6 +57,11 @@ constexpr size_t kDefaultRecordLength = 80;
 constexpr size_t kRecordLengthMax = 99999;
 // Field text quoted in messages is cut to this many characters.
 constexpr size_t kQuoteLengthMax = 40;
+// The batch's payments are reserved once this many are read, from how
+// densely they came (Bai2Parser::ReserveFromSoFar), and never for more than
+// kReserveCountMax up front.
+constexpr size_t kReserveAfterCount = 1024;
+constexpr uint64_t kReserveCountMax = uint64_t{1} << 24;
 // Item counts, record counts and distribution counts: at most this many digits.
 constexpr size_t kCountDigitsMax = 18;
 // ACH return reasons run R01 … R85.
@@ -139,6 +146,38 @@ int CodeAt(std::string_view s, size_t pos, bool line_start, size_t* width, bool*
   *width = sep == '/' ? 2 : 3;
   return code;
 }
+
+// Finds where each line ends: the first '\r' or '\n'. Each of the two is
+// searched with memchr and its position remembered until the scan passes
+// it, so a file is scanned about twice in all, whatever its line endings
+// (std::string_view::find_first_of would call memchr on the two-character
+// set once per byte).
+class LineEnds {
+ public:
+  explicit LineEnds(std::string_view data) : end_(data.data() + data.size()) {}
+
+  // The offset in `rest` (a suffix of the data) of its first '\r' or '\n',
+  // or npos.
+  size_t Next(std::string_view rest) {
+    const char* from = rest.data();
+    const char* found = std::min(Find(from, '\r', &next_cr_), Find(from, '\n', &next_lf_));
+    return found == end_ ? std::string_view::npos : static_cast<size_t>(found - from);
+  }
+
+ private:
+  // The first `c` at or after `from` (end_ when none), from the cache when
+  // it is still ahead.
+  const char* Find(const char* from, char c, const char** cached) const {
+    if (*cached != nullptr && *cached >= from) return *cached;
+    const void* hit = std::memchr(from, c, static_cast<size_t>(end_ - from));
+    *cached = hit == nullptr ? end_ : static_cast<const char*>(hit);
+    return *cached;
+  }
+
+  const char* end_;
+  const char* next_cr_ = nullptr;
+  const char* next_lf_ = nullptr;
+};
 
 // One piece of a logical record: its own body, an 88, or a line that
 // continues it without a record code.
@@ -233,8 +272,9 @@ class FieldCursor {
 // Text pieces joined with one blank, each trimmed; a piece that filled its
 // physical record is glued to the next without one, because the bank cut
 // the text at the length limit, not at a word boundary (NWB: "CLIE" + "NT").
-std::string JoinText(const std::vector<TextPiece>& pieces) {
-  std::string out;
+// Appends to `*out`, which the caller reuses from one record to the next.
+void JoinText(const std::vector<TextPiece>& pieces, std::string* out_text) {
+  std::string& out = *out_text;
   bool glue = false;
   for (const TextPiece& p : pieces) {
     std::string_view t = TrimRight(p.text);
@@ -247,7 +287,6 @@ std::string JoinText(const std::vector<TextPiece>& pieces) {
     out.append(t);
     glue = p.full;
   }
-  return out;
 }
 
 // The value of a `TAG:` hint in the text (GS "DBNM: TEST INC", Citi
@@ -386,6 +425,8 @@ PaymentSource SourceOf(int type_code) {
   }
 }
 
+// One 16 record as read. The parser keeps one and reuses it for every
+// record, so its vector and string keep their capacity.
 struct Detail {
   int type_code = 0;
   int64_t amount_minor = 0;
@@ -394,6 +435,21 @@ struct Detail {
   std::string_view customer_reference;
   std::vector<TextPiece> text_pieces;
   std::string text;
+  // Some text piece holds a ':'. Every tag (DACT:, BO1:, EREF: …) and the
+  // return label end with one, so without it there is nothing to redact or
+  // look up, and those scans are skipped.
+  bool has_colon = false;
+
+  void Clear() {
+    type_code = 0;
+    amount_minor = 0;
+    value_date.reset();
+    bank_reference = {};
+    customer_reference = {};
+    text_pieces.clear();
+    text.clear();
+    has_colon = false;
+  }
 };
 
 // Where the parser stands in the file's nesting.
@@ -413,7 +469,7 @@ const char* LevelName(Level l) {
 class Bai2Parser {
  public:
   Bai2Parser(const std::string& name, std::string_view data, const Fingerprinter& fp, const ParseOptions& options)
-      : name_(name), data_(data), fp_(fp), options_(options) {
+      : name_(name), data_(data), accounts_(fp), options_(options) {
     out_.batch.source_name = name;
   }
 
@@ -446,6 +502,7 @@ class Bai2Parser {
                    const MoneySum::Wide& found, std::optional<int64_t>* value);
   Status CheckCount(const Record& r, const std::string& context, const char* field, std::string_view stated,
                     uint32_t line, uint64_t found);
+  void ReserveFromSoFar();
   std::string DerivedId();
   std::string UniqueId(std::string_view bank_reference, uint32_t line);
   std::string Where(uint32_t line) const { return name_ + ":" + std::to_string(line); }
@@ -460,10 +517,11 @@ class Bai2Parser {
 
   const std::string& name_;
   std::string_view data_;
-  const Fingerprinter& fp_;
+  AccountMemo accounts_;  // payer accounts: one HMAC per distinct account
   const ParseOptions& options_;
   ParsedSettlement out_;
 
+  size_t line_offset_ = 0;  // where the line being scanned starts in data_
   Record pending_;  // the record being gathered; code 0 when none
   uint32_t last_line_ = 0;
   Level level_ = Level::kNone;
@@ -485,18 +543,20 @@ class Bai2Parser {
   uint64_t account_records_ = 0;
   MoneySum account_sum_;  // of every amount in the account
 
+  Detail detail_;              // the 16 being read (reused)
   uint32_t detail_index_ = 0;  // 1-based count of 16 records in the file
   std::string data_hash12_;    // first 12 hex of the file's SHA-256, computed when first needed
-  std::unordered_set<std::string> ids_;
+  IdSet ids_;
 };
 
 Result<ParsedSettlement> Bai2Parser::Run() {
   std::string_view rest = data_;
   if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
   uint32_t line_no = 0;
+  LineEnds ends(rest);
   while (!rest.empty()) {
     ++line_no;
-    size_t end = rest.find_first_of("\r\n");
+    size_t end = ends.Next(rest);
     std::string_view line = rest.substr(0, end);
     if (end == std::string_view::npos) {
       rest = {};
@@ -504,6 +564,7 @@ Result<ParsedSettlement> Bai2Parser::Run() {
       size_t skip = (rest[end] == '\r' && end + 1 < rest.size() && rest[end + 1] == '\n') ? 2 : 1;
       rest.remove_prefix(end + skip);
     }
+    line_offset_ = static_cast<size_t>(line.data() - data_.data());
     CASHMATCH_RETURN_IF_ERROR(ScanLine(line, line_no));
   }
   if (pending_.code != 0) CASHMATCH_RETURN_IF_ERROR(Dispatch(pending_));
@@ -841,7 +902,8 @@ Status Bai2Parser::OnDetail(const Record& r) {
   }
   CountRecord(r);
   ++detail_index_;
-  Detail d;
+  Detail& d = detail_;
+  d.Clear();
   Status s = ParseDetail(r, &d);
   if (!s.ok()) {
     if (!options_.skip_bad_records) return s;
@@ -882,8 +944,22 @@ Status Bai2Parser::ParseDetail(const Record& r, Detail* d) {
     if (c.Next(&f)) d->customer_reference = Trim(f);
   }
   c.RestAsText(&d->text_pieces);
-  d->text = RedactAccounts(JoinText(d->text_pieces));
+  for (const TextPiece& p : d->text_pieces) d->has_colon = d->has_colon || p.text.find(':') != std::string_view::npos;
+  JoinText(d->text_pieces, &d->text);
+  if (d->has_colon) d->text = RedactAccounts(d->text);
   return Status::Ok();
+}
+
+// Once kReserveAfterCount payments are read, the rest of the file is
+// assumed to hold payments as densely as the bytes so far did (plus an
+// eighth), and the batch is reserved for them: without it, growing the
+// vector moves every payment about once more.
+void Bai2Parser::ReserveFromSoFar() {
+  const uint64_t read = std::max<uint64_t>(line_offset_, 1);
+  const uint64_t expected = uint64_t{out_.batch.payments.size()} * data_.size() / read;
+  const size_t count = static_cast<size_t>(std::min<uint64_t>(expected + expected / 8, kReserveCountMax));
+  out_.batch.payments.reserve(count);
+  ids_.Reserve(count);
 }
 
 // "bai2-" + 12 hex of the file's SHA-256 + "-" + the 1-based detail index:
@@ -895,15 +971,15 @@ std::string Bai2Parser::DerivedId() {
 
 std::string Bai2Parser::UniqueId(std::string_view bank_reference, uint32_t line) {
   std::string id = bank_reference.empty() ? DerivedId() : std::string(bank_reference);
-  if (ids_.insert(id).second) return id;
+  if (ids_.Insert(id)) return id;
   // A repeated reference: the detail's position makes it unique and stable.
   // Only a reference crafted to equal a candidate gets past the first two,
   // and each such reference blocks one candidate, so the loop is bounded.
   std::string unique = id + "-" + std::to_string(detail_index_);
-  if (!ids_.insert(unique).second) {
+  if (!ids_.Insert(unique)) {
     std::string derived = DerivedId();
     unique = derived;
-    for (size_t k = 1; !ids_.insert(unique).second; ++k) {
+    for (size_t k = 1; !ids_.Insert(unique); ++k) {
       assert(k <= ids_.size() + 1);
       unique = derived + "-" + std::to_string(k);
     }
@@ -932,7 +1008,7 @@ void Bai2Parser::Emit(const Detail& d, uint32_t line) {
     Reversal rv;
     rv.reversal_id = UniqueId(d.bank_reference, line);
     rv.kind = *reversal;
-    rv.original_reference = FindOriginalReference(d.text);
+    if (d.has_colon) rv.original_reference = FindOriginalReference(d.text);
     rv.amount_minor = d.amount_minor;
     rv.currency = account_currency_;
     rv.value_date = value_date;
@@ -942,25 +1018,30 @@ void Bai2Parser::Emit(const Detail& d, uint32_t line) {
     out_.batch.reversals.push_back(std::move(rv));
     return;
   }
-  Payment p;
+  // Built in place at the end of the batch.
+  if (out_.batch.payments.size() == kReserveAfterCount) ReserveFromSoFar();
+  Payment& p = out_.batch.payments.emplace_back();
   p.payment_id = UniqueId(d.bank_reference, line);
   p.source = SourceOf(d.type_code);
   p.amount_minor = d.amount_minor;
   p.currency = account_currency_;
   p.value_date = value_date;
-  p.payer_name = std::string(FindFirstTag(d.text_pieces, kPayerNameTags));
-  std::string_view account = AccountToken(FindFirstTag(d.text_pieces, kPayerAccountTags));
-  if (LooksLikeAccount(account)) {
-    p.payer_account_fp = fp_.Account(account);
-    p.payer_account_mask = MaskAccount(account);
+  if (d.has_colon) {
+    p.payer_name = std::string(FindFirstTag(d.text_pieces, kPayerNameTags));
+    std::string_view account = AccountToken(FindFirstTag(d.text_pieces, kPayerAccountTags));
+    if (LooksLikeAccount(account)) {
+      const AccountMemo::Entry& e = accounts_.Get(account);
+      p.payer_account_fp = e.fp;
+      p.payer_account_mask = e.mask;
+    }
+    p.end_to_end_id = std::string(FindTag(d.text_pieces, "EREF:"));
   }
-  p.remittance = std::string(d.customer_reference);
+  p.remittance.reserve(d.customer_reference.size() + 1 + d.text.size());
+  p.remittance = d.customer_reference;
   if (!p.remittance.empty() && !d.text.empty()) p.remittance.push_back(' ');
   p.remittance += d.text;
   p.bank_reference = std::string(d.bank_reference);
-  p.end_to_end_id = std::string(FindTag(d.text_pieces, "EREF:"));
   p.source_line = line;
-  out_.batch.payments.push_back(std::move(p));
 }
 
 // A stated total that is present and differs from the computed one is a

@@ -2,9 +2,34 @@
 // Each follows the contract written at the top of settlement.h.
 #pragma once
 
+#include <string>
+#include <string_view>
+
+#include "cashmatch/engine/currency.h"
 #include "cashmatch/io/settlement.h"
 
 namespace cashmatch::io {
+
+// Currency::Find with the last code remembered: the records of one batch
+// are nearly always in one currency, and Find searches a table each time.
+// Keyed by the spelling as read ("usd" and "USD" are two keys, one answer).
+// Thread safety: none; one per parse.
+class CurrencyMemo {
+ public:
+  const Currency* Find(std::string_view code) {
+    if (last_ != nullptr && code == code_) return last_;
+    const Currency* found = Currency::Find(code);
+    if (found != nullptr) {
+      code_.assign(code);
+      last_ = found;
+    }
+    return found;
+  }
+
+ private:
+  std::string code_;
+  const Currency* last_ = nullptr;
+};
 
 Result<ParsedSettlement> ParseNdjsonSettlement(const std::string& name, std::string_view data,
                                                const Fingerprinter& fp, const ParseOptions& options);
