@@ -63,6 +63,17 @@ check "the table has per-scenario outcomes" has "$TMP/o" "exact_reference"
 check "eval reports as JSON" run 0 "$TMP/j" eval --db "$TMP/db" --truth "$TMP/gen/truth.ndjson" --format json
 check "every payment of the key reached the ledger" has "$TMP/j" '"truth_payments":300,"ledger_payments":300,"unexpected_payments":0,"missing_payments":0'
 
+# --- eval scores another matcher's allocations CSV (the SQL baseline's form)
+first=$(head -1 "$TMP/gen/truth.ndjson")
+pid=$(sed -E 's/.*"payment_id":"([^"]*)".*/\1/' <<<"$first")
+inv=$(sed -E 's/.*"allocations":\[\{"invoice_id":"([^"]*)","amount":([0-9]+).*/\1/' <<<"$first")
+amt=$(sed -E 's/.*"allocations":\[\{"invoice_id":"([^"]*)","amount":([0-9]+).*/\2/' <<<"$first")
+printf 'payment_id,invoice_id,amount_minor\n%s,%s,%s\nP-none,,0\n' "$pid" "$inv" "$amt" >"$TMP/alloc.csv"
+check "eval --allocations scores a CSV" run 0 "$TMP/j" eval --allocations "$TMP/alloc.csv" --truth "$TMP/gen/truth.ndjson" --format json
+check "one allocation made, and right" has "$TMP/j" '"allocations_made":1,"allocations_right":1'
+check "eval refuses --db with --allocations" run 2 "$TMP/o" eval --db "$TMP/db" --allocations "$TMP/alloc.csv" --truth t
+check "eval needs --db or --allocations" run 2 "$TMP/o" eval --truth "$TMP/gen/truth.ndjson"
+
 # --- a bigger, messier portfolio over several days also goes in -------
 check "gen messy" run 0 "$TMP/o" gen --out "$TMP/m" --customers 200 --invoices 3000 --payments 1500 --seed 9 \
   --profile messy --days 3 --stripe-payout-size 25

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "cashmatch/datasets/eval.h"
+#include "cashmatch/io/csv.h"
 #include "cashmatch/io/ledger.h"
 
 namespace cashmatch::tools {
@@ -42,6 +43,45 @@ Status ReadTruth(const std::string& path, datasets::Evaluator* ev) {
   return Status::Ok();
 }
 
+// Another matcher's answer (the SQL baseline of bench/e2e) as a CSV with
+// the header payment_id,invoice_id,amount_minor: one row per allocation, or
+// an empty invoice_id for a payment it left alone. Scored like a ledger.
+Status ReadAllocations(const std::string& path, datasets::Evaluator* ev) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open");
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> warnings;
+  auto table = io::CsvTable::Parse(path, data, {"payment_id", "invoice_id", "amount_minor"}, {}, &warnings);
+  if (!table.ok()) return table.status();
+  const io::CsvTable& t = table.value();
+  for (size_t i = 0; i < t.size(); ++i) {
+    Event e;
+    e.type = EventType::kPaymentReceived;
+    e.payment_id = t.Get(i, "payment_id");
+    ev->AddEvent(e);
+    e.invoice_id = t.Get(i, "invoice_id");
+    if (e.invoice_id.empty()) continue;
+    auto amount = ParseMinorUnits(t.Get(i, "amount_minor"));
+    if (!amount.ok()) return amount.status().WithContext(t.Where(i, "amount_minor"));
+    e.type = EventType::kApplied;
+    e.amount_minor = amount.value();
+    ev->AddEvent(e);
+  }
+  return Status::Ok();
+}
+
+// Feeds every event of the ledger in `db` to the evaluator.
+Status ReadLedger(const std::string& db, datasets::Evaluator* ev) {
+  io::LedgerOptions options;
+  options.read_only = true;
+  auto ledger = io::Ledger::Open(db, options);
+  if (!ledger.ok()) return ledger.status();
+  return ledger.value()->ForEachEvent(0, [&](const Event& e) {
+    ev->AddEvent(e);
+    return true;
+  });
+}
+
 }  // namespace
 
 CLI::App* AddGenCommand(CLI::App& app, GenArgs* a) {
@@ -74,7 +114,10 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs* a) {
       "eval",
       "Score a ledger against a generator answer key: precision and recall of the applied allocations,\n"
       "straight-through rate, exceptions by reason, expected vs got outcomes per scenario (read-only).");
-  cmd->add_option("--db", a->db, "Ledger directory")->required();
+  CLI::Option* db = cmd->add_option("--db", a->db, "Ledger directory");
+  cmd->add_option("--allocations", a->allocations,
+                  "Instead of a ledger: another matcher's allocations, CSV payment_id,invoice_id,amount_minor")
+      ->excludes(db);
   cmd->add_option("--truth", a->truth, "truth.ndjson written by `cashmatch gen`")->required();
   cmd->add_option("--format", a->format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
   return cmd;
@@ -110,17 +153,13 @@ int RunGen(GenArgs& a) {
 }
 
 int RunEval(const EvalArgs& a) {
+  if (a.db.empty() == a.allocations.empty()) {
+    fmt::print(stderr, "cashmatch eval: give --db LEDGER or --allocations CSV\n");
+    return kExitUsage;
+  }
   datasets::Evaluator ev;
   Status s = ReadTruth(a.truth, &ev);
-  if (!s.ok()) return Fail("eval", s);
-  io::LedgerOptions options;
-  options.read_only = true;
-  auto ledger = io::Ledger::Open(a.db, options);
-  if (!ledger.ok()) return Fail("eval", ledger.status());
-  s = ledger.value()->ForEachEvent(0, [&](const Event& e) {
-    ev.AddEvent(e);
-    return true;
-  });
+  if (s.ok()) s = a.db.empty() ? ReadAllocations(a.allocations, &ev) : ReadLedger(a.db, &ev);
   if (!s.ok()) return Fail("eval", s);
   datasets::EvalReport report = ev.Finish();
   fmt::print("{}", datasets::FormatEvalReport(report, a.format == "json" ? datasets::EvalFormat::kJson

@@ -20,7 +20,7 @@ struct GenArgs {
 };
 
 struct EvalArgs {
-  std::string db, truth, format = "table";
+  std::string db, allocations, truth, format = "table";
 };
 
 CLI::App* AddGenCommand(CLI::App& app, GenArgs* args);

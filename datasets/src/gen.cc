@@ -289,8 +289,11 @@ class CustomerPlanner {
                   uint64_t invoices_count)
       : r_(r), rng_(rng), c_(c), inv_(invoices), invoices_count_(invoices_count) {}
 
-  // Draws the scenario of the next payment with the profile's rates.
+  // Draws the scenario of the next payment with the profile's rates. Half
+  // of a subsidiary's payments come from its parent: only subsidiaries can
+  // have that scenario, so its profile rate alone would rarely be reached.
   Scenario Draw() {
+    if (c_.parent_index >= 0 && rng_.PerMille(500)) return Scenario::kParentPays;
     uint64_t x = rng_.Below(1000), acc = 0;
     for (size_t s = 0; s < kScenarioCount; ++s) {
       acc += r_.scenario[s];
