@@ -5,6 +5,7 @@ ASAN_BUILD  ?= build/asan
 DEMO_DB     ?= build/demo-ledger
 CASHMATCH    = $(BUILD)/tools/cashmatch
 SAMPLE       = datasets/sample
+GENERATED    = datasets/generated
 
 FUZZ_SECONDS ?= 20
 
@@ -18,7 +19,7 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@tools/demo.sh $(CASHMATCH) $(SAMPLE) $(DEMO_DB)
+	@tools/demo.sh $(CASHMATCH) $(SAMPLE) $(DEMO_DB) $(GENERATED)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

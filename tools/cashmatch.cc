@@ -29,6 +29,7 @@
 #include "cashmatch/io/pipeline.h"
 #include "cashmatch/io/policy_toml.h"
 #include "cashmatch/io/reports.h"
+#include "gen_eval_cmd.h"
 
 namespace cm = cashmatch;
 namespace cmio = cashmatch::io;
@@ -351,6 +352,12 @@ int main(int argc, char** argv) {
       "gapless event sequence. Exits 6 naming the first violation.");
   verify_cmd->add_option("--db", verify_db, "Ledger directory")->required();
 
+  // gen and eval: options and runners in gen_eval_cmd.cc.
+  cashmatch::tools::GenArgs gen;
+  CLI::App* gen_cmd = cashmatch::tools::AddGenCommand(app, &gen);
+  cashmatch::tools::EvalArgs eval;
+  CLI::App* eval_cmd = cashmatch::tools::AddEvalCommand(app, &eval);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -361,6 +368,8 @@ int main(int argc, char** argv) {
   if (apply_cmd->parsed()) return RunApply(apply);
   if (export_cmd->parsed()) return RunExport(exp);
   if (verify_cmd->parsed()) return RunVerify(verify_db);
+  if (gen_cmd->parsed()) return cashmatch::tools::RunGen(gen);
+  if (eval_cmd->parsed()) return cashmatch::tools::RunEval(eval);
   for (const auto& [name, cmd] : reports) {
     if (cmd->parsed()) return RunReport(rep, name);
   }

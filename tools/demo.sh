@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The demo behind `make demo`: a fresh ledger, the sample AR book, two days of
-# payments, a replay that must change nothing, then what happened.
-# Usage: tools/demo.sh CASHMATCH_BINARY SAMPLE_DIR LEDGER_DIR
+# payments, a replay that must change nothing, then what happened. With a
+# fourth argument, also the generated portfolio (datasets/generated): its
+# book, its settlement files in every format, and `eval` against its answer key.
+# Usage: tools/demo.sh CASHMATCH_BINARY SAMPLE_DIR LEDGER_DIR [GENERATED_DIR]
 set -euo pipefail
 BIN=$1
 SAMPLE=$2
 DB=$3
+GENERATED=${4:-}
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -50,3 +53,16 @@ done
 step "full event stream: $BIN export --db $DB"
 echo "  $("$BIN" export --db "$DB" | wc -l) events; first three:"
 "$BIN" export --db "$DB" | head -3 | sed 's/^/  /'
+
+[ -n "$GENERATED" ] || exit 0
+GDB=$DB-generated
+rm -rf "$GDB"
+step "generated portfolio ($GENERATED): load its book"
+"$BIN" load --db "$GDB" --customers "$GENERATED/customers.csv" --invoices "$GENERATED/invoices.csv"
+
+step "apply its settlement files (BAI2, camt.053, NDJSON, Stripe payouts) in files.txt order"
+mapfile -t files < <(sed "s|^|$GENERATED/|" "$GENERATED/files.txt")
+"$BIN" apply --db "$GDB" "${files[@]}"
+
+step "score the ledger against the answer key: $BIN eval --db $GDB --truth $GENERATED/truth.ndjson"
+"$BIN" eval --db "$GDB" --truth "$GENERATED/truth.ndjson"

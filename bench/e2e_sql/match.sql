@@ -1,0 +1,69 @@
+-- The PostgreSQL baseline of bench/e2e, step 2: the matching a finance
+-- engineer would write. Amounts: every generated currency has two decimals,
+-- so open amounts in minor units are amount_open * 100.
+--
+-- 1. Exact reference: invoice numbers found in the remittance text
+--    (INV-YYYY-NNNNNN) or given as structured references, and the Stripe
+--    invoice id on a charge. A payment is applied when every reference names
+--    an open, final, undisputed invoice in its currency and the open amounts
+--    add up to the payment exactly.
+CREATE TABLE refs AS
+  SELECT DISTINCT payment_id, number FROM (
+    SELECT p.payment_id, m[1] AS number
+      FROM payments p, regexp_matches(p.remittance, 'INV-\d{4}-\d{6}', 'g') AS m
+    UNION ALL
+    SELECT payment_id, unnest(string_to_array(ref_numbers, '|')) FROM payments WHERE ref_numbers <> ''
+  ) r;
+
+CREATE TABLE ref_candidates AS
+  SELECT DISTINCT r.payment_id, i.invoice_id, (i.amount_open * 100)::bigint AS open_minor,
+         i.currency = p.currency AND i.usage_status = 'final' AND coalesce(i.disputed_amount, 0) = 0
+           AND i.amount_open > 0 AS usable
+    FROM (SELECT payment_id, number, NULL AS stripe_invoice_id FROM refs
+          UNION ALL
+          SELECT payment_id, NULL, stripe_invoice_id FROM payments WHERE stripe_invoice_id <> '') r
+    JOIN payments p USING (payment_id)
+    LEFT JOIN invoices i ON i.number = r.number OR i.stripe_invoice_id = r.stripe_invoice_id;
+
+CREATE TABLE ref_match AS
+  SELECT c.payment_id, c.invoice_id, c.open_minor AS amount_minor
+    FROM ref_candidates c
+   WHERE c.payment_id IN (
+           SELECT c2.payment_id FROM ref_candidates c2 JOIN payments p2 USING (payment_id)
+            GROUP BY c2.payment_id, p2.amount_minor
+           HAVING bool_and(c2.invoice_id IS NOT NULL AND c2.usable) AND sum(c2.open_minor) = p2.amount_minor);
+
+-- 2. Exact amount per identified customer: the payer's account (or Stripe
+--    customer) names the customer; applied when exactly one of its open,
+--    final, undisputed invoices not taken in step 1 has the payment's amount.
+CREATE TABLE identified AS
+  SELECT DISTINCT ON (p.payment_id) p.payment_id, p.amount_minor, p.currency,
+         coalesce(a.customer_id, s.customer_id) AS customer_id
+    FROM payments p
+    LEFT JOIN customer_accounts a ON p.payer_account_fp <> '' AND a.account_fp = p.payer_account_fp
+    LEFT JOIN customer_stripe s ON p.stripe_customer_id <> '' AND s.stripe_customer_id = p.stripe_customer_id
+   WHERE coalesce(a.customer_id, s.customer_id) IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM ref_match m WHERE m.payment_id = p.payment_id)
+   ORDER BY p.payment_id, 4;
+
+CREATE TABLE amount_match AS
+  SELECT x.payment_id, min(i.invoice_id) AS invoice_id, x.amount_minor
+    FROM identified x
+    JOIN invoices i ON i.customer_id = x.customer_id AND (i.amount_open * 100)::bigint = x.amount_minor
+                   AND i.currency = x.currency AND i.usage_status = 'final' AND coalesce(i.disputed_amount, 0) = 0
+   WHERE NOT EXISTS (SELECT 1 FROM ref_match m WHERE m.invoice_id = i.invoice_id)
+   GROUP BY x.payment_id, x.amount_minor
+  HAVING count(*) = 1;
+
+-- 3. Returns take back what the returned payment settled: by payment id
+--    (NDJSON, Stripe refunds) or by the bank reference (BAI2).
+CREATE TABLE returned AS
+  SELECT DISTINCT coalesce(nullif(r.original_payment_id, ''), p.payment_id) AS payment_id
+    FROM returns r LEFT JOIN payments p ON r.original_reference <> '' AND p.bank_reference = r.original_reference;
+
+-- One invoice is settled by one payment at most: the first payment id wins.
+CREATE TABLE allocations AS
+  SELECT DISTINCT ON (invoice_id) payment_id, invoice_id, amount_minor
+    FROM (SELECT * FROM ref_match UNION ALL SELECT * FROM amount_match) a
+   WHERE NOT EXISTS (SELECT 1 FROM returned r WHERE r.payment_id = a.payment_id)
+   ORDER BY invoice_id, payment_id;
