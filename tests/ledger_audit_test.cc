@@ -28,7 +28,7 @@ constexpr char kInvoices[] =
     "I3,INV-2026-000003,C2,USD,75.50,2026-09-01,2026-09-15\n";
 constexpr char kDay1[] =
     R"({"payment_id":"P1","amount":"100.00","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000001"})" "\n"
-    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000003"})" "\n";
+    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000003","amount":"80.00"}]})" "\n";
 constexpr char kDay2[] =
     R"({"payment_id":"P3","amount":"250.00","currency":"USD","value_date":"2026-11-25","remittance":"INV-2026-000002"})" "\n";
 

@@ -30,7 +30,7 @@ constexpr char kInvoices[] =
 constexpr char kPayments[] =
     R"({"payment_id":"P1","amount":"100.00","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000001","payer_account":"021000021-4455667788"})"
     "\n"
-    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000003"})"
+    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000003","amount":"80.00"}]})"
     "\n";
 
 class LedgerTest : public ::testing::Test {

@@ -1,8 +1,9 @@
-// The exact matcher as a pure function: a batch and a book slice in, events
+// The matcher as a pure function: a batch and a book slice in, events
 // and new state out. Each test builds the scenario in memory.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "cashmatch/engine/match.h"
@@ -108,38 +109,35 @@ TEST_F(MatchTest, StructuredReferencesWithPerInvoiceAmountsSettleSeveralInvoices
   EXPECT_EQ(out.applied_count, 1u);
 }
 
-TEST_F(MatchTest, AnythingNotExactBecomesAnExceptionWithItsReason) {
+TEST_F(MatchTest, ReferencesThatCannotBeSettledBecomeExceptionsWithTheirReason) {
   book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 98000));
   Invoice eur = MakeInvoice("I2", "INV-2026-000002", 98000);
   eur.currency = Currency::Find("EUR");
   book_.AddInvoice(eur);
-  Invoice usage = MakeInvoice("I3", "INV-2026-000003", 5000);
-  usage.billing_model = BillingModel::kUsage;
-  usage.usage_status = UsageStatus::kReconciling;
-  book_.AddInvoice(usage);
   Invoice disputed = MakeInvoice("I4", "INV-2026-000004", 7000);
-  disputed.disputed_minor = 1200;
+  disputed.disputed_minor = 7000;
   book_.AddInvoice(disputed);
-  Payment short_ref = MakePayment("P5", 90000, "");
-  short_ref.references = {{"INV-2026-000001", 90000}};
+  Payment over_stated = MakePayment("P5", 99000, "");
+  over_stated.references = {{"INV-2026-000001", 99000}};
+  Payment structured_unknown = MakePayment("P8", 500, "");
+  structured_unknown.references = {{"INV-2026-777777", std::nullopt}};
+  structured_unknown.payer_account_fp = "fp-acme";
   BatchOutcome out = Run({
-      MakePayment("P1", 97900, "INV-2026-000001"),   // $1 short
-      MakePayment("P2", 98000, "INV-2026-000002"),   // EUR invoice
-      MakePayment("P3", 5000, "INV-2026-000003"),    // usage reconciling
-      MakePayment("P4", 7000, "INV-2026-999999"),    // no such invoice
-      short_ref,                                     // per-invoice amount disagrees
-      MakePayment("P6", 5800, "INV-2026-000004"),    // disputed line
-      MakePayment("P7", 100, "thanks"),              // nothing to go on, unknown payer
+      MakePayment("P2", 98000, "INV-2026-000002"),  // EUR invoice
+      MakePayment("P4", 7000, "INV-2026-999999"),   // no such invoice, unknown payer
+      over_stated,                                  // states more than the invoice's open amount
+      MakePayment("P6", 7000, "INV-2026-000004"),   // disputed in full
+      MakePayment("P7", 100, "thanks"),             // nothing to go on, unknown payer
+      structured_unknown,                           // the bank's structured reference names nothing
   });
   std::map<std::string, ExceptionReason> reasons;
   for (const Event* e : OfType(out, EventType::kException)) reasons[e->payment_id] = e->reason;
-  EXPECT_EQ(reasons["P1"], ExceptionReason::kAmountMismatch);
   EXPECT_EQ(reasons["P2"], ExceptionReason::kCurrencyMismatch);
-  EXPECT_EQ(reasons["P3"], ExceptionReason::kNeedsReview);
   EXPECT_EQ(reasons["P4"], ExceptionReason::kUnknownInvoice);
   EXPECT_EQ(reasons["P5"], ExceptionReason::kAmountMismatch);
   EXPECT_EQ(reasons["P6"], ExceptionReason::kNeedsReview);
   EXPECT_EQ(reasons["P7"], ExceptionReason::kNoCustomer);
+  EXPECT_EQ(reasons["P8"], ExceptionReason::kUnknownInvoice);
   EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
   EXPECT_TRUE(out.invoice_updates.empty());  // no balance moved
   for (const PaymentRecord& r : out.payments) {
@@ -148,14 +146,198 @@ TEST_F(MatchTest, AnythingNotExactBecomesAnExceptionWithItsReason) {
   }
 }
 
-TEST_F(MatchTest, KnownAccountWithoutReferenceIdentifiesTheCustomer) {
+TEST_F(MatchTest, KnownAccountWithNothingToFitLeavesCashOnAccount) {
   Payment p = MakePayment("P1", 100, "");
   p.payer_account_fp = "fp-acme";
   BatchOutcome out = Run({p});
   ASSERT_EQ(out.payments.size(), 1u);
   EXPECT_EQ(out.payments[0].customer_id, "C1");
-  EXPECT_EQ(out.payments[0].reason, ExceptionReason::kUnmatched);
+  EXPECT_EQ(out.payments[0].status, PaymentStatus::kUnapplied);
+  EXPECT_EQ(out.payments[0].unapplied_minor, 100);
   EXPECT_EQ(out.events[0].signals, std::vector<std::string>{"identified_by=account"});
+  ASSERT_EQ(OfType(out, EventType::kUnapplied).size(), 1u);
+}
+
+// Net change of each invoice's open amount, and the dunning actions taken.
+struct Effects {
+  std::map<std::string, int64_t> applied, written_off, held;
+  std::map<std::string, SuppressionAction> action;
+  int64_t unapplied = 0;
+};
+Effects EffectsOf(const BatchOutcome& out) {
+  Effects f;
+  for (const Event& e : out.events) {
+    switch (e.type) {
+      case EventType::kApplied: f.applied[e.invoice_id] += e.amount_minor; break;
+      case EventType::kWrittenOff: f.written_off[e.invoice_id] += e.amount_minor; break;
+      case EventType::kHeld: f.held[e.invoice_id] += e.amount_minor; break;
+      case EventType::kUnapplied: f.unapplied += e.amount_minor; break;
+      case EventType::kSuppression: f.action[e.invoice_id] = e.action; break;
+      default: break;
+    }
+  }
+  return f;
+}
+
+// Issue scenario 1.
+TEST_F(MatchTest, WireOf180kSettlesFiveInvoicesAndHoldsTheReconcilingUsageInvoice) {
+  book_.AddInvoice(MakeInvoice("S1", "INV-2026-000101", 3000000));
+  book_.AddInvoice(MakeInvoice("S2", "INV-2026-000102", 3000000));
+  book_.AddInvoice(MakeInvoice("S3", "INV-2026-000103", 3000000));
+  Invoice services = MakeInvoice("SV", "INV-2026-000104", 4000000);
+  services.billing_model = BillingModel::kServices;
+  book_.AddInvoice(services);
+  Invoice usage_final = MakeInvoice("U1", "INV-2026-000105", 2500000);
+  usage_final.billing_model = BillingModel::kUsage;
+  book_.AddInvoice(usage_final);
+  Invoice usage_open = MakeInvoice("U2", "INV-2026-000106", 2500000);
+  usage_open.billing_model = BillingModel::kUsage;
+  usage_open.usage_status = UsageStatus::kReconciling;
+  book_.AddInvoice(usage_open);
+  Payment wire = MakePayment("W1", 18000000,
+                             "INV-2026-000101 INV-2026-000102 INV-2026-000103 INV-2026-000104 INV-2026-000105 "
+                             "INV-2026-000106");
+  wire.source = PaymentSource::kWire;
+  BatchOutcome out = Run({wire});
+  Effects f = EffectsOf(out);
+  for (const char* id : {"S1", "S2", "S3", "SV", "U1"}) {
+    EXPECT_EQ(f.action[id], SuppressionAction::kCancel) << id;
+  }
+  EXPECT_EQ(f.applied.size(), 5u);
+  EXPECT_EQ(f.applied.count("U2"), 0u);  // never auto-applied
+  EXPECT_EQ(f.held["U2"], 2500000);
+  EXPECT_EQ(f.action["U2"], SuppressionAction::kPause);
+  ASSERT_EQ(out.payments.size(), 1u);
+  EXPECT_EQ(out.payments[0].applied_minor + out.payments[0].held_minor, 18000000);
+  for (const Invoice& inv : out.invoice_updates) {
+    EXPECT_EQ(inv.amount_open_minor, inv.invoice_id == "U2" ? 2500000 : 0) << inv.invoice_id;
+  }
+}
+
+// Issue scenario 2.
+TEST_F(MatchTest, PartialPaymentOf45kOn50kSoftensDunningAndLeavesTheRestOpen) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 5000000));
+  BatchOutcome out = Run({MakePayment("P1", 4500000, "INV-2026-000001")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["I1"], 4500000);
+  EXPECT_EQ(f.action["I1"], SuppressionAction::kSoften);
+  ASSERT_EQ(out.invoice_updates.size(), 1u);
+  EXPECT_EQ(out.invoice_updates[0].amount_open_minor, 500000);
+  EXPECT_EQ(out.payments[0].status, PaymentStatus::kApplied);
+  EXPECT_EQ(out.exception_count, 0u);
+}
+
+TEST_F(MatchTest, PartialPaymentWithoutPolicyPermissionGoesToReview) {
+  policy_.allow_partial = false;
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 5000000));
+  BatchOutcome out = Run({MakePayment("P1", 4500000, "INV-2026-000001")});
+  ASSERT_EQ(OfType(out, EventType::kException).size(), 1u);
+  EXPECT_EQ(OfType(out, EventType::kException)[0]->reason, ExceptionReason::kOverTolerance);
+}
+
+// Issue scenario 3.
+TEST_F(MatchTest, DisputedLineStaysOpenAndPausedWhileTheRestIsSettled) {
+  Invoice inv = MakeInvoice("I1", "INV-2026-000001", 1000000);
+  inv.disputed_minor = 120000;
+  book_.AddInvoice(inv);
+  BatchOutcome out = Run({MakePayment("P1", 880000, "INV-2026-000001")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["I1"], 880000);
+  EXPECT_EQ(f.action["I1"], SuppressionAction::kPause);
+  EXPECT_EQ(out.invoice_updates[0].amount_open_minor, 120000);
+}
+
+// Issue scenario 4.
+TEST_F(MatchTest, WireShortBy25IsWrittenOffButShortBy400IsPartial) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 1000000));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-000002", 1000000));
+  Payment fee = MakePayment("P1", 1000000 - 2500, "INV-2026-000001");
+  fee.source = PaymentSource::kWire;
+  Payment short400 = MakePayment("P2", 1000000 - 40000, "INV-2026-000002");
+  short400.source = PaymentSource::kWire;
+  BatchOutcome out = Run({fee, short400});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["I1"], 997500);
+  EXPECT_EQ(f.written_off["I1"], 2500);
+  EXPECT_EQ(f.action["I1"], SuppressionAction::kCancel);
+  EXPECT_EQ(f.applied["I2"], 960000);
+  EXPECT_EQ(f.written_off.count("I2"), 0u);
+  EXPECT_EQ(f.action["I2"], SuppressionAction::kSoften);  // 96% paid
+}
+
+// Issue scenario 5.
+TEST_F(MatchTest, OverpaymentIsAppliedAndTheRestLeftOnAccount) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 100000));
+  BatchOutcome out = Run({MakePayment("P1", 125000, "INV-2026-000001")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["I1"], 100000);
+  EXPECT_EQ(f.unapplied, 25000);
+  EXPECT_EQ(out.payments[0].status, PaymentStatus::kPartial);
+  EXPECT_EQ(out.payments[0].unapplied_minor, 25000);
+}
+
+// Issue scenario 6.
+TEST_F(MatchTest, NoRemittanceFindsTheThreeOfTwelveInvoicesThatSumToThePayment) {
+  // Twelve open invoices with distinct amounts; only {3, 7, 11} sums to 1,234.56.
+  const int64_t amounts[12] = {10001, 20003, 40000, 80021, 160043, 320087,
+                               50000, 640179, 13, 26, 123456, 2560699};
+  for (int i = 0; i < 12; ++i) {
+    book_.AddInvoice(MakeInvoice("I" + std::to_string(i), "INV-2026-" + std::to_string(200 + i), amounts[i]));
+  }
+  Payment p = MakePayment("P1", 40000 + 50000 + 123456, "");
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  Effects f = EffectsOf(out);
+  ASSERT_EQ(f.applied.size(), 3u);
+  EXPECT_EQ(f.applied["I2"], 40000);
+  EXPECT_EQ(f.applied["I6"], 50000);
+  EXPECT_EQ(f.applied["I10"], 123456);
+  EXPECT_EQ(OfType(out, EventType::kApplied)[0]->rule, "subset_sum");
+}
+
+TEST_F(MatchTest, NoRemittanceWithTwoDifferentFittingSetsIsAmbiguous) {
+  book_.AddInvoice(MakeInvoice("A", "INV-2026-000001", 30000));
+  book_.AddInvoice(MakeInvoice("B", "INV-2026-000002", 20000));
+  book_.AddInvoice(MakeInvoice("C", "INV-2026-000003", 15000));
+  book_.AddInvoice(MakeInvoice("D", "INV-2026-000004", 35000));
+  Payment p = MakePayment("P1", 50000, "");  // {A,B} and {C,D}
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kAmbiguous);
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  EXPECT_NE(ex[0]->detail.find("INV-2026-000001"), std::string::npos);
+  EXPECT_NE(ex[0]->detail.find("INV-2026-000003"), std::string::npos);
+}
+
+TEST_F(MatchTest, EqualAmountInvoicesAreOneAnswerAndTheOldestDueIsTaken) {
+  Invoice newer = MakeInvoice("NEW", "INV-2026-000002", 100000);
+  newer.due_date = ParseIsoDate("2026-12-31").value();
+  Invoice older = MakeInvoice("OLD", "INV-2026-000001", 100000);
+  older.due_date = ParseIsoDate("2026-10-31").value();
+  book_.AddInvoice(newer);
+  book_.AddInvoice(older);
+  book_.AddInvoice(MakeInvoice("X", "INV-2026-000003", 70000));
+  Payment p = MakePayment("P1", 170000, "");  // {OLD or NEW} + X: one answer
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["OLD"], 100000);
+  EXPECT_EQ(f.applied["X"], 70000);
+  EXPECT_EQ(f.applied.count("NEW"), 0u);
+}
+
+TEST_F(MatchTest, NoRemittanceShortWithinToleranceIsAppliedWithAWriteOff) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 500000));
+  Payment p = MakePayment("P1", 500000 - 1500, "");
+  p.payer_account_fp = "fp-acme";
+  p.source = PaymentSource::kWire;
+  BatchOutcome out = Run({p});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["I1"], 498500);
+  EXPECT_EQ(f.written_off["I1"], 1500);
+  EXPECT_EQ(f.action["I1"], SuppressionAction::kCancel);
 }
 
 TEST_F(MatchTest, LaterPaymentsSeeBalancesEarlierOnesLeft) {

@@ -21,7 +21,7 @@ constexpr char kInvoices[] =
 // P1 settles I1 and I2 (I1 first); P2 is short and waits in review.
 constexpr char kDay1[] =
     R"({"payment_id":"P1","amount":"350.00","currency":"USD","value_date":"2026-11-23","bank_reference":"BR-77","references":[{"invoice_number":"INV-2026-000001"},{"invoice_number":"INV-2026-000002"}]})" "\n"
-    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-23","remittance":"INV-2026-000003"})" "\n";
+    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000003","amount":"80.00"}]})" "\n";
 
 class ReturnsTest : public ::testing::Test {
  protected:

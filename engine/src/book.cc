@@ -1,5 +1,6 @@
 #include "cashmatch/engine/book.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "cashmatch/engine/hints.h"
@@ -46,6 +47,14 @@ void OpenBook::Seal() {
     invoice_by_id_.emplace(invoices_[i].invoice_id, i);
     invoice_by_number_.emplace(NormalizeInvoiceNumber(invoices_[i].number), i);
     if (!invoices_[i].stripe_invoice_id.empty()) invoice_by_stripe_id_.emplace(invoices_[i].stripe_invoice_id, i);
+    if (invoices_[i].is_open()) open_by_customer_[invoices_[i].customer_id].push_back(&invoices_[i]);
+  }
+  for (auto& [customer, list] : open_by_customer_) {
+    std::sort(list.begin(), list.end(), [](const Invoice* a, const Invoice* b) {
+      if (a->due_date != b->due_date) return a->due_date < b->due_date;
+      if (a->issue_date != b->issue_date) return a->issue_date < b->issue_date;
+      return a->invoice_id < b->invoice_id;
+    });
   }
   sealed_ = true;
 }
@@ -79,6 +88,13 @@ const Invoice* OpenBook::FindInvoiceByStripeId(const std::string& id) const {
   assert(sealed_);
   auto it = invoice_by_stripe_id_.find(id);
   return it == invoice_by_stripe_id_.end() ? nullptr : &invoices_[it->second];
+}
+
+const std::vector<const Invoice*>& OpenBook::OpenInvoicesOf(const std::string& customer_id) const {
+  assert(sealed_);
+  static const std::vector<const Invoice*> kNone;
+  auto it = open_by_customer_.find(customer_id);
+  return it == open_by_customer_.end() ? kNone : it->second;
 }
 
 bool OpenBook::IsPaymentCommitted(const std::string& payment_id) const {

@@ -1,10 +1,18 @@
-// Exact matcher (the foundation's stand-in for the scoring matcher of
-// DESIGN.md §3). The flow, per payment in canonical order:
-//   1. look up every invoice the hints name, against balances that earlier
-//      payments of this batch already reduced;
-//   2. if all exist, are open, are in the payment's currency, and the amounts
-//      agree exactly, apply each in full and cancel its dunning;
-//   3. otherwise raise one exception with the reason of highest precedence.
+// The matcher (DESIGN.md §3). Per payment in canonical order (value date,
+// then payment id), against balances that earlier payments of this batch
+// already reduced:
+//   1. resolve the invoices the hints name (number, Stripe id) and check
+//      each: currency, still open, usage reconciling (cash is held),
+//      disputed (only the undisputed part settles), stated amounts;
+//   2. identify the customer: a referenced invoice, else the bank account;
+//   3. propose: the referenced invoices (exact, overpaid -> unapplied rest,
+//      short within tolerance -> written off, short beyond -> partial), or
+//      with no usable reference one open invoice with the exact amount, then
+//      a unique bounded subset-sum (exact, then within tolerance; two sets
+//      that differ in substance -> `ambiguous`), else cash on account;
+//   4. a proposal scored at or above the auto line is applied with its
+//      dunning actions (cancel, soften, pause); anything else raises one
+//      exception with its reason, the proposal's rule and signals.
 #include "cashmatch/engine/match.h"
 
 #include <tbb/global_control.h>
@@ -16,7 +24,10 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <unordered_map>
+
+#include "wide.h"
 
 namespace cashmatch {
 
@@ -101,10 +112,13 @@ class WorkingBalances {
 };
 
 struct Resolution {
-  std::vector<const Invoice*> invoices;  // the references that passed every check
-  std::string referenced_customer_id;   // customer of the first invoice found at all
-  std::vector<const Invoice*> found;     // every referenced invoice that exists
-  std::vector<std::string> signals;      // one "reference=<verdict>:<number>" per hint
+  std::vector<const Invoice*> invoices;          // references that passed every check: to settle
+  std::vector<std::optional<int64_t>> stated;    // per invoice: the amount the remittance states for it
+  std::vector<const Invoice*> held;              // usage still reconciling: cash is held, never applied
+  std::string referenced_customer_id;            // customer of the first invoice found at all
+  std::vector<const Invoice*> found;             // every referenced invoice that exists
+  std::vector<std::string> signals;              // one "reference=<verdict>:<number>" per hint
+  bool structured_unknown = false;               // a structured reference names no invoice
   ExceptionReason reason = ExceptionReason::kNone;
   std::string detail;
 
@@ -115,6 +129,9 @@ struct Resolution {
     }
   }
 };
+
+// What can be settled on an invoice now: the open amount less what is disputed.
+int64_t Settleable(const Invoice& inv) { return std::max<int64_t>(0, inv.amount_open_minor - inv.disputed_minor); }
 
 // Checks one referenced invoice against the payment; records a failure in
 // `res` and returns the verdict for the signals ("exact" when it passes).
@@ -129,20 +146,22 @@ const char* CheckReference(const Payment& p, const InvoiceHint& h, const Invoice
     return "not_open";
   }
   if (inv.usage_status == UsageStatus::kReconciling) {
-    res.Fail(ExceptionReason::kNeedsReview, "invoice " + inv.number + " has usage still reconciling");
+    res.held.push_back(&inv);
     return "usage_reconciling";
   }
-  if (inv.disputed_minor > 0) {
-    res.Fail(ExceptionReason::kNeedsReview, "invoice " + inv.number + " has a disputed amount");
+  if (Settleable(inv) == 0) {
+    res.Fail(ExceptionReason::kNeedsReview, "invoice " + inv.number + " is disputed in full");
     return "disputed";
   }
-  if (h.amount_minor.has_value() && *h.amount_minor != inv.amount_open_minor) {
+  if (h.amount_minor.has_value() && *h.amount_minor > Settleable(inv)) {
     res.Fail(ExceptionReason::kAmountMismatch, "remittance pays " + FormatAmountMinor(*h.amount_minor, exp) +
-                                                   " on invoice " + inv.number + " whose open amount is " +
-                                                   FormatAmountMinor(inv.amount_open_minor, exp));
+                                                   " on invoice " + inv.number + " whose settleable amount is " +
+                                                   FormatAmountMinor(Settleable(inv), exp));
     return "amount_mismatch";
   }
-  return "exact";
+  res.invoices.push_back(&inv);
+  res.stated.push_back(h.amount_minor);
+  return inv.disputed_minor > 0 ? "exact_disputed" : "exact";
 }
 
 Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBalances& balances) {
@@ -156,7 +175,6 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
     // invoices: a person looks at it.
     res.Fail(ExceptionReason::kNeedsReview, "more invoice references than the policy's references_count_max");
   }
-  MoneySum total;
   for (const InvoiceHint& h : hints.invoices) {
     const Invoice* inv = balances.Find(h);
     if (inv == nullptr) {
@@ -167,6 +185,7 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
         if (hints.invoices.size() == 1) res.Fail(ExceptionReason::kUnknownInvoice, "no invoice with Stripe id " + h.text);
         continue;
       }
+      res.structured_unknown = res.structured_unknown || h.from_structured;
       res.Fail(ExceptionReason::kUnknownInvoice, "no invoice numbered '" + h.text + "'");
       res.signals.push_back("reference=unknown:" + h.text);
       continue;
@@ -180,20 +199,15 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
     const char* verdict = CheckReference(p, h, *inv, res);
     res.signals.push_back(std::string(h.stripe_invoice ? "stripe_invoice=" : "reference=") + verdict + ":" +
                           (h.stripe_invoice ? h.text : inv->number));
-    if (std::string_view(verdict) != "exact") continue;
-    total.Add(inv->amount_open_minor);
-    res.invoices.push_back(inv);
-  }
-  if (res.reason == ExceptionReason::kNone && total.wide() != MoneySum::Wide(p.amount_minor)) {
-    res.Fail(ExceptionReason::kAmountMismatch, "payment of " + FormatAmountMinor(p.amount_minor, p.currency->exponent()) +
-                                                   " differs from the open total " +
-                                                   total.Format(p.currency->exponent()) + " of its invoices");
-    MoneySum delta;
-    delta.Add(p.amount_minor);
-    delta.Sub(total.ToInt64().ok() ? total.ToInt64().value() : 0);
-    res.signals.push_back("amount_delta=" + delta.Format(p.currency->exponent()));
   }
   return res;
+}
+
+// Free text that only produced numbers we do not know is no reference at
+// all (the pattern caught something else): the payment is matched on its
+// amount as if it had no remittance, and the signals say so.
+bool OnlyUnknownFreeText(const Resolution& res) {
+  return res.reason == ExceptionReason::kUnknownInvoice && res.found.empty() && !res.structured_unknown;
 }
 
 Event BaseEvent(EventType type, const SettlementBatch& batch, const Payment& p) {
@@ -220,70 +234,478 @@ PaymentRecord NewRecord(const SettlementBatch& batch, const Payment& p) {
   return r;
 }
 
+// How the customer was identified, strongest first.
+enum class IdentifiedBy { kNone, kReference, kAccount };
+
 // The customer, and the signal that identified it: a referenced invoice is
 // the payer's own word; a known bank account comes next.
-std::string IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book, std::string* signal) {
+std::string IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book, IdentifiedBy* by) {
   if (!res.referenced_customer_id.empty()) {
-    *signal = "identified_by=reference";
+    *by = IdentifiedBy::kReference;
     return res.referenced_customer_id;
   }
   if (!p.payer_account_fp.empty()) {
     if (const Customer* c = book.FindCustomerByAccountFp(p.payer_account_fp)) {
-      *signal = "identified_by=account";
+      *by = IdentifiedBy::kAccount;
       return c->customer_id;
     }
   }
-  *signal = "identified_by=none";
+  *by = IdentifiedBy::kNone;
   return {};
 }
 
-void ApplyExact(const SettlementBatch& batch, const Payment& p, const Resolution& res, WorkingBalances& balances,
-                PaymentRecord& rec, BatchOutcome& out, std::vector<Application>* applications) {
-  for (const Invoice* inv : res.invoices) {
+const char* IdentifiedByName(IdentifiedBy by) {
+  switch (by) {
+    case IdentifiedBy::kReference: return "identified_by=reference";
+    case IdentifiedBy::kAccount: return "identified_by=account";
+    case IdentifiedBy::kNone: break;
+  }
+  return "identified_by=none";
+}
+
+// Scores, in thousandths. A reference the payer wrote is the strongest
+// evidence; an amount match on a customer known by its bank account comes
+// next; every adjustment (write-off, partial, several invoices) costs a
+// little, so a policy can draw its auto-apply line between them.
+constexpr int32_t kScoreExactReference = 1000;
+constexpr int32_t kScoreReferenceAdjusted = 950;   // reference, amount differs (short, partial, over)
+constexpr int32_t kScoreExactAmount = 950;         // one open invoice with exactly the amount
+constexpr int32_t kScoreSubsetSum = 930;           // a unique set of open invoices sums to it
+constexpr int32_t kScoreWithinTolerance = 910;     // a unique set sums to it within the tolerance
+constexpr int32_t kScoreSearchCut = 700;           // the bounded search stopped before proving uniqueness
+
+// One proposed allocation: invoices with the amount each gets, and what
+// the payment leaves over or short.
+struct Proposal {
+  std::string rule;
+  int32_t score_milli = 0;
+  std::vector<std::pair<const Invoice*, int64_t>> applications;  // canonical order
+  std::vector<std::pair<const Invoice*, int64_t>> write_offs;
+  std::vector<std::pair<const Invoice*, int64_t>> holds;
+  int64_t unapplied_minor = 0;
+  std::vector<std::string> signals;
+};
+
+std::string Delta(int64_t payment, int64_t due, int exponent) {
+  MoneySum d;
+  d.Add(payment);
+  d.Sub(due);
+  return "amount_delta=" + d.Format(exponent);
+}
+
+// Allocates a payment over the invoices its remittance names. Cash goes to
+// the settleable invoices in the order given (stated amounts first), then
+// to holds; what is left is unapplied on account. A shortfall within the
+// tolerance is written off; beyond it the last invoices stay partly open,
+// or the payment goes to review when the policy forbids partial settlement.
+std::optional<Proposal> ProposeReferenced(const Payment& p, const Resolution& res, const Policy& policy,
+                                          std::string* why) {
+  Proposal pr;
+  pr.signals = res.signals;
+  MoneySum due_sum;
+  std::vector<int64_t> due(res.invoices.size());
+  for (size_t i = 0; i < res.invoices.size(); ++i) {
+    due[i] = res.stated[i].value_or(Settleable(*res.invoices[i]));
+    due_sum.Add(due[i]);
+  }
+  for (const Invoice* h : res.held) due_sum.Add(h->amount_open_minor);
+  auto total = due_sum.ToInt64();
+  if (!total.ok()) {
+    *why = "the referenced invoices' total does not fit in 64 bits";
+    return std::nullopt;
+  }
+  const int64_t owed = total.value();
+  const int exp = p.currency->exponent();
+  pr.signals.push_back(Delta(p.amount_minor, owed, exp));
+  int64_t cash = p.amount_minor;
+  if (cash >= owed) {
+    pr.rule = cash == owed ? "exact_reference" : "reference_overpaid";
+    pr.score_milli = cash == owed ? kScoreExactReference : kScoreReferenceAdjusted;
+    for (size_t i = 0; i < res.invoices.size(); ++i) pr.applications.emplace_back(res.invoices[i], due[i]);
+    for (const Invoice* h : res.held) pr.holds.emplace_back(h, h->amount_open_minor);
+    pr.unapplied_minor = cash - owed;
+    return pr;
+  }
+  const int64_t shortfall = owed - cash;
+  const int64_t settle_total = owed - [&] {
+    int64_t h = 0;
+    for (const Invoice* inv : res.held) h += inv->amount_open_minor;
+    return h;
+  }();
+  if (settle_total > 0 && shortfall <= std::min(settle_total, policy.ShortfallAllowedMinor(p.source, p.currency, owed))) {
+    // Short by a fee or rounding: settle everything, write the difference
+    // off from the last invoices (never from a hold: held cash is not ours
+    // to close with).
+    pr.rule = "reference_short_within_tolerance";
+    pr.score_milli = kScoreReferenceAdjusted;
+    int64_t left = shortfall;
+    std::vector<int64_t> pay = due;
+    for (size_t k = res.invoices.size(); k-- > 0 && left > 0;) {
+      const int64_t w = std::min(left, pay[k]);
+      pay[k] -= w;
+      left -= w;
+      pr.write_offs.emplace_back(res.invoices[k], w);
+    }
+    std::reverse(pr.write_offs.begin(), pr.write_offs.end());
+    for (size_t i = 0; i < res.invoices.size(); ++i) {
+      if (pay[i] > 0) pr.applications.emplace_back(res.invoices[i], pay[i]);
+    }
+    for (const Invoice* h : res.held) pr.holds.emplace_back(h, h->amount_open_minor);
+    pr.signals.push_back("write_off=" + FormatAmountMinor(shortfall, exp));
+    return pr;
+  }
+  if (!policy.allow_partial) {
+    *why = "payment of " + FormatAmountMinor(cash, exp) + " is " + FormatAmountMinor(shortfall, exp) +
+           " short of its invoices, beyond the tolerance, and the policy does not allow partial settlement";
+    return std::nullopt;
+  }
+  pr.rule = "reference_partial";
+  pr.score_milli = kScoreReferenceAdjusted;
+  for (size_t i = 0; i < res.invoices.size() && cash > 0; ++i) {
+    const int64_t x = std::min(cash, due[i]);
+    pr.applications.emplace_back(res.invoices[i], x);
+    cash -= x;
+  }
+  for (size_t i = 0; i < res.held.size() && cash > 0; ++i) {
+    const int64_t x = std::min(cash, res.held[i]->amount_open_minor);
+    pr.holds.emplace_back(res.held[i], x);
+    cash -= x;
+  }
+  assert(cash == 0);
+  return pr;
+}
+
+// Bounded subset-sum over the distinct open amounts of a customer's
+// candidates. Equal amounts are one value with a multiplicity, so sets that
+// differ only in which of several equal invoices they take are one answer.
+// Finds at most two distinct answers (one is an answer, two is ambiguous)
+// within a fixed budget of search nodes.
+class SubsetSearch {
+ public:
+  struct Value {
+    int64_t amount;
+    std::vector<const Invoice*> invoices;  // oldest due first
+  };
+  using Answer = std::vector<std::pair<size_t, int>>;  // (value index, how many)
+
+  SubsetSearch(std::vector<Value> values, int set_size_max) : values_(std::move(values)), size_max_(set_size_max) {
+    std::sort(values_.begin(), values_.end(), [](const Value& a, const Value& b) { return a.amount > b.amount; });
+    suffix_.assign(values_.size() + 1, 0);
+    for (size_t i = values_.size(); i-- > 0;) {
+      suffix_[i] = suffix_[i + 1] + static_cast<i128>(values_[i].amount) * static_cast<i128>(values_[i].invoices.size());
+    }
+  }
+
+  // Answers whose sum lies in [lo, hi]; stops at two.
+  void Run(int64_t lo, int64_t hi) {
+    answers_.clear();
+    nodes_ = 0;
+    cut_ = false;
+    Answer current;
+    Walk(0, lo, hi, 0, current);
+  }
+
+  const std::vector<Answer>& answers() const { return answers_; }
+  bool cut() const { return cut_; }
+  const Value& value(size_t i) const { return values_[i]; }
+
+  static constexpr uint64_t kNodeBudget = 200000;
+
+ private:
+  void Walk(size_t i, i128 lo, i128 hi, int size, Answer& current) {
+    if (answers_.size() >= 2) return;
+    if (++nodes_ > kNodeBudget) {
+      cut_ = true;
+      return;
+    }
+    if (lo <= 0 && hi >= 0 && !current.empty()) {
+      answers_.push_back(current);
+      return;  // amounts are positive: adding more only overshoots
+    }
+    if (i == values_.size() || size >= size_max_ || hi < 0 || suffix_[i] < lo) return;
+    const Value& v = values_[i];
+    const int most = std::min<int>(static_cast<int>(v.invoices.size()), size_max_ - size);
+    for (int k = most; k >= 1; --k) {
+      const i128 take = static_cast<i128>(v.amount) * k;
+      if (take > hi) continue;
+      current.emplace_back(i, k);
+      Walk(i + 1, lo - take, hi - take, size + k, current);
+      current.pop_back();
+      if (answers_.size() >= 2 || cut_) return;
+    }
+    Walk(i + 1, lo, hi, size, current);
+  }
+
+  std::vector<Value> values_;
+  std::vector<i128> suffix_;
+  int size_max_;
+  std::vector<Answer> answers_;
+  uint64_t nodes_ = 0;
+  bool cut_ = false;
+};
+
+std::string DescribeAnswer(const SubsetSearch& s, const SubsetSearch::Answer& a) {
+  std::string out;
+  for (const auto& [vi, k] : a) {
+    for (int j = 0; j < k; ++j) {
+      if (!out.empty()) out += "+";
+      out += s.value(vi).invoices[j]->number;
+    }
+  }
+  return out;
+}
+
+// A payment with no usable reference from a known customer: one open
+// invoice with exactly its amount, else a unique set of open invoices that
+// sums to it (exactly, then within the tolerance), else cash on account.
+// Two different sets that fit make it `ambiguous`: a person chooses.
+Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const OpenBook& book,
+                         const WorkingBalances& balances, const Policy& policy, ExceptionReason* reason,
+                         std::string* why) {
+  Proposal pr;
+  std::vector<const Invoice*> candidates;
+  for (const Invoice* base : book.OpenInvoicesOf(customer_id)) {
+    if (static_cast<int32_t>(candidates.size()) >= policy.candidates_count_max) break;
+    const Invoice* inv = balances.FindById(base->invoice_id);
+    if (inv == nullptr || inv->currency != p.currency || inv->usage_status == UsageStatus::kReconciling) continue;
+    if (Settleable(*inv) > 0) candidates.push_back(inv);
+  }
+  pr.signals.push_back("candidates=" + std::to_string(candidates.size()));
+  const int exp = p.currency->exponent();
+  for (const Invoice* inv : candidates) {
+    if (Settleable(*inv) == p.amount_minor) {
+      pr.rule = "exact_amount";
+      pr.score_milli = kScoreExactAmount;
+      pr.applications.emplace_back(inv, p.amount_minor);
+      pr.signals.push_back("amount=exact:" + inv->number);
+      return pr;
+    }
+  }
+  std::map<int64_t, std::vector<const Invoice*>> by_amount;
+  for (const Invoice* inv : candidates) by_amount[Settleable(*inv)].push_back(inv);
+  std::vector<SubsetSearch::Value> values;
+  for (auto& [amount, invs] : by_amount) values.push_back(SubsetSearch::Value{amount, std::move(invs)});
+  SubsetSearch search(std::move(values), policy.set_size_max);
+  const int64_t tol = policy.ShortfallAllowedMinor(p.source, p.currency, p.amount_minor);
+  search.Run(p.amount_minor, p.amount_minor);
+  bool exact = true;
+  if (search.answers().empty() && !search.cut() && tol > 0) {
+    exact = false;
+    search.Run(p.amount_minor + 1, p.amount_minor > INT64_MAX - tol ? INT64_MAX : p.amount_minor + tol);
+  }
+  if (search.answers().size() >= 2) {
+    *reason = ExceptionReason::kAmbiguous;
+    *why = "two different sets of open invoices fit the amount: " + DescribeAnswer(search, search.answers()[0]) +
+           " and " + DescribeAnswer(search, search.answers()[1]);
+    pr.signals.push_back("set=" + DescribeAnswer(search, search.answers()[0]));
+    pr.signals.push_back("set=" + DescribeAnswer(search, search.answers()[1]));
+    return pr;
+  }
+  if (search.answers().empty()) {
+    if (search.cut()) {
+      *reason = ExceptionReason::kNeedsReview;
+      *why = "the subset search reached its bound before finding a set of open invoices";
+      return pr;
+    }
+    pr.rule = "on_account";
+    pr.unapplied_minor = p.amount_minor;
+    pr.signals.push_back("amount=no_fit");
+    return pr;
+  }
+  const SubsetSearch::Answer& a = search.answers().front();
+  std::vector<const Invoice*> chosen;
+  for (const auto& [vi, k] : a) {
+    for (int j = 0; j < k; ++j) chosen.push_back(search.value(vi).invoices[j]);
+  }
+  std::sort(chosen.begin(), chosen.end(), [](const Invoice* x, const Invoice* y) {
+    if (x->due_date != y->due_date) return x->due_date < y->due_date;
+    return x->invoice_id < y->invoice_id;
+  });
+  pr.rule = exact ? "subset_sum" : "subset_sum_within_tolerance";
+  pr.score_milli = search.cut() ? kScoreSearchCut : exact ? kScoreSubsetSum : kScoreWithinTolerance;
+  if (search.cut()) pr.signals.push_back("search=cut");
+  MoneySum sum;
+  for (const Invoice* inv : chosen) {
+    pr.applications.emplace_back(inv, Settleable(*inv));
+    sum.Add(Settleable(*inv));
+  }
+  int64_t over = sum.ToInt64().value() - p.amount_minor;
+  for (size_t k = pr.applications.size(); k-- > 0 && over > 0;) {
+    const int64_t w = std::min(over, pr.applications[k].second);
+    pr.applications[k].second -= w;
+    over -= w;
+    pr.write_offs.emplace_back(pr.applications[k].first, w);
+  }
+  std::erase_if(pr.applications, [](const auto& x) { return x.second == 0; });
+  std::reverse(pr.write_offs.begin(), pr.write_offs.end());
+  pr.signals.push_back("set=" + DescribeAnswer(search, a));
+  pr.signals.push_back(Delta(p.amount_minor, sum.ToInt64().value(), exp));
+  return pr;
+}
+
+// Emits the events of an accepted proposal against the working balances:
+// applications, write-offs, holds (each with its dunning action), then the
+// unapplied rest. Updates the payment record.
+void Commit(const SettlementBatch& batch, const Payment& p, const Proposal& pr, const Policy& policy,
+            WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out, std::vector<Application>* applications) {
+  std::vector<Invoice*> touched;
+  auto touch = [&](const Invoice* inv) -> Invoice& {
     Invoice& w = balances.Mutable(*inv);
-    const int64_t amount = w.amount_open_minor;
-    assert(amount > 0);
-    w.amount_open_minor = 0;
-    Event applied = BaseEvent(EventType::kApplied, batch, p);
-    applied.invoice_id = w.invoice_id;
-    applied.customer_id = w.customer_id;
-    applied.amount_minor = amount;
-    applied.rule = "exact_reference";
-    applied.score_milli = kExactScoreMilli;
-    applied.signals = {"reference=exact:" + w.number, "amount_delta=0"};
-    out.events.push_back(applied);
-    Event cancel = BaseEvent(EventType::kSuppression, batch, p);
-    cancel.invoice_id = w.invoice_id;
-    cancel.customer_id = w.customer_id;
-    cancel.amount_minor = 0;
-    cancel.action = SuppressionAction::kCancel;
-    cancel.rule = "invoice_settled";
-    out.events.push_back(cancel);
+    if (std::find(touched.begin(), touched.end(), &w) == touched.end()) touched.push_back(&w);
+    return w;
+  };
+  auto event = [&](EventType type, const Invoice& w, int64_t amount) {
+    Event e = BaseEvent(type, batch, p);
+    e.invoice_id = w.invoice_id;
+    e.customer_id = w.customer_id;
+    e.amount_minor = amount;
+    e.rule = pr.rule;
+    e.score_milli = pr.score_milli;
+    e.signals = pr.signals;
+    return e;
+  };
+  for (const auto& [inv, amount] : pr.applications) {
+    Invoice& w = touch(inv);
+    assert(amount > 0 && amount <= w.amount_open_minor);
+    w.amount_open_minor -= amount;
+    out.events.push_back(event(EventType::kApplied, w, amount));
     rec.applied_minor += amount;
     if (applications != nullptr) applications->push_back(Application{w.invoice_id, amount});
   }
-  assert(rec.applied_minor == p.amount_minor);
-  rec.status = PaymentStatus::kApplied;
+  for (const auto& [inv, amount] : pr.write_offs) {
+    Invoice& w = touch(inv);
+    assert(amount > 0 && amount <= w.amount_open_minor);
+    w.amount_open_minor -= amount;
+    Event e = event(EventType::kWrittenOff, w, amount);
+    e.detail = "short payment within tolerance";
+    out.events.push_back(e);
+  }
+  for (const auto& [inv, amount] : pr.holds) {
+    Invoice& w = touch(inv);
+    Event e = event(EventType::kHeld, w, amount);
+    e.detail = "usage still reconciling: cash held until the invoice is final";
+    out.events.push_back(e);
+    rec.held_minor += amount;
+  }
+  // One dunning decision per touched invoice, after its money moved.
+  for (Invoice* w : touched) {
+    Event s = BaseEvent(EventType::kSuppression, batch, p);
+    s.invoice_id = w->invoice_id;
+    s.customer_id = w->customer_id;
+    bool held = false;
+    for (const auto& h : pr.holds) held = held || h.first->invoice_id == w->invoice_id;
+    if (held) {
+      s.action = SuppressionAction::kPause;
+      s.rule = "cash_held";
+      s.detail = "payment held while usage is reconciled";
+    } else if (w->amount_open_minor == 0) {
+      s.action = SuppressionAction::kCancel;
+      s.rule = "invoice_settled";
+    } else if (w->disputed_minor > 0 && w->amount_open_minor <= w->disputed_minor) {
+      s.action = SuppressionAction::kPause;
+      s.rule = "disputed_open";
+      s.detail = "only the disputed amount stays open";
+    } else {
+      const i128 paid = static_cast<i128>(w->amount_total_minor - w->amount_open_minor) * 1000000;
+      const bool mostly = w->amount_total_minor > 0 &&
+                          paid >= static_cast<i128>(w->amount_total_minor) * policy.soften_paid_share_ppm;
+      if (!mostly) continue;  // partly paid: dunning carries on for the rest
+      s.action = SuppressionAction::kSoften;
+      s.rule = "mostly_paid";
+    }
+    out.events.push_back(s);
+  }
+  if (pr.unapplied_minor > 0) {
+    Event e = BaseEvent(EventType::kUnapplied, batch, p);
+    e.customer_id = rec.customer_id;
+    e.amount_minor = pr.unapplied_minor;
+    e.rule = pr.rule;
+    e.score_milli = pr.score_milli;
+    e.signals = pr.signals;
+    e.detail = "cash on the customer's account";
+    out.events.push_back(e);
+    rec.unapplied_minor += pr.unapplied_minor;
+  }
+  assert(rec.applied_minor + rec.held_minor + rec.unapplied_minor == p.amount_minor);
+  rec.status = rec.applied_minor == p.amount_minor ? PaymentStatus::kApplied
+               : rec.applied_minor > 0             ? PaymentStatus::kPartial
+                                                   : PaymentStatus::kUnapplied;
   ++out.applied_count;
 }
 
-void RaiseException(const SettlementBatch& batch, const Payment& p, const Resolution& res, PaymentRecord& rec,
+void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionReason reason, const std::string& detail,
+                    const std::vector<std::string>& signals, const std::string& invoice_id, PaymentRecord& rec,
                     BatchOutcome& out) {
-  assert(res.reason != ExceptionReason::kNone);
+  assert(reason != ExceptionReason::kNone);
   Event ex = BaseEvent(EventType::kException, batch, p);
   ex.customer_id = rec.customer_id;
-  // One referenced invoice: the exception shows in that invoice's trail.
-  if (res.found.size() == 1) ex.invoice_id = res.found.front()->invoice_id;
+  ex.invoice_id = invoice_id;  // one referenced invoice: the exception shows in its trail
   ex.amount_minor = p.amount_minor;
-  ex.reason = res.reason;
-  ex.rule = "exact_reference";
-  ex.signals = res.signals;
-  ex.detail = res.detail;
+  ex.reason = reason;
+  ex.rule = "match";
+  ex.signals = signals;
+  ex.detail = detail;
   out.events.push_back(ex);
   rec.status = PaymentStatus::kException;
   rec.exception_minor = p.amount_minor;
-  rec.reason = res.reason;
+  rec.reason = reason;
   ++out.exception_count;
+}
+
+// Decides one new payment: the referenced invoices when the remittance
+// names usable ones, else its amount against the identified customer's open
+// invoices; a score below the policy's auto line goes to review.
+void DecidePayment(const SettlementBatch& batch, const Payment& p, const PaymentHints& hints, const OpenBook& book,
+                   const Policy& policy, WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out,
+                   std::vector<Application>* applications) {
+  Resolution res = Resolve(p, hints, balances);
+  IdentifiedBy by = IdentifiedBy::kNone;
+  rec.customer_id = IdentifyCustomer(p, res, book, &by);
+  Event received = BaseEvent(EventType::kPaymentReceived, batch, p);
+  received.customer_id = rec.customer_id;
+  received.amount_minor = p.amount_minor;
+  received.detail = p.payer_name;
+  received.signals = {IdentifiedByName(by)};
+  out.events.push_back(received);
+
+  const std::string one_invoice = res.found.size() == 1 ? res.found.front()->invoice_id : std::string();
+  std::optional<Proposal> proposal;
+  ExceptionReason reason = ExceptionReason::kNone;
+  std::string why;
+  std::vector<std::string> signals = res.signals;
+  const bool by_amount = res.reason == ExceptionReason::kUnmatched || OnlyUnknownFreeText(res);
+  if (res.reason == ExceptionReason::kNone) {
+    proposal = ProposeReferenced(p, res, policy, &why);
+    if (!proposal) reason = ExceptionReason::kOverTolerance;
+  } else if (by_amount && !rec.customer_id.empty()) {
+    Proposal pr = ProposeByAmount(p, rec.customer_id, book, balances, policy, &reason, &why);
+    for (std::string& s : pr.signals) signals.push_back(s);
+    pr.signals = signals;
+    if (reason == ExceptionReason::kNone) proposal = std::move(pr);
+  } else if (by_amount && res.reason == ExceptionReason::kUnknownInvoice) {
+    reason = res.reason;  // the payer named an invoice we do not know, and nothing else identifies them
+    why = res.detail;
+  } else if (by_amount) {
+    reason = ExceptionReason::kNoCustomer;
+    why = "no usable invoice reference and no known payer account";
+  } else {
+    reason = res.reason;
+    why = res.detail;
+  }
+  if (proposal && proposal->rule != "on_account" && proposal->score_milli < policy.auto_apply_score_milli) {
+    reason = proposal->score_milli >= policy.review_score_milli ? ExceptionReason::kNeedsReview
+                                                                : ExceptionReason::kUnmatched;
+    why = "best proposal '" + proposal->rule + "' scored " + std::to_string(proposal->score_milli) +
+          "/1000, below the auto-apply threshold";
+    signals = proposal->signals;
+    signals.push_back("score=" + std::to_string(proposal->score_milli));
+    proposal.reset();
+  }
+  if (proposal) {
+    Commit(batch, p, *proposal, policy, balances, rec, out, applications);
+  } else {
+    RaiseException(batch, p, reason, why, signals, one_invoice, rec, out);
+  }
 }
 
 Event ReversalEvent(EventType type, const SettlementBatch& batch, const Reversal& r, const PaymentRecord& rec) {
@@ -412,7 +834,6 @@ void ApplyReversals(const SettlementBatch& batch, const OpenBook& book, WorkingB
 BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints, const OpenBook& book,
                         const Policy& policy) {
   assert(hints.size() == batch.payments.size());
-  (void)policy;  // the exact matcher has no tunables; the scoring matcher will
   std::vector<size_t> order(batch.payments.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -442,26 +863,9 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
       ++out.duplicate_count;
       continue;
     }
-    Resolution res = Resolve(p, hints[idx], balances);
     PaymentRecord rec = NewRecord(batch, p);
-    std::string identified_by;
-    rec.customer_id = IdentifyCustomer(p, res, book, &identified_by);
-    if (res.reason == ExceptionReason::kUnmatched && rec.customer_id.empty()) {
-      res.reason = ExceptionReason::kNoCustomer;
-      res.detail = "no invoice reference and no known payer account";
-    }
-    Event received = BaseEvent(EventType::kPaymentReceived, batch, p);
-    received.customer_id = rec.customer_id;
-    received.amount_minor = p.amount_minor;
-    received.detail = p.payer_name;
-    received.signals = {identified_by};
-    out.events.push_back(received);
     std::vector<Application> applications;
-    if (res.reason == ExceptionReason::kNone) {
-      ApplyExact(batch, p, res, balances, rec, out, has_returns ? &applications : nullptr);
-    } else {
-      RaiseException(batch, p, res, rec, out);
-    }
+    DecidePayment(batch, p, hints[idx], book, policy, balances, rec, out, has_returns ? &applications : nullptr);
     if (has_returns) settled_here[p.payment_id] = SettledPayment{rec, std::move(applications)};
     out.payments.push_back(std::move(rec));
   }

@@ -338,6 +338,30 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger index scan"));
   }
   CASHMATCH_RETURN_IF_ERROR(LoadReturnedPayments(req, *book, &loaded_by_number, &customer_ids));
+  // Every open invoice of every customer the batch can be paying: payments
+  // without a usable reference are matched on amount against these
+  // (single invoice, then bounded subset-sum). The 'c' index is sorted by
+  // customer, so this is one seek per customer.
+  for (const std::string& id : customer_ids) {
+    std::string prefix = Key2('c', id);
+    prefix.push_back('\0');
+    std::vector<std::string> invoice_ids;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::string invoice_id = it->key().ToString().substr(prefix.size());
+      if (loaded_by_number.count(invoice_id) == 0) invoice_ids.push_back(std::move(invoice_id));
+    }
+    CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger index scan"));
+    for (const std::string& invoice_id : invoice_ids) {
+      CASHMATCH_RETURN_IF_ERROR(Get(invoices_, invoice_id, &value, &found));
+      if (!found) return Status::LedgerCorrupt("index names invoice '" + invoice_id + "' which is not stored");
+      Invoice inv;
+      CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
+      if (!inv.is_open()) continue;
+      loaded_by_number.insert(invoice_id);
+      book->AddInvoice(std::move(inv));
+    }
+  }
   for (const std::string& id : customer_ids) {
     CASHMATCH_RETURN_IF_ERROR(Get(customers_, id, &value, &found));
     if (!found) return Status::LedgerCorrupt("customer '" + id + "' is referenced but not stored");
@@ -454,6 +478,7 @@ Result<LedgerSummary> Ledger::Summarize() const {
       c.received_minor += p.amount_minor;
       c.applied_minor += p.applied_minor;
       c.unapplied_minor += p.unapplied_minor;
+      c.held_minor += p.held_minor;
       if (p.status == PaymentStatus::kException) ++c.exceptions_count;
       c.exceptions_minor += p.exception_minor;
     }

@@ -63,6 +63,9 @@ class OpenBook {
   const Invoice* FindInvoiceByNumber(const std::string& normalized) const;
   const Invoice* FindInvoiceByStripeId(const std::string& stripe_invoice_id) const;
   bool IsPaymentCommitted(const std::string& payment_id) const;
+  // The customer's open invoices in the book, oldest due first (then
+  // issue date, then id): the candidates for matching on amount.
+  const std::vector<const Invoice*>& OpenInvoicesOf(const std::string& customer_id) const;
   const SettledPayment* FindSettledPayment(const std::string& ref) const;
 
   size_t invoice_count() const { return invoices_.size(); }
@@ -78,6 +81,7 @@ class OpenBook {
   std::unordered_map<std::string, size_t> invoice_by_id_;
   std::unordered_map<std::string, size_t> invoice_by_number_;
   std::unordered_map<std::string, size_t> invoice_by_stripe_id_;
+  std::unordered_map<std::string, std::vector<const Invoice*>> open_by_customer_;
   std::unordered_set<std::string> committed_payments_;
   std::unordered_map<std::string, SettledPayment> settled_by_ref_;
 };
