@@ -507,10 +507,11 @@ class CustomerPlanner {
         Allocate(p, g, p->amount_minor);
         break;
       case Scenario::kShortPayment:
-        // A wire fee taken on the way: applied in full, the rest written off.
+        // A wire fee taken on the way: the cash is applied and the
+        // shortfall written off, which closes the invoice.
         p->written_off_minor = rng_.Between(100, kToleranceMinor);
         p->amount_minor = g.open_minor - p->written_off_minor;
-        Allocate(p, g, g.open_minor);
+        Allocate(p, g, p->amount_minor);
         break;
       case Scenario::kOverpayment:
         p->unapplied_minor = rng_.Between(5000, 50000);

@@ -72,8 +72,6 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
 
 namespace {
 
-constexpr int32_t kExactScoreMilli = 1000;
-
 // Invoice balances as this batch has left them so far. The book is
 // immutable; the first touch copies an invoice here.
 class WorkingBalances {
@@ -455,10 +453,12 @@ std::string DescribeAnswer(const SubsetSearch& s, const SubsetSearch::Answer& a)
   return out;
 }
 
-// A payment with no usable reference from a known customer: one open
-// invoice with exactly its amount, else a unique set of open invoices that
-// sums to it (exactly, then within the tolerance), else cash on account.
-// Two different sets that fit make it `ambiguous`: a person chooses.
+// A payment with no usable reference from a known customer: a unique set
+// of its open invoices (one invoice is a set of one) that sums to the
+// amount exactly, else within the tolerance, else cash on account. Two
+// sets that differ in substance ({A, B} and {C}) make it `ambiguous`: a
+// person chooses; sets that differ only in which of equal-amount invoices
+// they take are one answer, the oldest due.
 Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const OpenBook& book,
                          const WorkingBalances& balances, const Policy& policy, ExceptionReason* reason,
                          std::string* why) {
@@ -472,15 +472,6 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   }
   pr.signals.push_back("candidates=" + std::to_string(candidates.size()));
   const int exp = p.currency->exponent();
-  for (const Invoice* inv : candidates) {
-    if (Settleable(*inv) == p.amount_minor) {
-      pr.rule = "exact_amount";
-      pr.score_milli = kScoreExactAmount;
-      pr.applications.emplace_back(inv, p.amount_minor);
-      pr.signals.push_back("amount=exact:" + inv->number);
-      return pr;
-    }
-  }
   std::map<int64_t, std::vector<const Invoice*>> by_amount;
   for (const Invoice* inv : candidates) by_amount[Settleable(*inv)].push_back(inv);
   std::vector<SubsetSearch::Value> values;
@@ -521,8 +512,14 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
     if (x->due_date != y->due_date) return x->due_date < y->due_date;
     return x->invoice_id < y->invoice_id;
   });
-  pr.rule = exact ? "subset_sum" : "subset_sum_within_tolerance";
-  pr.score_milli = search.cut() ? kScoreSearchCut : exact ? kScoreSubsetSum : kScoreWithinTolerance;
+  // One invoice with exactly the amount is the plainest answer; a set of
+  // several, or a fit only within the tolerance, scores a little lower.
+  const bool single = chosen.size() == 1;
+  pr.rule = single ? (exact ? "exact_amount" : "amount_within_tolerance")
+                   : (exact ? "subset_sum" : "subset_sum_within_tolerance");
+  pr.score_milli = search.cut() ? kScoreSearchCut
+                   : exact      ? (single ? kScoreExactAmount : kScoreSubsetSum)
+                                : kScoreWithinTolerance;
   if (search.cut()) pr.signals.push_back("search=cut");
   MoneySum sum;
   for (const Invoice* inv : chosen) {
