@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cashmatch/engine/payer_name.h"
 #include "cashmatch/io/export.h"
 #include "cashmatch/io/ledger.h"
 #include "cashmatch/io/pipeline.h"
@@ -160,6 +161,119 @@ TEST_F(LedgerTest, LoadUpsertsByIdAndChecksReferences) {
   auto after = ledger_->Summarize();
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after.value().invoices_count, 3u);  // nothing of the bad loads landed
+}
+
+// `cashmatch load` indexes every customer's name tokens; LoadBook finds a
+// customer from a variant of its name through that index, loads its open
+// invoices, and the payment is applied. Loading the customer again under a
+// new name leaves no stale token behind.
+TEST_F(LedgerTest, PayerNameVariantFindsTheCustomerThroughTheNameIndex) {
+  BookRequest req;
+  req.payer_names.insert(PayerNameRequest{NormalizePayerName("ACME CORPORATION INC").tokens, "", ""});
+  auto book = ledger_->LoadBook(req);
+  ASSERT_TRUE(book.ok()) << book.status().message();
+  ASSERT_NE(book.value()->FindCustomer("C1"), nullptr);
+  EXPECT_EQ(book.value()->FindCustomer("C2"), nullptr);  // Globex shares no word
+  EXPECT_EQ(book.value()->OpenInvoicesOf("C1").size(), 2u);
+  EXPECT_EQ(book.value()->MatchPayerName(req.payer_names.begin()->tokens, 800).customer->customer_id, "C1");
+
+  auto r = Apply(tmp_.Write("byname.ndjson",
+                            R"({"payment_id":"N1","amount":"250.00","currency":"USD","value_date":"2026-11-24","payer_name":"ACME CORPORATION INC"})"
+                            "\n"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().applied_count, 1u);
+  auto i2 = ledger_->GetInvoice("I2");
+  ASSERT_TRUE(i2.ok() && i2.value().has_value());
+  EXPECT_EQ(i2.value()->amount_open_minor, 0);
+
+  ASSERT_TRUE(LoadBookFiles(*ledger_, tmp_.Write("renamed.csv", "customer_id,name,aliases\nC1,Wayne Enterprises,Wayne\n"), "")
+                  .ok());
+  auto stale = ledger_->LoadBook(req);
+  ASSERT_TRUE(stale.ok());
+  EXPECT_EQ(stale.value()->FindCustomer("C1"), nullptr);
+  BookRequest renamed;
+  renamed.payer_names.insert(PayerNameRequest{NormalizePayerName("WAYNE ENTERPRISES INC").tokens, "", ""});
+  auto fresh = ledger_->LoadBook(renamed);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_NE(fresh.value()->FindCustomer("C1"), nullptr);
+}
+
+// Two customers whose names normalize alike: both are loaded, so the
+// matcher sees the tie and identifies neither; the exception says why.
+TEST_F(LedgerTest, TwoEquallySimilarCustomersAreNotGuessed) {
+  ASSERT_TRUE(LoadBookFiles(*ledger_, tmp_.Write("twins.csv", "customer_id,name\nC3,Initech Inc.\nC4,Initech GmbH\n"),
+                            tmp_.Write("twins-inv.csv",
+                                       "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                       "I30,INV-2026-000030,C3,USD,410.00,2026-11-30\n"))
+                  .ok());
+  auto r = Apply(tmp_.Write("twins.ndjson",
+                            R"({"payment_id":"T1","amount":"410.00","currency":"USD","value_date":"2026-11-24","payer_name":"INITECH"})"
+                            "\n"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().applied_count, 0u);
+  std::vector<std::string> lines = ExportLines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("\"reason\":\"no_customer\""), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("ambiguous payer name"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("name_ambiguous=C3|C4"), std::string::npos) << lines[1];
+}
+
+// A parent known by its account: LoadBook loads its children with their
+// open invoices ('h' index), and the payment settles the child's invoice.
+TEST_F(LedgerTest, ParentsPaymentLoadsItsChildrenAndSettlesTheChildsInvoice) {
+  ASSERT_TRUE(LoadBookFiles(*ledger_,
+                            tmp_.Write("family.csv",
+                                       "customer_id,name,bank_accounts,parent_id\n"
+                                       "G0,Globex Holdings,026009593-1111222233,\n"
+                                       "G1,Globex Retail,,G0\n"),
+                            tmp_.Write("family-inv.csv",
+                                       "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                       "K1,INV-2026-000041,G1,USD,730.00,2026-11-30\n"))
+                  .ok());
+  auto r = Apply(tmp_.Write("parent.ndjson",
+                            R"({"payment_id":"F1","amount":"730.00","currency":"USD","value_date":"2026-11-24","payer_account":"026009593-1111222233"})"
+                            "\n"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().applied_count, 1u);
+  auto k1 = ledger_->GetInvoice("K1");
+  ASSERT_TRUE(k1.ok() && k1.value().has_value());
+  EXPECT_EQ(k1.value()->amount_open_minor, 0);
+  std::vector<std::string> lines = ExportLines();
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("hierarchy=children:1"), std::string::npos) << lines[1];
+}
+
+// A word more customers share than name_postings_count_max is not
+// searched. A customer found through a rarer word is still identified;
+// a name made only of common words identifies nobody, because customers
+// the search did not read could be just as similar.
+TEST(LedgerNames, CommonWordsAreNotSearchedAndCannotIdentifyAlone) {
+  testing_util::TempDir tmp;
+  LedgerOptions options;
+  options.name_postings_count_max = 2;
+  auto l = Ledger::Open(tmp.Join("ledger"), options);
+  ASSERT_TRUE(l.ok()) << l.status().message();
+  Ledger& ledger = *l.value();
+  ASSERT_TRUE(LoadBookFiles(ledger,
+                            tmp.Write("c.csv",
+                                      "customer_id,name\n"
+                                      "L1,Alpha Logistics\nL2,Beta Logistics\nL3,Gamma Logistics\nL4,Logistics Inc\n"),
+                            "")
+                  .ok());
+  BookRequest req;
+  const std::vector<std::string> alpha = NormalizePayerName("ALPHA LOGISTICS LLC").tokens;
+  const std::vector<std::string> common = NormalizePayerName("LOGISTICS").tokens;
+  req.payer_names.insert(PayerNameRequest{alpha, "", ""});
+  req.payer_names.insert(PayerNameRequest{common, "", ""});
+  auto book = ledger.LoadBook(req);
+  ASSERT_TRUE(book.ok()) << book.status().message();
+  EXPECT_EQ(book.value()->customer_count(), 1u);  // only Alpha, through "alpha"
+  NameMatch a = book.value()->MatchPayerName(alpha, req.name_similarity_min_milli);
+  ASSERT_NE(a.customer, nullptr);
+  EXPECT_EQ(a.customer->customer_id, "L1");
+  NameMatch c = book.value()->MatchPayerName(common, req.name_similarity_min_milli);
+  EXPECT_EQ(c.customer, nullptr);
+  EXPECT_TRUE(c.inconclusive);
 }
 
 TEST_F(LedgerTest, SecondWriterIsToldTheLedgerIsInUseAndReadersMayRunBeside) {

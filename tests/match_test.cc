@@ -340,6 +340,157 @@ TEST_F(MatchTest, NoRemittanceShortWithinToleranceIsAppliedWithAWriteOff) {
   EXPECT_EQ(f.action["I1"], SuppressionAction::kCancel);
 }
 
+// Issue scenario 7, and what the payer name may and may not decide.
+class PayerNameMatchTest : public MatchTest {
+ protected:
+  void AddCustomer(const std::string& id, const std::string& name, const std::string& parent = "",
+                   const std::string& account_fp = "") {
+    Customer c;
+    c.customer_id = id;
+    c.name = name;
+    c.parent_id = parent;
+    if (!account_fp.empty()) c.bank_account_fps = {account_fp};
+    book_.AddCustomer(c);
+  }
+
+  static Payment ByName(const std::string& id, int64_t amount_minor, const std::string& payer_name) {
+    Payment p = MakePayment(id, amount_minor, "");
+    p.payer_name = payer_name;
+    return p;
+  }
+
+  static bool Has(const std::vector<std::string>& signals, const std::string& s) {
+    return std::find(signals.begin(), signals.end(), s) != signals.end();
+  }
+};
+
+// "ACME CORPORATION INC" with no reference and no account: the name, with
+// its legal forms stripped, is exactly customer C1's "Acme Corp.", and the
+// amount is exactly one of C1's open invoices. A look-alike customer
+// ("Acme Logistics Ltd") is less similar and changes nothing.
+TEST_F(PayerNameMatchTest, AcmeCorporationIncWithoutReferenceIsIdentifiedAsAcmeCorpAndItsInvoiceApplied) {
+  AddCustomer("C2", "Acme Logistics Ltd");
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 1250000));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-000002", 990000));
+  book_.AddInvoice(MakeInvoice("L1", "INV-2026-000003", 1250000, "C2"));
+  BatchOutcome out = Run({ByName("P1", 1250000, "ACME CORPORATION INC")});
+  ASSERT_EQ(out.payments.size(), 1u);
+  EXPECT_EQ(out.payments[0].customer_id, "C1");
+  EXPECT_EQ(out.payments[0].status, PaymentStatus::kApplied);
+  EXPECT_EQ(out.events[0].signals, (std::vector<std::string>{"identified_by=name", "name_similarity=1000"}));
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0]->invoice_id, "I1");
+  EXPECT_EQ(applied[0]->rule, "exact_amount");
+  EXPECT_EQ(applied[0]->score_milli, 950);  // exact amount x similarity 1.000
+  EXPECT_TRUE(Has(applied[0]->signals, "name_similarity=1000"));
+  EXPECT_EQ(EffectsOf(out).action["I1"], SuppressionAction::kCancel);
+}
+
+// A parent, known by its bank account, pays one of its subsidiary's
+// invoices with no reference: the amount path looks at the parent's and
+// its children's open invoices and applies the child's.
+TEST_F(PayerNameMatchTest, ParentPaysItsSubsidiarysInvoiceByAmountWithoutReference) {
+  AddCustomer("C-PARENT", "Globex Holdings", "", "fp-globex");
+  AddCustomer("C-CHILD", "Globex Retail", "C-PARENT");
+  AddCustomer("C-OTHER", "Soylent Foods");
+  book_.AddInvoice(MakeInvoice("G1", "INV-2026-000010", 500000, "C-PARENT"));
+  book_.AddInvoice(MakeInvoice("K1", "INV-2026-000011", 730000, "C-CHILD"));
+  book_.AddInvoice(MakeInvoice("S1", "INV-2026-000012", 730000, "C-OTHER"));  // same amount, not family
+  Payment p = MakePayment("P1", 730000, "");
+  p.payer_account_fp = "fp-globex";
+  BatchOutcome out = Run({p});
+  ASSERT_EQ(out.payments.size(), 1u);
+  EXPECT_EQ(out.payments[0].customer_id, "C-PARENT");
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0]->invoice_id, "K1");
+  EXPECT_EQ(applied[0]->customer_id, "C-CHILD");
+  EXPECT_TRUE(Has(applied[0]->signals, "hierarchy=children:1"));
+  EXPECT_EQ(EffectsOf(out).action["K1"], SuppressionAction::kCancel);
+  // The parent found by its name pays for the child the same way.
+  BatchOutcome by_name = Run({ByName("P2", 730000, "GLOBEX HOLDINGS INC")});
+  auto applied2 = OfType(by_name, EventType::kApplied);
+  ASSERT_EQ(applied2.size(), 1u);
+  EXPECT_EQ(applied2[0]->invoice_id, "K1");
+}
+
+// A child's payment never reaches its parent's invoices: only a parent
+// pays for its subsidiaries.
+TEST_F(PayerNameMatchTest, ChildIdentifiedDoesNotPayItsParentsInvoice) {
+  AddCustomer("C-PARENT", "Globex Holdings");
+  AddCustomer("C-CHILD", "Globex Retail", "C-PARENT", "fp-child");
+  book_.AddInvoice(MakeInvoice("G1", "INV-2026-000010", 500000, "C-PARENT"));
+  Payment p = MakePayment("P1", 500000, "");
+  p.payer_account_fp = "fp-child";
+  BatchOutcome out = Run({p});
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  EXPECT_EQ(out.payments[0].status, PaymentStatus::kUnapplied);  // cash on the child's account
+}
+
+// Two customers whose names normalize alike: the name does not tell them
+// apart, so nothing is guessed even though an invoice has the exact amount.
+TEST_F(PayerNameMatchTest, TwoCustomersEquallySimilarToThePayerNameAreNotGuessed) {
+  AddCustomer("C3", "Initech Inc.");
+  AddCustomer("C4", "INITECH GmbH");
+  book_.AddInvoice(MakeInvoice("N3", "INV-2026-000030", 410000, "C3"));
+  BatchOutcome out = Run({ByName("P1", 410000, "Initech Ltd")});
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kNoCustomer);
+  EXPECT_NE(ex[0]->detail.find("ambiguous payer name"), std::string::npos) << ex[0]->detail;
+  EXPECT_NE(ex[0]->detail.find("C3|C4"), std::string::npos) << ex[0]->detail;
+  EXPECT_TRUE(Has(ex[0]->signals, "name_ambiguous=C3|C4"));
+  EXPECT_TRUE(out.payments[0].customer_id.empty());
+}
+
+// Similar but not the same name (0.800: one word missing) identifies the
+// customer, but a person confirms: the proposal's score is scaled by the
+// similarity and lands below the auto line. Below the minimum similarity
+// nobody is identified.
+TEST_F(PayerNameMatchTest, NameSimilarButNotEqualGoesToReviewAndADistantOneIdentifiesNobody) {
+  AddCustomer("C5", "Umbrella Pharma Europe Ltd");
+  book_.AddInvoice(MakeInvoice("U1", "INV-2026-000050", 220000, "C5"));
+  BatchOutcome out = Run({ByName("P1", 220000, "UMBRELLA PHARMA"), ByName("P2", 220000, "UMBRELLA")});
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 2u);
+  EXPECT_EQ(ex[0]->payment_id, "P1");
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kNeedsReview);
+  EXPECT_EQ(ex[0]->customer_id, "C5");
+  EXPECT_TRUE(Has(ex[0]->signals, "score=760"));  // 950 x 0.800
+  EXPECT_EQ(ex[1]->payment_id, "P2");
+  EXPECT_EQ(ex[1]->reason, ExceptionReason::kNoCustomer);
+  EXPECT_NE(ex[1]->detail.find("below the policy's minimum"), std::string::npos) << ex[1]->detail;
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+}
+
+// The bank account outranks the name, and a Stripe customer id outranks a
+// referenced invoice's customer.
+TEST_F(PayerNameMatchTest, IdentificationGoesByStrengthAccountStripeReferenceName) {
+  Customer hooli;
+  hooli.customer_id = "C6";
+  hooli.name = "Hooli";
+  hooli.stripe_customer_ids = {"cus_H"};
+  book_.AddCustomer(hooli);
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 1000, "C1"));
+  Payment account_beats_name = ByName("P1", 7, "Hooli");
+  account_beats_name.payer_account_fp = "fp-acme";
+  Payment stripe_beats_reference = MakePayment("P2", 1000, "INV-2026-000001");
+  stripe_beats_reference.stripe_customer_id = "cus_H";
+  BatchOutcome out = Run({account_beats_name, stripe_beats_reference});
+  ASSERT_EQ(out.payments.size(), 2u);
+  EXPECT_EQ(out.payments[0].customer_id, "C1");
+  EXPECT_EQ(out.payments[1].customer_id, "C6");
+  auto received = OfType(out, EventType::kPaymentReceived);
+  EXPECT_EQ(received[0]->signals, std::vector<std::string>{"identified_by=account"});
+  EXPECT_EQ(received[1]->signals, std::vector<std::string>{"identified_by=stripe_customer"});
+  // The reference still decides which invoice is paid.
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0]->invoice_id, "I1");
+}
+
 TEST_F(MatchTest, LaterPaymentsSeeBalancesEarlierOnesLeft) {
   book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 5000));
   // Same invoice paid twice in one batch: canonical order (value date, then

@@ -56,6 +56,7 @@ void OpenBook::Seal() {
       return a->invoice_id < b->invoice_id;
     });
   }
+  SealCustomers();
   sealed_ = true;
 }
 

@@ -4,10 +4,12 @@
 //   1. resolve the invoices the hints name (number, Stripe id) and check
 //      each: currency, still open, usage reconciling (cash is held),
 //      disputed (only the undisputed part settles), stated amounts;
-//   2. identify the customer: a referenced invoice, else the bank account;
+//   2. identify the customer (identify.h): bank account, Stripe customer
+//      id, referenced invoice, then payer name through the book's name index;
 //   3. propose: the referenced invoices (exact, overpaid -> unapplied rest,
 //      short within tolerance -> written off, short beyond -> partial), or
-//      with no usable reference one open invoice with the exact amount, then
+//      with no usable reference one open invoice with the exact amount (a
+//      parent's own first, then with its children's), then
 //      a unique bounded subset-sum (exact, then within tolerance; two sets
 //      that differ in substance -> `ambiguous`), else cash on account;
 //   4. a proposal scored at or above the auto line is applied with its
@@ -27,6 +29,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "identify.h"
 #include "wide.h"
 
 namespace cashmatch {
@@ -55,6 +58,8 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     const Payment& p = batch.payments[i];
     req.payment_ids.insert(p.payment_id);
     if (!p.payer_account_fp.empty()) req.account_fps.insert(p.payer_account_fp);
+    if (!p.stripe_customer_id.empty()) req.stripe_customer_ids.insert(p.stripe_customer_id);
+    AddPayerNameRequest(p, &req);
     for (const InvoiceHint& h : hints[i].invoices) {
       if (h.stripe_invoice) {
         req.stripe_invoice_ids.insert(h.text);
@@ -232,33 +237,11 @@ PaymentRecord NewRecord(const SettlementBatch& batch, const Payment& p) {
   return r;
 }
 
-// How the customer was identified, strongest first.
-enum class IdentifiedBy { kNone, kReference, kAccount };
-
-// The customer, and the signal that identified it: a referenced invoice is
-// the payer's own word; a known bank account comes next.
-std::string IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book, IdentifiedBy* by) {
-  if (!res.referenced_customer_id.empty()) {
-    *by = IdentifiedBy::kReference;
-    return res.referenced_customer_id;
-  }
-  if (!p.payer_account_fp.empty()) {
-    if (const Customer* c = book.FindCustomerByAccountFp(p.payer_account_fp)) {
-      *by = IdentifiedBy::kAccount;
-      return c->customer_id;
-    }
-  }
-  *by = IdentifiedBy::kNone;
-  return {};
-}
-
-const char* IdentifiedByName(IdentifiedBy by) {
-  switch (by) {
-    case IdentifiedBy::kReference: return "identified_by=reference";
-    case IdentifiedBy::kAccount: return "identified_by=account";
-    case IdentifiedBy::kNone: break;
-  }
-  return "identified_by=none";
+// The customer and the signals that identified it, in order of strength:
+// bank account, Stripe customer id, referenced invoice, payer name
+// (identify.h).
+Identification IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book, const Policy& policy) {
+  return IdentifyPayer(p, res.referenced_customer_id, book, policy);
 }
 
 // Scores, in thousandths. A reference the payer wrote is the strongest
@@ -460,11 +443,11 @@ std::string DescribeAnswer(const SubsetSearch& s, const SubsetSearch::Answer& a)
 // person chooses; sets that differ only in which of equal-amount invoices
 // they take are one answer, the oldest due.
 Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const OpenBook& book,
-                         const WorkingBalances& balances, const Policy& policy, ExceptionReason* reason,
-                         std::string* why) {
+                         const WorkingBalances& balances, const Policy& policy, bool with_children,
+                         ExceptionReason* reason, std::string* why) {
   Proposal pr;
   std::vector<const Invoice*> candidates;
-  for (const Invoice* base : book.OpenInvoicesOf(customer_id)) {
+  for (const Invoice* base : with_children ? book.OpenInvoicesOfFamily(customer_id) : book.OpenInvoicesOf(customer_id)) {
     if (static_cast<int32_t>(candidates.size()) >= policy.candidates_count_max) break;
     const Invoice* inv = balances.FindById(base->invoice_id);
     if (inv == nullptr || inv->currency != p.currency || inv->usage_status == UsageStatus::kReconciling) continue;
@@ -649,6 +632,32 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionRea
   ++out.exception_count;
 }
 
+// The amount proposal for an identified payer. Its own open invoices come
+// first; when nothing of them fits and it is a parent, the search widens
+// to its children's invoices too (a parent pays for its subsidiaries) and
+// the signals say "hierarchy". Own first, because a wider pool makes
+// coincidental fits likelier and the payer's own invoices are the likelier
+// debt. A customer found by name alone is only as certain as the names are
+// similar: the score is scaled by the similarity, and cash on account gets
+// the similarity as its score, so a doubtful name goes to a person rather
+// than onto someone's account.
+Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenBook& book,
+                         const WorkingBalances& balances, const Policy& policy, ExceptionReason* reason,
+                         std::string* why) {
+  Proposal pr = ProposeByAmount(p, id.customer_id, book, balances, policy, false, reason, why);
+  const size_t children = book.ChildrenOf(id.customer_id).size();
+  if (*reason == ExceptionReason::kNone && pr.rule == "on_account" && children > 0) {
+    pr = ProposeByAmount(p, id.customer_id, book, balances, policy, true, reason, why);
+    pr.signals.push_back("hierarchy=children:" + std::to_string(children));
+  }
+  if (id.by == IdentifiedBy::kName) {
+    assert(id.confidence_milli > 0 && id.confidence_milli <= 1000);
+    pr.signals.push_back("name_similarity=" + std::to_string(id.confidence_milli));
+    pr.score_milli = pr.rule == "on_account" ? id.confidence_milli : pr.score_milli * id.confidence_milli / 1000;
+  }
+  return pr;
+}
+
 // Decides one new payment: the referenced invoices when the remittance
 // names usable ones, else its amount against the identified customer's open
 // invoices; a score below the policy's auto line goes to review.
@@ -656,13 +665,13 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
                    const Policy& policy, WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out,
                    std::vector<Application>* applications) {
   Resolution res = Resolve(p, hints, balances);
-  IdentifiedBy by = IdentifiedBy::kNone;
-  rec.customer_id = IdentifyCustomer(p, res, book, &by);
+  const Identification id = IdentifyCustomer(p, res, book, policy);
+  rec.customer_id = id.customer_id;
   Event received = BaseEvent(EventType::kPaymentReceived, batch, p);
   received.customer_id = rec.customer_id;
   received.amount_minor = p.amount_minor;
   received.detail = p.payer_name;
-  received.signals = {IdentifiedByName(by)};
+  received.signals = id.signals;
   out.events.push_back(received);
 
   const std::string one_invoice = res.found.size() == 1 ? res.found.front()->invoice_id : std::string();
@@ -675,7 +684,7 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
     proposal = ProposeReferenced(p, res, policy, &why);
     if (!proposal) reason = ExceptionReason::kOverTolerance;
   } else if (by_amount && !rec.customer_id.empty()) {
-    Proposal pr = ProposeByAmount(p, rec.customer_id, book, balances, policy, &reason, &why);
+    Proposal pr = ProposeForPayer(p, id, book, balances, policy, &reason, &why);
     for (std::string& s : pr.signals) signals.push_back(s);
     pr.signals = signals;
     if (reason == ExceptionReason::kNone) proposal = std::move(pr);
@@ -684,12 +693,14 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
     why = res.detail;
   } else if (by_amount) {
     reason = ExceptionReason::kNoCustomer;
-    why = "no usable invoice reference and no known payer account";
+    why = id.detail.empty() ? "no usable invoice reference and no known payer account" : id.detail;
+    signals.insert(signals.end(), id.signals.begin() + 1, id.signals.end());
   } else {
     reason = res.reason;
     why = res.detail;
   }
-  if (proposal && proposal->rule != "on_account" && proposal->score_milli < policy.auto_apply_score_milli) {
+  const bool scored = proposal && (proposal->rule != "on_account" || id.by == IdentifiedBy::kName);
+  if (scored && proposal->score_milli < policy.auto_apply_score_milli) {
     reason = proposal->score_milli >= policy.review_score_milli ? ExceptionReason::kNeedsReview
                                                                 : ExceptionReason::kUnmatched;
     why = "best proposal '" + proposal->rule + "' scored " + std::to_string(proposal->score_milli) +

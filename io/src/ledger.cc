@@ -17,6 +17,7 @@
 #include "cashmatch/engine/hints.h"
 #include "codec.h"
 #include "commit_writer.h"
+#include "customer_keys.h"
 #include "ledger_keys.h"
 
 namespace cashmatch::io {
@@ -229,9 +230,10 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
     if (found) {
       Customer old;
       CASHMATCH_RETURN_IF_ERROR(codec::DecodeCustomer(old_value, &old));
-      for (const auto& fp : old.bank_account_fps) wb.Delete(index_, Key3('a', fp, c.customer_id));
+      for (const std::string& key : CustomerIndexKeys(old)) wb.Delete(index_, key);
     }
-    for (const auto& fp : c.bank_account_fps) wb.Put(index_, Key3('a', fp, c.customer_id), "");
+    // After the deletes: a key both records own is put back.
+    for (const std::string& key : CustomerIndexKeys(c)) wb.Put(index_, key, "");
     wb.Put(customers_, c.customer_id, codec::EncodeCustomer(c));
   }
 
@@ -328,15 +330,9 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     customer_ids.insert(inv.customer_id);
     book->AddInvoice(std::move(inv));
   }
-  for (const std::string& fp : req.account_fps) {
-    std::string prefix = Key2('a', fp);
-    prefix.push_back('\0');
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      customer_ids.insert(it->key().ToString().substr(prefix.size()));
-    }
-    CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger index scan"));
-  }
+  // The payers: by account, Stripe customer id and name, with the
+  // children of each (ledger_payers.cc).
+  CASHMATCH_RETURN_IF_ERROR(LoadPayerCustomers(req, *book, &customer_ids));
   CASHMATCH_RETURN_IF_ERROR(LoadReturnedPayments(req, *book, &loaded_by_number, &customer_ids));
   // Every open invoice of every customer the batch can be paying: payments
   // without a usable reference are matched on amount against these

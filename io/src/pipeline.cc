@@ -107,7 +107,9 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   }
 
   std::vector<PaymentHints> hints = ExtractAllHints(batch, extractor, options);
-  auto book = ledger.LoadBook(PlanBookRequest(batch, hints));
+  BookRequest request = PlanBookRequest(batch, hints);
+  request.name_similarity_min_milli = policy.name_similarity_min_milli;
+  auto book = ledger.LoadBook(request);
   if (!book.ok()) return book.status();
   BatchOutcome outcome = MatchBatch(batch, hints, *book.value(), policy);
   auto record = ledger.CommitBatch(batch, outcome);

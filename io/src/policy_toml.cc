@@ -88,6 +88,7 @@ class Loader {
     CASHMATCH_RETURN_IF_ERROR(ForEach(node, prefix, [&](const std::string& key, const toml::node& v) -> Status {
       if (key == "thresholds.auto_apply") return Score(v, key, &policy_->auto_apply_score_milli);
       if (key == "thresholds.review") return Score(v, key, &policy_->review_score_milli);
+      if (key == "thresholds.payer_name") return Score(v, key, &policy_->name_similarity_min_milli);
       if (key == "thresholds.soften_paid_share") return Percent(v, key, &policy_->soften_paid_share_ppm);
       return Unknown(key, v);
     }));

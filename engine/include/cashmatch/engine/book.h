@@ -18,8 +18,37 @@
 
 #include "cashmatch/engine/domain.h"
 #include "cashmatch/engine/match_types.h"
+#include "cashmatch/engine/payer_name.h"
+#include "cashmatch/engine/policy.h"
 
 namespace cashmatch {
+
+// One payer name a batch needs searched: its normalized tokens
+// (PayerName::tokens), and the account fingerprint and Stripe customer id
+// the same payment carries ("" when none), which, when they identify the
+// payer, make the name search unnecessary.
+struct PayerNameRequest {
+  std::vector<std::string> tokens;
+  std::string account_fp;
+  std::string stripe_customer_id;
+
+  auto operator<=>(const PayerNameRequest&) const = default;
+};
+
+// What a payer name found among the customers of an OpenBook.
+struct NameMatch {
+  // The identified customer: the only one with the best similarity, which
+  // reaches the minimum. nullptr otherwise.
+  const Customer* customer = nullptr;
+  // The best similarity found, accepted or not (0: no shared token).
+  int32_t similarity_milli = 0;
+  // Two or more customers share the best accepted similarity: the name
+  // does not tell them apart. In customer id order.
+  std::vector<const Customer*> tied;
+  // The ledger could not search every customer that might tie with the
+  // best (the shared words are too common): not identified.
+  bool inconclusive = false;
+};
 
 // The keys a batch needs looked up before it can be matched.
 struct BookRequest {
@@ -29,6 +58,15 @@ struct BookRequest {
   std::set<std::string> stripe_invoice_ids;  // in_…
   // Payments that returns name, by payment id or by bank reference.
   std::set<std::string> returned_payment_refs;
+  std::set<std::string> stripe_customer_ids;  // cus_…
+  // Payer names to look customers up by (PayerNameRequest), with what else
+  // identifies the payer: the ledger searches names only when neither the
+  // account nor the Stripe customer id names exactly one customer.
+  std::set<PayerNameRequest> payer_names;
+  // Customers whose name similarity reaches this are loaded with their
+  // open invoices (the policy's name_similarity_min_milli).
+  // Default: kNameSimilarityMinMilliDefault.
+  int32_t name_similarity_min_milli = kNameSimilarityMinMilliDefault;
 };
 
 // What one committed payment settled on one invoice, net of earlier
@@ -53,6 +91,9 @@ class OpenBook {
   void AddCommittedPayment(std::string payment_id);
   // A payment a return names, reachable by `ref` (its id or bank reference).
   void AddSettledPayment(const std::string& ref, SettledPayment p);
+  // A payer name (its tokens) whose words the ledger found too common to
+  // search every customer that could match it as well as the best one.
+  void AddInconclusivePayerName(std::vector<std::string> tokens);
   void Seal();
 
   const Customer* FindCustomer(const std::string& customer_id) const;
@@ -67,6 +108,19 @@ class OpenBook {
   // issue date, then id): the candidates for matching on amount.
   const std::vector<const Invoice*>& OpenInvoicesOf(const std::string& customer_id) const;
   const SettledPayment* FindSettledPayment(const std::string& ref) const;
+
+  // Customers (book_customers.cc).
+  // nullptr when no customer, or more than one, has the Stripe customer id.
+  const Customer* FindCustomerByStripeId(const std::string& stripe_customer_id) const;
+  // The customer's children (bill-to hierarchy) that are in the book, in id order.
+  const std::vector<const Customer*>& ChildrenOf(const std::string& customer_id) const;
+  // The open invoices of the customer and of its children in the book,
+  // oldest due first (then issue date, then id): what a parent may pay.
+  const std::vector<const Invoice*>& OpenInvoicesOfFamily(const std::string& customer_id) const;
+  // The customers whose names (or aliases) are most similar to the payer's
+  // tokens (PayerName::tokens), by NameSimilarityMilli, through an index
+  // of name tokens: only customers sharing a token are scored.
+  NameMatch MatchPayerName(const std::vector<std::string>& tokens, int32_t min_milli) const;
 
   size_t invoice_count() const { return invoices_.size(); }
   size_t customer_count() const { return customers_.size(); }
@@ -84,6 +138,15 @@ class OpenBook {
   std::unordered_map<std::string, std::vector<const Invoice*>> open_by_customer_;
   std::unordered_set<std::string> committed_payments_;
   std::unordered_map<std::string, SettledPayment> settled_by_ref_;
+
+  // Customer indexes, built by SealCustomers() (book_customers.cc).
+  void SealCustomers();
+  std::unordered_map<std::string, size_t> customer_by_stripe_id_;
+  std::vector<std::vector<PayerName>> customer_names_;  // by customer position
+  std::unordered_map<std::string, std::vector<uint32_t>> customers_by_token_;
+  std::unordered_map<std::string, std::vector<const Customer*>> children_;
+  std::unordered_map<std::string, std::vector<const Invoice*>> open_by_family_;
+  std::set<std::vector<std::string>> inconclusive_names_;
 };
 
 }  // namespace cashmatch

@@ -16,6 +16,9 @@
 
 namespace cashmatch {
 
+// Policy::name_similarity_min_milli's default, also BookRequest's.
+inline constexpr int32_t kNameSimilarityMinMilliDefault = 800;
+
 // A short payment is written off when the shortfall is at most
 // max(absolute for the currency, percent of the amount due).
 struct Tolerance {
@@ -34,6 +37,13 @@ struct Policy {
   // Score at or above which a proposal goes to review rather than being
   // reported as unmatched. Default: 600 (0.60).
   int32_t review_score_milli = 600;
+  // Payer-name similarity (payer_name.h: Dice of the token sets) at or
+  // above which a customer can be identified by the payer's name alone.
+  // A proposal for a customer found by name is scored times the
+  // similarity, so with the default auto line only an exact match of the
+  // normalized names applies without a person. Lower: more names found,
+  // more of them reviewed. Default: 800 (0.80).
+  int32_t name_similarity_min_milli = kNameSimilarityMinMilliDefault;
   // Paid share of an invoice above which a partial payment softens dunning
   // (courtesy cadence only), in ppm. Default: 900000 (90%).
   int64_t soften_paid_share_ppm = 900000;

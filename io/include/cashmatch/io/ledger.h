@@ -8,6 +8,10 @@
 //   index      secondary keys, each kind a one-letter prefix:
 //              "n\0<number>" -> invoice_id
 //              "a\0<account fp>\0<customer_id>" -> ""
+//              "m\0<name token>\0<customer_id>" -> "" (every token of the
+//                customer's normalized name and aliases, payer_name.h)
+//              "u\0<stripe customer id>\0<customer_id>" -> ""
+//              "h\0<parent_id>\0<customer_id>" -> "" (bill-to hierarchy)
 //              "c\0<customer_id>\0<invoice_id>" -> ""
 //              "p\0<customer_id>\0<payment_id>" -> ""
 //              "I\0<invoice_id>\0<seq>", "P\0<payment_id>\0<seq>",
@@ -70,6 +74,21 @@ struct LedgerOptions {
   // The environment RocksDB does its I/O through; nullptr for the default.
   // Tests inject failing environments (disk full) here. Default: nullptr.
   rocksdb::Env* env = nullptr;
+
+  // Bounds of the payer-name search in LoadBook (per distinct payer name,
+  // whatever the number of customers in the ledger):
+  // Customers read per name token. A token more customers share than this
+  // ("logistics") is too common to search; customers found through other
+  // tokens are still scored on every token. Higher: rarer misses, more
+  // reads per payment. Default: 64.
+  uint32_t name_postings_count_max = 64;
+  // Tokens of one payer name searched (the first ones in sorted order);
+  // the rest count as too common. Default: 8.
+  uint32_t name_tokens_count_max = 8;
+  // Children loaded with a parent that a payment's account, Stripe id or
+  // name identifies, in child id order: the invoices a parent may pay.
+  // Default: 64.
+  uint32_t children_count_max = 64;
 };
 
 
@@ -187,6 +206,11 @@ class Ledger {
   template <typename T>
   Status ScanByPrefix(char kind, rocksdb::ColumnFamilyHandle* target, const std::function<bool(const T&)>& fn) const;
   static Status FromRocksStatus(const rocksdb::Status& s);
+  Status LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::set<std::string>* customer_ids) const;
+  Status ScanIndexIds(char kind, const std::string& group, size_t count_max, std::vector<std::string>* ids,
+                      bool* more) const;
+  Status SearchPayerName(const BookRequest& req, const std::vector<std::string>& tokens, OpenBook& book,
+                         std::map<std::string, std::vector<PayerName>>* names_of, std::set<std::string>* found) const;
   Status LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
                               std::set<std::string>* customer_ids) const;
   Status VerifyEvents(VerifyReport* report) const;
