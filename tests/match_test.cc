@@ -465,6 +465,25 @@ TEST_F(PayerNameMatchTest, NameSimilarButNotEqualGoesToReviewAndADistantOneIdent
   EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
 }
 
+// Seventy customers share "logistics": the book's index does not score
+// them all for every payment. A rarer word still finds its customer; a
+// name of nothing but the common word identifies nobody.
+TEST_F(PayerNameMatchTest, CommonWordsAloneIdentifyNobodyAndCostNoScan) {
+  for (int i = 0; i < 70; ++i) AddCustomer("L" + std::to_string(i), "Carrier" + std::to_string(i) + " Logistics Inc");
+  AddCustomer("C7", "Zorbix Logistics Inc");
+  book_.AddInvoice(MakeInvoice("Z1", "INV-2026-000070", 313300, "C7"));
+  book_.AddInvoice(MakeInvoice("Z2", "INV-2026-000071", 424400, "L3"));
+  BatchOutcome out = Run({ByName("P1", 313300, "ZORBIX LOGISTICS"), ByName("P2", 424400, "LOGISTICS INC")});
+  ASSERT_EQ(out.payments.size(), 2u);
+  EXPECT_EQ(out.payments[0].customer_id, "C7");
+  EXPECT_EQ(out.payments[0].status, PaymentStatus::kApplied);
+  EXPECT_TRUE(out.payments[1].customer_id.empty());
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kNoCustomer);
+  EXPECT_NE(ex[0]->detail.find("too common"), std::string::npos) << ex[0]->detail;
+}
+
 // The bank account outranks the name, and a Stripe customer id outranks a
 // referenced invoice's customer.
 TEST_F(PayerNameMatchTest, IdentificationGoesByStrengthAccountStripeReferenceName) {

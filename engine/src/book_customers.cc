@@ -15,6 +15,14 @@
 namespace cashmatch {
 namespace {
 
+// Customers scored per payer token: a token more customers of the book
+// share is not searched (NameSearchInconclusive decides whether the rest
+// can still identify the payer), so a batch whose book holds thousands of
+// "… Logistics" customers does not score them all for every payment. The
+// same bound as the ledger's default name_postings_count_max, so a token
+// the ledger searched is searched here too.
+constexpr size_t kNamePostingsScoredMax = 64;
+
 bool DueOrder(const Invoice* a, const Invoice* b) {
   if (a->due_date != b->due_date) return a->due_date < b->due_date;
   if (a->issue_date != b->issue_date) return a->issue_date < b->issue_date;
@@ -88,9 +96,15 @@ NameMatch OpenBook::MatchPayerName(const std::vector<std::string>& tokens, int32
     return m;
   }
   std::vector<uint32_t> candidates;
+  size_t unsearched = 0;
   for (const std::string& t : tokens) {
     auto it = customers_by_token_.find(t);
-    if (it != customers_by_token_.end()) candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+    if (it == customers_by_token_.end()) continue;
+    if (it->second.size() > kNamePostingsScoredMax) {
+      ++unsearched;
+      continue;
+    }
+    candidates.insert(candidates.end(), it->second.begin(), it->second.end());
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
@@ -102,6 +116,10 @@ NameMatch OpenBook::MatchPayerName(const std::vector<std::string>& tokens, int32
       best.clear();
     }
     if (s == m.similarity_milli) best.push_back(&customers_[i]);
+  }
+  if (NameSearchInconclusive(unsearched, tokens.size(), m.similarity_milli, min_milli)) {
+    m.inconclusive = true;
+    return m;
   }
   if (!NameSimilarityAccepted(m.similarity_milli, min_milli)) return m;
   if (best.size() == 1) {

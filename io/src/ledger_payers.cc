@@ -8,12 +8,15 @@
 //     scored with the engine's rule (payer_name.h) and those it accepts are
 //     loaded. When the words left unsearched could by themselves make an
 //     unread customer as similar as the best one read, the name is marked
-//     inconclusive in the book and identifies nobody;
+//     inconclusive in the book and identifies nobody
+//     (NameSearchInconclusive);
 //   - the children ('h') of every customer found these ways, so a parent's
 //     payment can be matched against its subsidiaries' invoices.
 // The caller loads the open invoices and records of every customer id
 // returned. Per distinct payer name the cost is bounded by the options,
 // plus one logarithmic seek per token: it does not grow with the ledger.
+// Within one LoadBook each token is read once and each candidate customer
+// decoded once, however many payer names share them.
 #include <rocksdb/db.h>
 
 #include <algorithm>
@@ -27,100 +30,148 @@
 #include "ledger_keys.h"
 
 namespace cashmatch::io {
+namespace {
 
-Status Ledger::ScanIndexIds(char kind, const std::string& group, size_t count_max, std::vector<std::string>* ids,
-                            bool* more) const {
-  ids->clear();
-  *more = false;
-  std::string prefix = Key2(kind, group);
-  prefix.push_back('\0');
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (ids->size() == count_max) {
-      *more = true;
-      break;
-    }
-    ids->emplace_back(it->key().ToStringView().substr(prefix.size()));
-  }
-  return FromRocksStatus(it->status());
-}
-
-Status Ledger::SearchPayerName(const BookRequest& req, const std::vector<std::string>& tokens, OpenBook& book,
-                               std::map<std::string, std::vector<PayerName>>* names_of,
-                               std::set<std::string>* found) const {
-  assert(!tokens.empty());
-  std::set<std::string> candidates;
-  size_t unsearched = 0;
+// The ids under one index group, read through one reused iterator.
+struct Postings {
   std::vector<std::string> ids;
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    bool more = false;
-    if (i < options_.name_tokens_count_max) {
-      CASHMATCH_RETURN_IF_ERROR(ScanIndexIds(kNameKind, tokens[i], options_.name_postings_count_max, &ids, &more));
+  bool more = false;  // the group holds more than were read
+};
+
+class PayerSearch {
+ public:
+  PayerSearch(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* customers,
+              const LedgerOptions& options, const BookRequest& req)
+      : db_(db), customers_(customers), options_(options), req_(req),
+        it_(db->NewIterator(rocksdb::ReadOptions(), index)) {}
+
+  // The ids of "<kind>\0<group>\0<id>" keys, at most `count_max`.
+  rocksdb::Status Scan(char kind, const std::string& group, size_t count_max, Postings* out) {
+    out->ids.clear();
+    out->more = false;
+    prefix_.clear();
+    AppendIndexKey(&prefix_, kind, group);
+    prefix_.push_back('\0');
+    for (it_->Seek(prefix_); it_->Valid() && it_->key().starts_with(prefix_); it_->Next()) {
+      if (out->ids.size() == count_max) {
+        out->more = true;
+        break;
+      }
+      out->ids.emplace_back(it_->key().ToStringView().substr(prefix_.size()));
     }
-    if (i >= options_.name_tokens_count_max || more) {
-      ++unsearched;
-      continue;
-    }
-    candidates.insert(ids.begin(), ids.end());
+    return it_->status();
   }
-  std::string value;
-  std::vector<std::string> accepted;
-  int32_t best = 0;
-  for (const std::string& id : candidates) {
-    auto cached = names_of->find(id);
-    if (cached == names_of->end()) {
-      bool exists = false;
-      CASHMATCH_RETURN_IF_ERROR(Get(customers_, id, &value, &exists));
-      if (!exists) return Status::LedgerCorrupt("name index names customer '" + id + "' which is not stored");
-      Customer c;
-      CASHMATCH_RETURN_IF_ERROR(codec::DecodeCustomer(value, &c));
-      cached = names_of->emplace(id, CustomerNames(c)).first;
+
+  // Adds to `found` the customers the engine's rule accepts for `tokens`,
+  // or marks the name inconclusive in `book`.
+  Status SearchName(const std::vector<std::string>& tokens, OpenBook& book, std::set<std::string>* found) {
+    assert(!tokens.empty());
+    std::set<std::string> candidates;
+    size_t unsearched = 0;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      const Postings* p = nullptr;
+      if (i < options_.name_tokens_count_max) CASHMATCH_RETURN_IF_ERROR(TokenPostings(tokens[i], &p));
+      if (p == nullptr || p->more) {
+        ++unsearched;
+        continue;
+      }
+      candidates.insert(p->ids.begin(), p->ids.end());
     }
-    const int32_t s = CustomerNameSimilarityMilli(tokens, cached->second);
-    if (!NameSimilarityAccepted(s, req.name_similarity_min_milli)) continue;
-    best = std::max(best, s);
-    accepted.push_back(id);
-  }
-  const int32_t unread_bound = NameSimilarityBoundMilli(unsearched, tokens.size());
-  if (NameSimilarityAccepted(unread_bound, req.name_similarity_min_milli) && unread_bound >= best) {
-    book.AddInconclusivePayerName(tokens);
+    std::vector<std::string> accepted;
+    int32_t best = 0;
+    for (const std::string& id : candidates) {
+      const std::vector<PayerName>* names = nullptr;
+      CASHMATCH_RETURN_IF_ERROR(NamesOf(id, &names));
+      const int32_t s = CustomerNameSimilarityMilli(tokens, *names);
+      if (!NameSimilarityAccepted(s, req_.name_similarity_min_milli)) continue;
+      best = std::max(best, s);
+      accepted.push_back(id);
+    }
+    if (NameSearchInconclusive(unsearched, tokens.size(), best, req_.name_similarity_min_milli)) {
+      book.AddInconclusivePayerName(tokens);
+      return Status::Ok();
+    }
+    found->insert(accepted.begin(), accepted.end());
     return Status::Ok();
   }
-  found->insert(accepted.begin(), accepted.end());
-  return Status::Ok();
-}
+
+  // The RocksDB failure behind the last error SearchName returned, if it
+  // was one (LoadPayerCustomers maps it to the ledger's status codes).
+  rocksdb::Status status() const { return status_; }
+
+ private:
+  Status TokenPostings(const std::string& token, const Postings** out) {
+    auto [it, inserted] = by_token_.try_emplace(token);
+    if (inserted) {
+      status_ = Scan(kNameKind, token, options_.name_postings_count_max, &it->second);
+      if (!status_.ok()) return Status::IOError("ledger name index scan: " + status_.ToString());
+    }
+    *out = &it->second;
+    return Status::Ok();
+  }
+
+  Status NamesOf(const std::string& id, const std::vector<PayerName>** out) {
+    auto it = names_of_.find(id);
+    if (it == names_of_.end()) {
+      status_ = db_->Get(rocksdb::ReadOptions(), customers_, id, &value_);
+      if (status_.IsNotFound()) {
+        status_ = rocksdb::Status::OK();  // not a RocksDB failure: the index and the records disagree
+        return Status::LedgerCorrupt("name index names customer '" + id + "' which is not stored");
+      }
+      if (!status_.ok()) return Status::IOError("ledger read: " + status_.ToString());
+      Customer c;
+      CASHMATCH_RETURN_IF_ERROR(codec::DecodeCustomer(value_, &c));
+      it = names_of_.emplace(id, CustomerNames(c)).first;
+    }
+    *out = &it->second;
+    return Status::Ok();
+  }
+
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* customers_;
+  const LedgerOptions& options_;
+  const BookRequest& req_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::string prefix_;
+  std::string value_;
+  rocksdb::Status status_;
+  std::map<std::string, Postings> by_token_;
+  std::map<std::string, std::vector<PayerName>> names_of_;
+};
+
+}  // namespace
 
 Status Ledger::LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::set<std::string>* customer_ids) const {
   constexpr size_t kAll = std::numeric_limits<size_t>::max();
+  PayerSearch search(db_.get(), index_, customers_, options_, req);
   std::set<std::string> payers;
   // How many customers each account and Stripe id names: exactly one
   // identifies the payer, and its name need not be searched.
   std::map<std::string, size_t> by_account, by_stripe;
-  std::vector<std::string> ids;
-  bool more = false;
+  Postings p;
   for (const std::string& fp : req.account_fps) {
-    CASHMATCH_RETURN_IF_ERROR(ScanIndexIds(kAccountKind, fp, kAll, &ids, &more));
-    by_account[fp] = ids.size();
-    payers.insert(ids.begin(), ids.end());
+    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(search.Scan(kAccountKind, fp, kAll, &p)));
+    by_account[fp] = p.ids.size();
+    payers.insert(p.ids.begin(), p.ids.end());
   }
   for (const std::string& cus : req.stripe_customer_ids) {
-    CASHMATCH_RETURN_IF_ERROR(ScanIndexIds(kStripeCusKind, cus, kAll, &ids, &more));
-    by_stripe[cus] = ids.size();
-    payers.insert(ids.begin(), ids.end());
+    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(search.Scan(kStripeCusKind, cus, kAll, &p)));
+    by_stripe[cus] = p.ids.size();
+    payers.insert(p.ids.begin(), p.ids.end());
   }
   std::set<std::vector<std::string>> searched;
-  std::map<std::string, std::vector<PayerName>> names_of;
   for (const PayerNameRequest& n : req.payer_names) {
     auto a = by_account.find(n.account_fp);
     auto s = by_stripe.find(n.stripe_customer_id);
     if ((a != by_account.end() && a->second == 1) || (s != by_stripe.end() && s->second == 1)) continue;
     if (n.tokens.empty() || !searched.insert(n.tokens).second) continue;
-    CASHMATCH_RETURN_IF_ERROR(SearchPayerName(req, n.tokens, book, &names_of, &payers));
+    Status st = search.SearchName(n.tokens, book, &payers);
+    if (!st.ok()) return search.status().ok() ? st : FromRocksStatus(search.status());
   }
   customer_ids->insert(payers.begin(), payers.end());
   for (const std::string& parent : payers) {
-    CASHMATCH_RETURN_IF_ERROR(ScanIndexIds(kChildKind, parent, options_.children_count_max, &ids, &more));
-    customer_ids->insert(ids.begin(), ids.end());
+    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(search.Scan(kChildKind, parent, options_.children_count_max, &p)));
+    customer_ids->insert(p.ids.begin(), p.ids.end());
   }
   return Status::Ok();
 }

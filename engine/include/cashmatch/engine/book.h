@@ -45,8 +45,9 @@ struct NameMatch {
   // Two or more customers share the best accepted similarity: the name
   // does not tell them apart. In customer id order.
   std::vector<const Customer*> tied;
-  // The ledger could not search every customer that might tie with the
-  // best (the shared words are too common): not identified.
+  // The search (the ledger's, or this book's index) could not read every
+  // customer that might tie with the best, because the shared words are
+  // too common (NameSearchInconclusive): not identified.
   bool inconclusive = false;
 };
 
@@ -119,7 +120,9 @@ class OpenBook {
   const std::vector<const Invoice*>& OpenInvoicesOfFamily(const std::string& customer_id) const;
   // The customers whose names (or aliases) are most similar to the payer's
   // tokens (PayerName::tokens), by NameSimilarityMilli, through an index
-  // of name tokens: only customers sharing a token are scored.
+  // of name tokens: only customers sharing a token are scored, and a token
+  // shared by more than 64 customers of the book is not searched
+  // (NameSearchInconclusive), so the cost per payment is bounded.
   NameMatch MatchPayerName(const std::vector<std::string>& tokens, int32_t min_milli) const;
 
   size_t invoice_count() const { return invoices_.size(); }

@@ -86,4 +86,16 @@ inline bool NameSimilarityAccepted(int32_t similarity_milli, int32_t min_milli) 
 // tie with the best one it found.
 int32_t NameSimilarityBoundMilli(size_t shared, size_t payer_count);
 
+// The verdict of a bounded name search. A search reads the customers of
+// each payer token except tokens too common to read (`unsearched` of the
+// payer's `payer_count` tokens); a customer it did not read shares only
+// unsearched tokens, so it scores at most NameSimilarityBoundMilli. When
+// that bound is accepted and reaches the best score read, an unread
+// customer could tie with or beat the best: the search cannot identify
+// anyone. Both the ledger's search and OpenBook's index apply this rule.
+inline bool NameSearchInconclusive(size_t unsearched, size_t payer_count, int32_t best_milli, int32_t min_milli) {
+  const int32_t bound = NameSimilarityBoundMilli(unsearched, payer_count);
+  return NameSimilarityAccepted(bound, min_milli) && bound >= best_milli;
+}
+
 }  // namespace cashmatch

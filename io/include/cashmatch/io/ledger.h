@@ -206,11 +206,8 @@ class Ledger {
   template <typename T>
   Status ScanByPrefix(char kind, rocksdb::ColumnFamilyHandle* target, const std::function<bool(const T&)>& fn) const;
   static Status FromRocksStatus(const rocksdb::Status& s);
+  // ledger_payers.cc
   Status LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::set<std::string>* customer_ids) const;
-  Status ScanIndexIds(char kind, const std::string& group, size_t count_max, std::vector<std::string>* ids,
-                      bool* more) const;
-  Status SearchPayerName(const BookRequest& req, const std::vector<std::string>& tokens, OpenBook& book,
-                         std::map<std::string, std::vector<PayerName>>* names_of, std::set<std::string>* found) const;
   Status LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
                               std::set<std::string>* customer_ids) const;
   Status VerifyEvents(VerifyReport* report) const;
