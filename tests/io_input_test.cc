@@ -368,6 +368,17 @@ set_size_max = 8
   EXPECT_EQ(p.ShortfallAllowedMinor(PaymentSource::kWire, usd, 10000), 5000);
 }
 
+// thresholds.payer_name: the least payer-name similarity that identifies a
+// customer, a score like the other thresholds.
+TEST(Policy, PayerNameThresholdIsReadAsAScore) {
+  EXPECT_EQ(Policy().name_similarity_min_milli, 800);
+  auto r = ParsePolicyToml("policy.toml", "[thresholds]\npayer_name = 0.9\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().name_similarity_min_milli, 900);
+  ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\npayer_name = 2\n"),
+              {"policy.toml:2", "key 'thresholds.payer_name'", "between 0 and 1"});
+}
+
 TEST(Policy, UnknownKeysAndBadValuesNameTheKey) {
   ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\nauto_aply = 0.9\n"),
               {"policy.toml:2", "key 'thresholds.auto_aply'", "unknown key"});
