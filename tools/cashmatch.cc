@@ -263,10 +263,11 @@ int RunVerify(const std::string& db) {
   fmt::print("verify ok: {} events, {} payments, {} invoices checked\n", report.events_checked,
              report.payments_checked, report.invoices_checked);
   for (const auto& [code, t] : report.totals) {
-    fmt::print("  {}: received {} = applied {} + unapplied {} + held {} + in review {} + returned {}; written off {}\n",
+    fmt::print("  {}: received {} = applied {} + unapplied {} + held {} + in review {} + returned {}; written off {}; "
+               "fees {}; Stripe payout bank lines linked {}\n",
                code, Amount(t.received_minor, code), Amount(t.applied_minor, code), Amount(t.unapplied_minor, code),
                Amount(t.held_minor, code), Amount(t.exceptions_minor, code), Amount(t.reversed_minor, code),
-               Amount(t.written_off_minor, code));
+               Amount(t.written_off_minor, code), Amount(t.fees_minor, code), Amount(t.payout_lines_minor, code));
   }
   return 0;
 }

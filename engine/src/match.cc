@@ -20,6 +20,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
+#include <cstdlib>
+#include <set>
 #include <deque>
 #include <map>
 #include <memory>
@@ -48,6 +51,10 @@ std::vector<PaymentHints> ExtractAllHints(const SettlementBatch& batch, const Hi
   return hints;
 }
 
+namespace {
+bool IsStripeTransferLine(const Payment& p);
+}  // namespace
+
 BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<PaymentHints>& hints) {
   assert(hints.size() == batch.payments.size());
   BookRequest req;
@@ -55,6 +62,7 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     const Payment& p = batch.payments[i];
     req.payment_ids.insert(p.payment_id);
     if (!p.payer_account_fp.empty()) req.account_fps.insert(p.payer_account_fp);
+    if (IsStripeTransferLine(p)) req.payouts_wanted.emplace(p.currency->code(), p.amount_minor);
     for (const InvoiceHint& h : hints[i].invoices) {
       if (h.stripe_invoice) {
         req.stripe_invoice_ids.insert(h.text);
@@ -67,6 +75,7 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     if (!r.original_payment_id.empty()) req.returned_payment_refs.insert(r.original_payment_id);
     if (!r.original_reference.empty()) req.returned_payment_refs.insert(r.original_reference);
   }
+  if (batch.payout.has_value()) req.bank_lines_wanted.emplace(batch.payout->currency->code(), batch.payout->amount_minor);
   return req;
 }
 
@@ -544,7 +553,7 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
 // applications, write-offs, holds (each with its dunning action), then the
 // unapplied rest. Updates the payment record.
 void Commit(const SettlementBatch& batch, const Payment& p, const Proposal& pr, const Policy& policy,
-            WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out, std::vector<Application>* applications) {
+            WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out, SettledPayment* settled) {
   std::vector<Invoice*> touched;
   auto touch = [&](const Invoice* inv) -> Invoice& {
     Invoice& w = balances.Mutable(*inv);
@@ -567,7 +576,7 @@ void Commit(const SettlementBatch& batch, const Payment& p, const Proposal& pr, 
     w.amount_open_minor -= amount;
     out.events.push_back(event(EventType::kApplied, w, amount));
     rec.applied_minor += amount;
-    if (applications != nullptr) applications->push_back(Application{w.invoice_id, amount});
+    if (settled != nullptr) settled->applications.push_back(Application{w.invoice_id, amount});
   }
   for (const auto& [inv, amount] : pr.write_offs) {
     Invoice& w = touch(inv);
@@ -583,6 +592,7 @@ void Commit(const SettlementBatch& batch, const Payment& p, const Proposal& pr, 
     e.detail = "usage still reconciling: cash held until the invoice is final";
     out.events.push_back(e);
     rec.held_minor += amount;
+    if (settled != nullptr) settled->holds.push_back(Application{w.invoice_id, amount});
   }
   // One dunning decision per touched invoice, after its money moved.
   for (Invoice* w : touched) {
@@ -654,7 +664,7 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionRea
 // invoices; a score below the policy's auto line goes to review.
 void DecidePayment(const SettlementBatch& batch, const Payment& p, const PaymentHints& hints, const OpenBook& book,
                    const Policy& policy, WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out,
-                   std::vector<Application>* applications) {
+                   SettledPayment* settled) {
   Resolution res = Resolve(p, hints, balances);
   IdentifiedBy by = IdentifiedBy::kNone;
   rec.customer_id = IdentifyCustomer(p, res, book, &by);
@@ -699,7 +709,7 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
     proposal.reset();
   }
   if (proposal) {
-    Commit(batch, p, *proposal, policy, balances, rec, out, applications);
+    Commit(batch, p, *proposal, policy, balances, rec, out, settled);
   } else {
     RaiseException(batch, p, reason, why, signals, one_invoice, rec, out);
   }
@@ -719,46 +729,57 @@ Event ReversalEvent(EventType type, const SettlementBatch& batch, const Reversal
   return e;
 }
 
-// Undoes, newest first, what the returned payment settled, up to the
-// returned amount: each invoice reopens and its dunning resumes. Cash that
-// was waiting in review goes back next. Anything left over, or a return
-// whose payment we do not hold, is an exception for a person.
+// Takes back what the returned payment still holds, up to the returned
+// amount: cash on the customer's account first, then cash waiting in
+// review, then cash held against usage invoices, then applications newest
+// first. Each invoice that gets money back or loses its hold resumes
+// dunning. Anything left over, or a return whose payment we do not hold, is
+// an exception for a person.
 void ReverseOne(const SettlementBatch& batch, const Reversal& r, SettledPayment& settled, WorkingBalances& balances,
                 BatchOutcome& out) {
   PaymentRecord& rec = settled.record;
   int64_t remaining = r.amount_minor;
+  auto take = [&](int64_t& bucket_minor, CashBucket from, const std::string& invoice_id) {
+    const int64_t x = std::min(remaining, bucket_minor);
+    bucket_minor -= x;
+    rec.returned_minor += x;
+    remaining -= x;
+    Event rev = ReversalEvent(EventType::kReversed, batch, r, rec);
+    rev.invoice_id = invoice_id;
+    rev.amount_minor = x;
+    rev.from = from;
+    out.events.push_back(rev);
+    return x;
+  };
+  auto resume = [&](const std::string& invoice_id, const char* detail) {
+    Event e = ReversalEvent(EventType::kSuppression, batch, r, rec);
+    e.invoice_id = invoice_id;
+    e.action = SuppressionAction::kResume;
+    e.detail = detail;
+    out.events.push_back(e);
+  };
+  if (remaining > 0 && rec.unapplied_minor > 0) take(rec.unapplied_minor, CashBucket::kUnapplied, "");
+  if (remaining > 0 && rec.exception_minor > 0) take(rec.exception_minor, CashBucket::kReview, "");
+  for (auto it = settled.holds.rbegin(); it != settled.holds.rend() && remaining > 0; ++it) {
+    if (it->amount_minor <= 0) continue;
+    rec.held_minor -= take(it->amount_minor, CashBucket::kHeld, it->invoice_id);
+    if (it->amount_minor == 0) resume(it->invoice_id, "held cash returned: the invoice is chased again once final");
+  }
   for (auto it = settled.applications.rbegin(); it != settled.applications.rend() && remaining > 0; ++it) {
     if (it->amount_minor == 0) continue;
     const Invoice* inv = balances.FindById(it->invoice_id);
     if (inv == nullptr) continue;  // no longer in the ledger: left to the exception below
-    const int64_t x = std::min(remaining, it->amount_minor);
     Invoice& w = balances.Mutable(*inv);
+    const int64_t x = take(it->amount_minor, CashBucket::kApplied, w.invoice_id);
     w.amount_open_minor += x;
-    it->amount_minor -= x;
     rec.applied_minor -= x;
-    rec.returned_minor += x;
-    remaining -= x;
-    Event rev = ReversalEvent(EventType::kReversed, batch, r, rec);
-    rev.invoice_id = w.invoice_id;
-    rev.amount_minor = x;
-    out.events.push_back(rev);
-    Event resume = ReversalEvent(EventType::kSuppression, batch, r, rec);
-    resume.invoice_id = w.invoice_id;
-    resume.action = SuppressionAction::kResume;
-    resume.detail = "payment returned: chase this invoice again";
-    out.events.push_back(resume);
-  }
-  if (remaining > 0 && rec.exception_minor > 0) {
-    const int64_t x = std::min(remaining, rec.exception_minor);
-    rec.exception_minor -= x;
-    rec.returned_minor += x;
-    remaining -= x;
-    Event rev = ReversalEvent(EventType::kReversed, batch, r, rec);
-    rev.amount_minor = x;
-    out.events.push_back(rev);
+    resume(w.invoice_id, "payment returned: chase this invoice again");
   }
   if (rec.applied_minor == 0 && rec.unapplied_minor == 0 && rec.held_minor == 0 && rec.exception_minor == 0) {
     rec.status = PaymentStatus::kReturned;
+  } else if (rec.status == PaymentStatus::kPartial && rec.unapplied_minor == 0 && rec.held_minor == 0 &&
+             rec.applied_minor > 0) {
+    rec.status = PaymentStatus::kApplied;  // the overpaid part went back
   }
   if (remaining > 0) {
     Event ex = ReversalEvent(EventType::kException, batch, r, rec);
@@ -826,6 +847,190 @@ void ApplyReversals(const SettlementBatch& batch, const OpenBook& book, WorkingB
   for (const std::string& id : touched_order) out.payments.push_back(touched_from_book[id].record);
 }
 
+// ---- Stripe payouts: fees, and the bank line that carried the money ----
+
+// A processor's fee on one charge: booked as a fee, never as a short payment
+// (the invoice was paid at the charge's gross).
+Event FeeEvent(const SettlementBatch& batch, const Payment& p, const std::string& customer_id) {
+  Event e = BaseEvent(EventType::kFee, batch, p);
+  e.customer_id = customer_id;
+  e.amount_minor = p.fee_minor;
+  e.rule = "stripe_fee";
+  e.detail = "processing fee kept by Stripe before the payout";
+  return e;
+}
+
+// Fees outside any one charge (stripe_fee balance transactions, dispute
+// fees, FX fees), one event per currency, on the payout's trail.
+void BookStandaloneFees(const SettlementBatch& batch, BatchOutcome& out) {
+  for (const auto& [code, amount] : batch.standalone_fees_minor) {
+    if (amount == 0) continue;
+    Event e;
+    e.type = EventType::kFee;
+    e.batch_id = batch.batch_id;
+    e.payment_id = batch.payout.has_value() ? batch.payout->payout_id : std::string();
+    e.currency = Currency::Find(code);
+    assert(e.currency != nullptr);
+    e.amount_minor = amount > 0 ? amount : -amount;
+    e.rule = amount > 0 ? "stripe_fee" : kFeeRefundRule;
+    e.detail = amount > 0 ? "Stripe fees charged outside any one charge" : "Stripe fees given back";
+    out.events.push_back(e);
+  }
+}
+
+bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// Whether `text` holds `word` (upper case) as a whole word, any case.
+bool HasWordCaseless(std::string_view text, std::string_view word) {
+  for (size_t i = 0; i + word.size() <= text.size(); ++i) {
+    if (i > 0 && IsWordChar(text[i - 1])) continue;
+    size_t k = 0;
+    while (k < word.size() && std::toupper(static_cast<unsigned char>(text[i + k])) == word[k]) ++k;
+    if (k == word.size() && (i + k == text.size() || !IsWordChar(text[i + k]))) return true;
+  }
+  return false;
+}
+
+// The first Stripe payout id ("po_" and letters or digits) in `text`.
+std::string PayoutIdIn(std::string_view text) {
+  for (size_t i = text.find("po_"); i != std::string_view::npos; i = text.find("po_", i + 1)) {
+    if (i > 0 && IsWordChar(text[i - 1])) continue;
+    size_t end = i + 3;
+    while (end < text.size() && IsWordChar(text[end])) ++end;
+    if (end > i + 3) return std::string(text.substr(i, end - i));
+  }
+  return {};
+}
+
+// A bank line that brings a Stripe payout's net amount: the bank names
+// Stripe as the payer or in the text ("STRIPE TRANSFER", "STRIPE PAYOUT").
+// Stripe's own balance transactions are never one.
+bool IsStripeTransferLine(const Payment& p) {
+  if (p.source == PaymentSource::kStripe || p.amount_minor <= 0) return false;
+  return HasWordCaseless(p.payer_name, "STRIPE") || HasWordCaseless(p.remittance, "STRIPE");
+}
+
+// A bank line and its payout are linked only within this many days of the
+// payout's arrival date (banks post a day or two either side).
+constexpr int32_t kPayoutDateWindowDays = 5;
+
+// Payout halves this batch has already linked, so none is linked twice.
+using PayoutClaims = std::set<std::string>;
+
+// Of the waiting halves, the one closest in date within the window; ties
+// are not broken by guessing. `*tied` lists the tied ids.
+const PayoutLink* ClosestHalf(const std::vector<const PayoutLink*>& halves, Date date, bool payout_side,
+                              const PayoutClaims& claims, std::vector<std::string>* tied) {
+  const PayoutLink* best = nullptr;
+  int32_t best_distance = 0;
+  for (const PayoutLink* h : halves) {
+    const std::string& id = payout_side ? h->payout_id : h->bank_payment_id;
+    if (claims.count(id) != 0) continue;
+    const int32_t distance = std::abs(h->date.days - date.days);
+    if (distance > kPayoutDateWindowDays) continue;
+    if (best == nullptr || distance < best_distance) {
+      best = h;
+      best_distance = distance;
+      tied->assign({id});
+    } else if (distance == best_distance) {
+      tied->push_back(id);
+    }
+  }
+  return tied->size() > 1 ? nullptr : best;
+}
+
+Event PayoutMatchedEvent(const SettlementBatch& batch, const PayoutLink& link, const std::string& bank_payment_id,
+                         Date bank_date, Date payout_date) {
+  Event e;
+  e.type = EventType::kPayoutMatched;
+  e.batch_id = batch.batch_id;
+  e.payment_id = bank_payment_id;
+  e.currency = link.currency;
+  e.amount_minor = link.amount_minor;
+  e.rule = "stripe_payout";
+  e.score_milli = 1000;
+  e.signals = {"payout=" + link.payout_id, "amount=exact",
+               "date_distance=" + std::to_string(std::abs(bank_date.days - payout_date.days)) + "d"};
+  e.detail = "bank line carries Stripe payout " + link.payout_id + ": its charges were applied one by one";
+  return e;
+}
+
+// A bank line from Stripe: linked to the waiting payout of its amount (the
+// payout id in its text, when given, must agree), or left waiting for the
+// payout listing with a `payout_pending` exception that holds no customer
+// cash. Two payouts equally close: a person decides.
+void DecideTransferLine(const SettlementBatch& batch, const Payment& p, const OpenBook& book, PayoutClaims& claims,
+                        PaymentRecord& rec, BatchOutcome& out) {
+  std::vector<const PayoutLink*> halves = book.WaitingPayouts(p.currency, p.amount_minor);
+  const std::string named = PayoutIdIn(p.remittance);
+  if (!named.empty()) std::erase_if(halves, [&](const PayoutLink* h) { return h->payout_id != named; });
+  std::vector<std::string> tied;
+  const PayoutLink* payout = ClosestHalf(halves, p.value_date, true, claims, &tied);
+  if (payout != nullptr) {
+    claims.insert(payout->payout_id);
+    out.events.push_back(PayoutMatchedEvent(batch, *payout, p.payment_id, p.value_date, payout->date));
+    PayoutLink link = *payout;
+    link.bank_payment_id = p.payment_id;
+    out.payout_links.push_back(std::move(link));
+    rec.status = PaymentStatus::kPayout;
+    ++out.payout_linked_count;
+    return;
+  }
+  Event ex = BaseEvent(EventType::kException, batch, p);
+  ex.amount_minor = p.amount_minor;
+  ex.rule = "stripe_payout";
+  ex.signals = {"payer=stripe"};
+  if (!named.empty()) ex.signals.push_back("payout=" + named);
+  if (tied.size() > 1) {
+    ex.reason = ExceptionReason::kAmbiguous;
+    ex.detail = "bank line from Stripe fits payouts equally well:";
+    for (const std::string& id : tied) ex.detail += " " + id;
+    rec.exception_minor = p.amount_minor;  // a person must say which: held in review like any ambiguity
+  } else {
+    ex.reason = ExceptionReason::kPayoutPending;
+    ex.detail = "bank line from Stripe with no payout listing of this amount yet: linked when the listing is applied";
+    PayoutLink waiting;
+    waiting.bank_payment_id = p.payment_id;
+    waiting.currency = p.currency;
+    waiting.amount_minor = p.amount_minor;
+    waiting.date = p.value_date;
+    waiting.batch_id = batch.batch_id;
+    out.payout_links.push_back(std::move(waiting));
+  }
+  out.events.push_back(ex);
+  rec.status = PaymentStatus::kException;
+  rec.reason = ex.reason;
+  ++out.exception_count;
+}
+
+// The batch is a payout listing: link it to the bank line already waiting
+// for it, else record it as waiting for its bank line.
+void LinkPayout(const SettlementBatch& batch, const OpenBook& book, BatchOutcome& out) {
+  const PayoutInfo& po = *batch.payout;
+  PayoutLink link;
+  link.payout_id = po.payout_id;
+  link.currency = po.currency;
+  link.amount_minor = po.amount_minor;
+  link.date = po.arrival_date;
+  link.batch_id = batch.batch_id;
+  std::vector<std::string> tied;
+  const PayoutLink* line =
+      po.amount_minor > 0 ? ClosestHalf(book.WaitingBankLines(po.currency, po.amount_minor), po.arrival_date, false,
+                                        PayoutClaims(), &tied)
+                          : nullptr;
+  const PaymentRecord* line_record = line != nullptr ? book.WaitingBankLineRecord(line->bank_payment_id) : nullptr;
+  if (line_record != nullptr) {
+    out.events.push_back(PayoutMatchedEvent(batch, link, line->bank_payment_id, line->date, po.arrival_date));
+    link.bank_payment_id = line->bank_payment_id;
+    PaymentRecord rec = *line_record;
+    rec.status = PaymentStatus::kPayout;
+    rec.reason = ExceptionReason::kNone;
+    out.payments.push_back(std::move(rec));
+    ++out.payout_linked_count;
+  }
+  out.payout_links.push_back(std::move(link));
+}
+
 }  // namespace
 
 BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints, const OpenBook& book,
@@ -847,6 +1052,7 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
   // Kept only when the batch carries returns: nothing else reads it.
   const bool has_returns = !batch.reversals.empty();
   std::unordered_map<std::string, SettledPayment> settled_here;
+  PayoutClaims payouts;
   for (size_t idx : order) {
     const Payment& p = batch.payments[idx];
     if (book.IsPaymentCommitted(p.payment_id)) {
@@ -861,12 +1067,23 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
       continue;
     }
     PaymentRecord rec = NewRecord(batch, p);
-    std::vector<Application> applications;
-    DecidePayment(batch, p, hints[idx], book, policy, balances, rec, out, has_returns ? &applications : nullptr);
-    if (has_returns) settled_here[p.payment_id] = SettledPayment{rec, std::move(applications)};
+    if (IsStripeTransferLine(p)) {
+      DecideTransferLine(batch, p, book, payouts, rec, out);
+      out.payments.push_back(std::move(rec));
+      continue;
+    }
+    SettledPayment settled;
+    DecidePayment(batch, p, hints[idx], book, policy, balances, rec, out, has_returns ? &settled : nullptr);
+    if (p.fee_minor > 0) out.events.push_back(FeeEvent(batch, p, rec.customer_id));
+    if (has_returns) {
+      settled.record = rec;
+      settled_here[p.payment_id] = std::move(settled);
+    }
     out.payments.push_back(std::move(rec));
   }
   if (has_returns) ApplyReversals(batch, book, balances, settled_here, out);
+  BookStandaloneFees(batch, out);
+  if (batch.payout.has_value()) LinkPayout(batch, book, out);
   out.invoice_updates = balances.Take();
   return out;
 }

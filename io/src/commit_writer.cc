@@ -131,6 +131,20 @@ void CommitWriter::AddPayments(const std::vector<PaymentRecord>& batch_payments)
   }
 }
 
+void CommitWriter::AddPayoutLinks(const std::vector<PayoutLink>& links) {
+  for (const PayoutLink& l : links) {
+    const std::string_view ccy = l.currency->code();
+    if (!l.payout_id.empty()) {
+      AppendPayoutKey(&index.Key(), 'y', ccy, l.amount_minor, l.payout_id);
+      codec::AppendPayoutLink(l, &index.Value());
+    }
+    if (!l.bank_payment_id.empty()) {
+      AppendPayoutKey(&index.Key(), 'Y', ccy, l.amount_minor, l.bank_payment_id);
+      codec::AppendPayoutLink(l, &index.Value());
+    }
+  }
+}
+
 size_t CommitWriter::batch_bytes() const {
   size_t total = 0;
   for (const PutList* list : {&events, &trails, &index, &invoices, &payments}) total += list->batch_bytes();

@@ -29,6 +29,11 @@ struct BookRequest {
   std::set<std::string> stripe_invoice_ids;  // in_…
   // Payments that returns name, by payment id or by bank reference.
   std::set<std::string> returned_payment_refs;
+  // Stripe payouts waiting for their bank line, wanted by bank lines of
+  // these (currency code, amount); and bank lines waiting for their payout,
+  // wanted by the payout listing in the batch.
+  std::set<std::pair<std::string, int64_t>> payouts_wanted;
+  std::set<std::pair<std::string, int64_t>> bank_lines_wanted;
 };
 
 // What one committed payment settled on one invoice, net of earlier
@@ -42,6 +47,9 @@ struct Application {
 struct SettledPayment {
   PaymentRecord record;
   std::vector<Application> applications;
+  // Cash held against invoices (usage still reconciling), net of releases
+  // and returns, in the order it was first held.
+  std::vector<Application> holds;
 };
 
 class OpenBook {
@@ -53,6 +61,10 @@ class OpenBook {
   void AddCommittedPayment(std::string payment_id);
   // A payment a return names, reachable by `ref` (its id or bank reference).
   void AddSettledPayment(const std::string& ref, SettledPayment p);
+  // A payout half still waiting for the other: a payout (no bank line yet),
+  // or a bank line with its payment record (no payout yet).
+  void AddWaitingPayout(PayoutLink link);
+  void AddWaitingBankLine(PayoutLink link, PaymentRecord record);
   void Seal();
 
   const Customer* FindCustomer(const std::string& customer_id) const;
@@ -67,6 +79,10 @@ class OpenBook {
   // issue date, then id): the candidates for matching on amount.
   const std::vector<const Invoice*>& OpenInvoicesOf(const std::string& customer_id) const;
   const SettledPayment* FindSettledPayment(const std::string& ref) const;
+  // Waiting halves of this currency and amount, by payout id / bank line id.
+  std::vector<const PayoutLink*> WaitingPayouts(const Currency* currency, int64_t amount_minor) const;
+  std::vector<const PayoutLink*> WaitingBankLines(const Currency* currency, int64_t amount_minor) const;
+  const PaymentRecord* WaitingBankLineRecord(const std::string& payment_id) const;
 
   size_t invoice_count() const { return invoices_.size(); }
   size_t customer_count() const { return customers_.size(); }
@@ -84,6 +100,9 @@ class OpenBook {
   std::unordered_map<std::string, std::vector<const Invoice*>> open_by_customer_;
   std::unordered_set<std::string> committed_payments_;
   std::unordered_map<std::string, SettledPayment> settled_by_ref_;
+  std::vector<PayoutLink> waiting_payouts_;
+  std::vector<PayoutLink> waiting_bank_lines_;
+  std::unordered_map<std::string, PaymentRecord> bank_line_records_;
 };
 
 }  // namespace cashmatch

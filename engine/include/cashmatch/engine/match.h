@@ -31,10 +31,12 @@ struct BatchOutcome {
   std::vector<Event> events;               // commit order; seq not yet set
   std::vector<Invoice> invoice_updates;    // new state of touched invoices
   std::vector<PaymentRecord> payments;     // new payments, and earlier ones a return touched
+  std::vector<PayoutLink> payout_links;    // payout halves recorded or linked by this batch
   size_t applied_count = 0;
   size_t exception_count = 0;
   size_t duplicate_count = 0;
   size_t reversal_count = 0;  // returns that found their payment
+  size_t payout_linked_count = 0;  // Stripe payouts linked to their bank line
 };
 
 struct MatchOptions {

@@ -18,6 +18,10 @@
 //              "x\0<currency>\0<inverted amount>\0<seq>" -> "" (review queue)
 //              "r\0<bank reference or end-to-end id>" -> payment_id (returns name it)
 //              "s\0<stripe invoice id>" -> invoice_id
+//              "y\0<currency>\0<big-endian amount>\0<payout id>" -> PayoutLink:
+//                a Stripe payout; waiting for its bank line until linked
+//              "Y\0<currency>\0<big-endian amount>\0<bank payment id>" ->
+//                PayoutLink: a bank line waiting for its payout until linked
 //   meta       schema version, next sequence, fingerprint key,
 //              "b\0<idempotency key>" -> committed batch record
 //
@@ -91,6 +95,8 @@ struct CurrencySummary {
   int64_t held_minor = 0;
   int64_t written_off_minor = 0;
   int64_t reversed_minor = 0;
+  int64_t fees_minor = 0;          // processor fees booked (verify's fold; Summarize leaves it 0)
+  int64_t payout_lines_minor = 0;  // bank lines that carried Stripe payouts: not customer cash
   uint64_t exceptions_count = 0;
   int64_t exceptions_minor = 0;
   uint64_t open_invoices_count = 0;
@@ -189,6 +195,7 @@ class Ledger {
   static Status FromRocksStatus(const rocksdb::Status& s);
   Status LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
                               std::set<std::string>* customer_ids) const;
+  Status LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const;
   Status VerifyEvents(VerifyReport* report) const;
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;
