@@ -23,6 +23,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <set>
+#include <tuple>
 #include <deque>
 #include <map>
 #include <memory>
@@ -549,6 +550,35 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   return pr;
 }
 
+// The dunning action for invoice `w` after money moved on it, filled into
+// the suppression event `s`: pause while cash is held for it, cancel when
+// settled, pause when only a disputed amount is open, soften when mostly
+// paid. False: dunning carries on as it was.
+bool DunningAfter(const Invoice& w, bool held, const Policy& policy, Event* s) {
+  s->invoice_id = w.invoice_id;
+  s->customer_id = w.customer_id;
+  if (held) {
+    s->action = SuppressionAction::kPause;
+    s->rule = "cash_held";
+    s->detail = "payment held while usage is reconciled";
+  } else if (w.amount_open_minor == 0) {
+    s->action = SuppressionAction::kCancel;
+    s->rule = "invoice_settled";
+  } else if (w.disputed_minor > 0 && w.amount_open_minor <= w.disputed_minor) {
+    s->action = SuppressionAction::kPause;
+    s->rule = "disputed_open";
+    s->detail = "only the disputed amount stays open";
+  } else {
+    const i128 paid = static_cast<i128>(w.amount_total_minor - w.amount_open_minor) * 1000000;
+    const bool mostly = w.amount_total_minor > 0 &&
+                        paid >= static_cast<i128>(w.amount_total_minor) * policy.soften_paid_share_ppm;
+    if (!mostly) return false;  // partly paid: dunning carries on for the rest
+    s->action = SuppressionAction::kSoften;
+    s->rule = "mostly_paid";
+  }
+  return true;
+}
+
 // Emits the events of an accepted proposal against the working balances:
 // applications, write-offs, holds (each with its dunning action), then the
 // unapplied rest. Updates the payment record.
@@ -596,31 +626,10 @@ void Commit(const SettlementBatch& batch, const Payment& p, const Proposal& pr, 
   }
   // One dunning decision per touched invoice, after its money moved.
   for (Invoice* w : touched) {
-    Event s = BaseEvent(EventType::kSuppression, batch, p);
-    s.invoice_id = w->invoice_id;
-    s.customer_id = w->customer_id;
     bool held = false;
     for (const auto& h : pr.holds) held = held || h.first->invoice_id == w->invoice_id;
-    if (held) {
-      s.action = SuppressionAction::kPause;
-      s.rule = "cash_held";
-      s.detail = "payment held while usage is reconciled";
-    } else if (w->amount_open_minor == 0) {
-      s.action = SuppressionAction::kCancel;
-      s.rule = "invoice_settled";
-    } else if (w->disputed_minor > 0 && w->amount_open_minor <= w->disputed_minor) {
-      s.action = SuppressionAction::kPause;
-      s.rule = "disputed_open";
-      s.detail = "only the disputed amount stays open";
-    } else {
-      const i128 paid = static_cast<i128>(w->amount_total_minor - w->amount_open_minor) * 1000000;
-      const bool mostly = w->amount_total_minor > 0 &&
-                          paid >= static_cast<i128>(w->amount_total_minor) * policy.soften_paid_share_ppm;
-      if (!mostly) continue;  // partly paid: dunning carries on for the rest
-      s.action = SuppressionAction::kSoften;
-      s.rule = "mostly_paid";
-    }
-    out.events.push_back(s);
+    Event s = BaseEvent(EventType::kSuppression, batch, p);
+    if (DunningAfter(*w, held, policy, &s)) out.events.push_back(s);
   }
   if (pr.unapplied_minor > 0) {
     Event e = BaseEvent(EventType::kUnapplied, batch, p);
@@ -1084,6 +1093,72 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
   if (has_returns) ApplyReversals(batch, book, balances, settled_here, out);
   BookStandaloneFees(batch, out);
   if (batch.payout.has_value()) LinkPayout(batch, book, out);
+  out.invoice_updates = balances.Take();
+  return out;
+}
+
+BatchOutcome ReleaseHolds(const std::string& batch_id, const std::vector<HoldRelease>& holds, const OpenBook& book,
+                          const Policy& policy) {
+  std::vector<const HoldRelease*> order;
+  for (const HoldRelease& h : holds) order.push_back(&h);
+  std::sort(order.begin(), order.end(), [](const HoldRelease* a, const HoldRelease* b) {
+    return std::tie(a->record.value_date, a->record.payment_id, a->invoice_id) <
+           std::tie(b->record.value_date, b->record.payment_id, b->invoice_id);
+  });
+  BatchOutcome out;
+  WorkingBalances balances(book);
+  std::unordered_map<std::string, size_t> record_at;  // payment id -> out.payments
+  for (const HoldRelease* h : order) {
+    const Invoice* inv = balances.FindById(h->invoice_id);
+    assert(inv != nullptr && h->amount_minor > 0);
+    auto [at, inserted] = record_at.emplace(h->record.payment_id, out.payments.size());
+    if (inserted) out.payments.push_back(h->record);
+    PaymentRecord& rec = out.payments[at->second];
+    auto event = [&](EventType type, int64_t amount) {
+      Event e;
+      e.type = type;
+      e.batch_id = batch_id;
+      e.payment_id = rec.payment_id;
+      e.invoice_id = inv->invoice_id;
+      e.customer_id = rec.customer_id;
+      e.currency = rec.currency;
+      e.amount_minor = amount;
+      e.rule = "usage_final";
+      return e;
+    };
+    Event released = event(EventType::kReleased, h->amount_minor);
+    released.detail = "usage reconciled: the held cash is applied";
+    out.events.push_back(released);
+    rec.held_minor -= h->amount_minor;
+    // What the final invoice still owes is applied; any rest is the
+    // customer's, on account.
+    Invoice& w = balances.Mutable(*inv);
+    const int64_t apply = std::min(h->amount_minor, Settleable(w));
+    if (apply > 0) {
+      w.amount_open_minor -= apply;
+      out.events.push_back(event(EventType::kApplied, apply));
+      rec.applied_minor += apply;
+    }
+    if (h->amount_minor > apply) {
+      Event rest = event(EventType::kUnapplied, h->amount_minor - apply);
+      rest.invoice_id.clear();
+      rest.detail = "held cash beyond what the final invoice owes: on the customer's account";
+      out.events.push_back(rest);
+      rec.unapplied_minor += h->amount_minor - apply;
+    }
+    Event s = event(EventType::kSuppression, 0);
+    s.rule.clear();
+    if (!DunningAfter(w, false, policy, &s)) {
+      s.action = SuppressionAction::kResume;  // the hold paused it: chase what is still open
+      s.rule = "hold_released";
+    }
+    out.events.push_back(s);
+    rec.status = rec.exception_minor > 0                                      ? rec.status
+                 : rec.applied_minor == rec.amount_minor - rec.returned_minor ? PaymentStatus::kApplied
+                 : rec.applied_minor > 0                                      ? PaymentStatus::kPartial
+                                                                              : PaymentStatus::kUnapplied;
+    ++out.applied_count;
+  }
   out.invoice_updates = balances.Take();
   return out;
 }

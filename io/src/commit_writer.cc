@@ -77,6 +77,10 @@ void CommitWriter::AddEvents(const std::vector<Event>& batch_events) {
       AppendExceptionKey(&index.Key(), e);
       index.Value();
     }
+    if (e.type == EventType::kHeld) {  // found again when the invoice's usage is final
+      AppendIndexKey(&index.Key(), 'H', e.invoice_id, e.payment_id);
+      index.Value();
+    }
   }
   AddTrails(batch_events);
 }

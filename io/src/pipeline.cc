@@ -120,4 +120,32 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   return result;
 }
 
+Result<ReleaseResult> ReleaseFinalHolds(Ledger& ledger, const Policy& policy, const std::set<std::string>& invoices) {
+  ReleaseResult result;
+  std::vector<HoldRelease> holds;
+  auto book = ledger.LoadReleasableHolds(invoices, &holds, &result.still_reconciling);
+  if (!book.ok()) return book.status();
+  if (holds.empty()) {
+    result.nothing_to_release = true;
+    return result;
+  }
+  // The batch is named by what it releases and where the ledger stood: the
+  // same release can never be committed twice.
+  std::string what = "@" + std::to_string(ledger.last_seq()) + "\n";
+  for (const HoldRelease& h : holds) {
+    what += h.record.payment_id + "\t" + h.invoice_id + "\t" + std::to_string(h.amount_minor) + "\n";
+  }
+  const std::string digest = Sha256Hex(what);
+  SettlementBatch batch;
+  batch.idempotency_key = "release:" + digest;
+  batch.batch_id = "r-" + digest.substr(0, 16);
+  batch.source_name = "release";
+  BatchOutcome outcome = ReleaseHolds(batch.batch_id, holds, *book.value(), policy);
+  auto record = ledger.CommitBatch(batch, outcome);
+  if (!record.ok()) return record.status();
+  result.batch = record.value();
+  result.holds_released = holds.size();
+  return result;
+}
+
 }  // namespace cashmatch::io

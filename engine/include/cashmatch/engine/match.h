@@ -55,4 +55,20 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
 BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints,
                         const OpenBook& book, const Policy& policy);
 
+// Cash held against a usage invoice, to be released now that the invoice
+// is final: `record` is the payment's current state.
+struct HoldRelease {
+  PaymentRecord record;
+  std::string invoice_id;
+  int64_t amount_minor = 0;
+};
+
+// Releases holds (payments in canonical order): `released`, then `applied`
+// up to what the invoice still owes (undisputed), any rest `unapplied` on
+// the customer's account, and the invoice's dunning: cancel when settled,
+// soften when mostly paid, else resume (the hold had paused it). The
+// invoices must be in `book`.
+BatchOutcome ReleaseHolds(const std::string& batch_id, const std::vector<HoldRelease>& holds, const OpenBook& book,
+                          const Policy& policy);
+
 }  // namespace cashmatch

@@ -18,6 +18,8 @@
 //              "x\0<currency>\0<inverted amount>\0<seq>" -> "" (review queue)
 //              "r\0<bank reference or end-to-end id>" -> payment_id (returns name it)
 //              "s\0<stripe invoice id>" -> invoice_id
+//              "H\0<invoice_id>\0<payment_id>" -> "" (cash was held against the
+//                invoice; the payment's trail says how much is still held)
 //              "y\0<currency>\0<big-endian amount>\0<payout id>" -> PayoutLink:
 //                a Stripe payout; waiting for its bank line until linked
 //              "Y\0<currency>\0<big-endian amount>\0<bank payment id>" ->
@@ -151,6 +153,12 @@ class Ledger {
   Result<std::optional<CommittedBatch>> FindBatch(const std::string& idempotency_key) const;
 
   // Loads what `req` names into a sealed OpenBook.
+  // Cash still held against usage invoices (all, or those in
+  // `only_invoices`): holds on invoices now final go to `holds`, with a book
+  // holding those invoices; invoices still reconciling are listed.
+  Result<std::unique_ptr<OpenBook>> LoadReleasableHolds(const std::set<std::string>& only_invoices,
+                                                        std::vector<HoldRelease>* holds,
+                                                        std::vector<std::string>* still_reconciling) const;
   Result<std::unique_ptr<OpenBook>> LoadBook(const BookRequest& req) const;
 
   // Commits a batch's outcome atomically: events get consecutive sequence
@@ -196,6 +204,8 @@ class Ledger {
   Status LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
                               std::set<std::string>* customer_ids) const;
   Status LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const;
+  // The payment's record with its net applications and holds per invoice.
+  Status LoadSettledPayment(const std::string& payment_id, const std::string& value, SettledPayment* settled) const;
   Status VerifyEvents(VerifyReport* report) const;
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;
