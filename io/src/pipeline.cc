@@ -109,7 +109,7 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   std::vector<PaymentHints> hints = ExtractAllHints(batch, extractor, options);
   auto book = ledger.LoadBook(PlanBookRequest(batch, hints));
   if (!book.ok()) return book.status();
-  BatchOutcome outcome = MatchBatch(batch, hints, *book.value(), policy);
+  BatchOutcome outcome = MatchBatch(batch, hints, *book.value(), policy, options);
   auto record = ledger.CommitBatch(batch, outcome);
   if (!record.ok()) return record.status();
   result.batch = record.value();

@@ -52,8 +52,11 @@ std::vector<PaymentHints> ExtractAllHints(const SettlementBatch& batch, const Hi
 BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<PaymentHints>& hints);
 
 // Stages 2-3: decide every payment of the batch against the snapshot.
+// Payments that can touch the same invoices (through their customers) are
+// allocated together in canonical order; such groups run in parallel on
+// `options.threads`. The outcome is the same for any thread count.
 BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints,
-                        const OpenBook& book, const Policy& policy);
+                        const OpenBook& book, const Policy& policy, const MatchOptions& options = MatchOptions());
 
 // Cash held against a usage invoice, to be released now that the invoice
 // is final: `record` is the payment's current state.
