@@ -417,13 +417,22 @@ class SubsetSearch {
     }
   }
 
-  // Answers whose sum lies in [lo, hi]; stops at two.
+  // Sets whose sum lies in [lo, hi], smallest first: the fewest invoices
+  // that fit, then rivals at most one invoice larger; stops at two. With
+  // 64 candidates and 12 per set some large set sums to almost any amount
+  // to the cent, so a much larger coincidence is no rival to a small set
+  // (a payment for three invoices is not a payment for nine), while {A, B}
+  // against {C} is.
   void Run(int64_t lo, int64_t hi) {
-    answers_.clear();
-    nodes_ = 0;
     cut_ = false;
-    Answer current;
-    Walk(0, lo, hi, 0, current);
+    for (int limit = 1; limit <= size_max_; ++limit) {
+      Search(lo, hi, limit);
+      if (cut_) return;
+      if (!answers_.empty()) {
+        if (answers_.size() == 1 && limit < size_max_) Search(lo, hi, limit + 1);
+        return;
+      }
+    }
   }
 
   const std::vector<Answer>& answers() const { return answers_; }
@@ -433,6 +442,16 @@ class SubsetSearch {
   static constexpr uint64_t kNodeBudget = 200000;
 
  private:
+  // Every set of at most `limit` invoices in [lo, hi], up to two; the
+  // node budget bounds each search.
+  void Search(int64_t lo, int64_t hi, int limit) {
+    answers_.clear();
+    nodes_ = 0;
+    limit_ = limit;
+    Answer current;
+    Walk(0, lo, hi, 0, current);
+  }
+
   void Walk(size_t i, i128 lo, i128 hi, int size, Answer& current) {
     if (answers_.size() >= 2) return;
     if (++nodes_ > kNodeBudget) {
@@ -443,9 +462,9 @@ class SubsetSearch {
       answers_.push_back(current);
       return;  // amounts are positive: adding more only overshoots
     }
-    if (i == values_.size() || size >= size_max_ || hi < 0 || suffix_[i] < lo) return;
+    if (i == values_.size() || size >= limit_ || hi < 0 || suffix_[i] < lo) return;
     const Value& v = values_[i];
-    const int most = std::min<int>(static_cast<int>(v.invoices.size()), size_max_ - size);
+    const int most = std::min<int>(static_cast<int>(v.invoices.size()), limit_ - size);
     for (int k = most; k >= 1; --k) {
       const i128 take = static_cast<i128>(v.amount) * k;
       if (take > hi) continue;
@@ -460,6 +479,7 @@ class SubsetSearch {
   std::vector<Value> values_;
   std::vector<i128> suffix_;
   int size_max_;
+  int limit_ = 0;
   std::vector<Answer> answers_;
   uint64_t nodes_ = 0;
   bool cut_ = false;
