@@ -15,6 +15,7 @@ Event Ev(EventType type, const std::string& payment, const std::string& invoice,
   e.invoice_id = invoice;
   e.amount_minor = amount_minor;
   e.reason = reason;
+  if (type == EventType::kReversed) e.from = invoice.empty() ? CashBucket::kReview : CashBucket::kApplied;
   return e;
 }
 

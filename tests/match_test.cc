@@ -60,7 +60,7 @@ class MatchTest : public ::testing::Test {
     MatchOptions options;
     options.threads = threads;
     auto hints = ExtractAllHints(batch_, *extractor_, options);
-    return MatchBatch(batch_, hints, book_, policy_);
+    return MatchBatch(batch_, hints, book_, policy_, options);
   }
 
   static std::vector<const Event*> OfType(const BatchOutcome& out, EventType t) {
@@ -415,6 +415,29 @@ TEST_F(PayerNameMatchTest, ParentPaysItsSubsidiarysInvoiceByAmountWithoutReferen
   EXPECT_EQ(applied2[0]->invoice_id, "K1");
 }
 
+// The child pays its invoice by reference and, later in the same batch,
+// the parent pays the same amount with no reference. Both payments can
+// touch the child's invoice, so they are allocated together: the parent
+// finds it already settled and its cash goes on account, at 1 thread and
+// at 2, never a second application.
+TEST_F(PayerNameMatchTest, ParentAndChildPayingTheSameInvoiceInOneBatchSettleItOnce) {
+  AddCustomer("C-PARENT", "Globex Holdings", "", "fp-globex");
+  AddCustomer("C-CHILD", "Globex Retail", "C-PARENT", "fp-child");
+  book_.AddInvoice(MakeInvoice("K1", "INV-2026-000011", 730000, "C-CHILD"));
+  Payment child = MakePayment("A-CHILD", 730000, "INV-2026-000011", "2026-11-23");
+  child.payer_account_fp = "fp-child";
+  Payment parent = MakePayment("B-PARENT", 730000, "", "2026-11-24");
+  parent.payer_account_fp = "fp-globex";
+  for (int threads : {1, 2}) {
+    BatchOutcome out = Run({parent, child}, threads);
+    Effects f = EffectsOf(out);
+    EXPECT_EQ(f.applied["K1"], 730000) << threads;
+    EXPECT_EQ(f.unapplied, 730000) << threads;
+    ASSERT_EQ(out.invoice_updates.size(), 1u);
+    EXPECT_EQ(out.invoice_updates[0].amount_open_minor, 0);
+  }
+}
+
 // A child's payment never reaches its parent's invoices: only a parent
 // pays for its subsidiaries.
 TEST_F(PayerNameMatchTest, ChildIdentifiedDoesNotPayItsParentsInvoice) {
@@ -536,16 +559,31 @@ TEST_F(MatchTest, CommittedPaymentIdIsADuplicateNotNewMoney) {
 }
 
 // Same payments, shuffled input order and 1 vs 2 threads: identical events.
+// Scenario 11. The invoices belong to 40 customers, so the payments fall
+// into many allocation groups that run in parallel; payments naming two
+// customers' invoices join their groups.
 TEST_F(MatchTest, OutcomeIsIndependentOfInputOrderAndThreads) {
   std::vector<Payment> payments;
+  for (int c = 0; c < 40; ++c) {
+    Customer cust;
+    cust.customer_id = "K" + std::to_string(c);
+    cust.name = "Customer " + std::to_string(c);
+    book_.AddCustomer(cust);
+  }
   for (int i = 0; i < 500; ++i) {
     std::string number = "INV-2026-" + std::to_string(100000 + i);
-    book_.AddInvoice(MakeInvoice("I" + std::to_string(i), number, 1000 + i));
+    book_.AddInvoice(MakeInvoice("I" + std::to_string(i), number, 1000 + i, "K" + std::to_string(i % 40)));
     // Every third payment is off by a cent, every fifth pays an invoice twice.
     int target = i % 5 == 4 ? i - 1 : i;
     int64_t amount = 1000 + target + (i % 3 == 0 ? 1 : 0);
     payments.push_back(MakePayment("P" + std::to_string(i), amount, "INV-2026-" + std::to_string(100000 + target),
                                    i % 2 == 0 ? "2026-11-23" : "2026-11-24"));
+  }
+  // Every 50th payment names its invoice and the next customer's too.
+  for (int i = 0; i < 500; i += 50) {
+    payments.push_back(MakePayment("Q" + std::to_string(i), 2000 + 2 * i + 1,
+                                   "INV-2026-" + std::to_string(100000 + i) + " INV-2026-" +
+                                       std::to_string(100001 + i)));
   }
   BatchOutcome one = Run(payments, 1);
   std::mt19937 rng(7);
@@ -558,7 +596,20 @@ TEST_F(MatchTest, OutcomeIsIndependentOfInputOrderAndThreads) {
     EXPECT_EQ(one.events[i].invoice_id, two.events[i].invoice_id) << i;
     EXPECT_EQ(one.events[i].amount_minor, two.events[i].amount_minor) << i;
     EXPECT_EQ(one.events[i].reason, two.events[i].reason) << i;
+    EXPECT_EQ(one.events[i].rule, two.events[i].rule) << i;
+    EXPECT_EQ(one.events[i].signals, two.events[i].signals) << i;
   }
+  ASSERT_EQ(one.payments.size(), two.payments.size());
+  for (size_t i = 0; i < one.payments.size(); ++i) {
+    EXPECT_EQ(one.payments[i].payment_id, two.payments[i].payment_id) << i;
+    EXPECT_EQ(one.payments[i].applied_minor, two.payments[i].applied_minor) << i;
+  }
+  auto open_of = [](const BatchOutcome& out) {
+    std::map<std::string, int64_t> open;
+    for (const Invoice& inv : out.invoice_updates) open[inv.invoice_id] = inv.amount_open_minor;
+    return open;
+  };
+  EXPECT_EQ(open_of(one), open_of(two));
   EXPECT_GT(one.applied_count, 0u);
   EXPECT_GT(one.exception_count, 0u);
 }

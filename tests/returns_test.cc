@@ -45,14 +45,7 @@ class ReturnsTest : public ::testing::Test {
            R"(":")" + original + R"(","amount":")" + amount + R"(","currency":"USD","value_date":"2026-11-24"})" "\n";
   }
 
-  std::vector<Event> EventsSince(uint64_t seq) {
-    std::vector<Event> out;
-    EXPECT_TRUE(ledger_->ForEachEvent(seq, [&](const Event& e) {
-      out.push_back(e);
-      return true;
-    }).ok());
-    return out;
-  }
+  std::vector<Event> EventsSince(uint64_t seq) { return testing_util::EventsSince(*ledger_, seq); }
 
   int64_t OpenOf(const std::string& id) { return ledger_->GetInvoice(id).value()->amount_open_minor; }
   PaymentRecord Payment(const std::string& id) { return *ledger_->GetPayment(id).value(); }
@@ -124,6 +117,56 @@ TEST_F(ReturnsTest, ReturningAPaymentThatWaitedInReviewTakesTheCashOutOfReview) 
   EXPECT_EQ(p2.returned_minor, 7500);
   EXPECT_EQ(p2.status, PaymentStatus::kReturned);
   EXPECT_EQ(OpenOf("I3"), 7550);  // never applied, so nothing reopens
+  ExpectBooksBalance();
+}
+
+TEST_F(ReturnsTest, ARefundOfAnOverpaymentTakesTheCashOnAccountBackFirst) {
+  // P3 pays I3 (75.50) with 100.00: 24.50 stays on C2's account.
+  ASSERT_TRUE(Apply("day2.ndjson",
+                    R"({"payment_id":"P3","amount":"100.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000003"}]})" "\n")
+                  .ok());
+  ASSERT_EQ(Payment("P3").unapplied_minor, 2450);
+  const uint64_t before = ledger_->last_seq();
+  ASSERT_TRUE(Apply("day3.ndjson", Return("RET-6", "P3", "30.00")).ok());
+  std::vector<Event> ev = EventsSince(before);
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[0].type, EventType::kReversed);
+  EXPECT_EQ(ev[0].from, CashBucket::kUnapplied);
+  EXPECT_EQ(ev[0].amount_minor, 2450);
+  EXPECT_EQ(ev[1].from, CashBucket::kApplied);
+  EXPECT_EQ(ev[1].invoice_id, "I3");
+  EXPECT_EQ(ev[1].amount_minor, 550);
+  EXPECT_EQ(ev[2].action, SuppressionAction::kResume);
+  EXPECT_EQ(OpenOf("I3"), 550);
+  PaymentRecord p3 = Payment("P3");
+  EXPECT_EQ(p3.unapplied_minor, 0);
+  EXPECT_EQ(p3.applied_minor, 7000);
+  EXPECT_EQ(p3.status, PaymentStatus::kApplied);
+  ExpectBooksBalance();
+}
+
+TEST_F(ReturnsTest, AReturnOfCashHeldForAReconcilingUsageInvoiceReleasesTheHoldAndResumesDunning) {
+  ASSERT_TRUE(LoadBookFiles(*ledger_, tmp_.Write("c2.csv", kCustomers),
+                            tmp_.Write("i2.csv",
+                                       "invoice_id,number,customer_id,currency,amount_total,due_date,billing_model,"
+                                       "usage_status\nI4,INV-2026-000004,C1,USD,500.00,2026-12-01,usage,reconciling\n"))
+                  .ok());
+  ASSERT_TRUE(Apply("day2.ndjson",
+                    R"({"payment_id":"P4","amount":"500.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000004"}]})" "\n")
+                  .ok());
+  ASSERT_EQ(Payment("P4").held_minor, 50000);
+  const uint64_t before = ledger_->last_seq();
+  ASSERT_TRUE(Apply("day3.ndjson", Return("RET-7", "P4", "500.00")).ok());
+  std::vector<Event> ev = EventsSince(before);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].type, EventType::kReversed);
+  EXPECT_EQ(ev[0].from, CashBucket::kHeld);
+  EXPECT_EQ(ev[0].invoice_id, "I4");
+  EXPECT_EQ(ev[1].action, SuppressionAction::kResume);
+  EXPECT_EQ(OpenOf("I4"), 50000);  // never applied: nothing reopens, the hold is gone
+  PaymentRecord p4 = Payment("P4");
+  EXPECT_EQ(p4.held_minor, 0);
+  EXPECT_EQ(p4.status, PaymentStatus::kReturned);
   ExpectBooksBalance();
 }
 

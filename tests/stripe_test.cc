@@ -177,6 +177,135 @@ TEST(StripePayout, FiftyChargesTwoRefundsAndFeesAppliedEndToEnd) {
   EXPECT_TRUE(again.value().already_applied);
 }
 
+// Scenario 9: a Stripe payout of 50 charges, 2 refunds and fees, and the
+// bank line that brought its net. A ledger with the 50 invoices the charges
+// pay (in_0 … in_49, 100.00 each) and helpers to apply files to it.
+class StripePayoutLedger : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto l = Ledger::Open(tmp_.Join("ledger"), LedgerOptions());
+    ASSERT_TRUE(l.ok()) << l.status().message();
+    ledger_ = std::move(l).value();
+    std::string invoices = "invoice_id,number,customer_id,currency,amount_total,due_date,stripe_invoice_id\n";
+    for (int i = 0; i < 50; ++i) {
+      invoices += "I" + std::to_string(i) + ",INV-S-" + std::to_string(1000 + i) + ",C1,USD,100.00,2026-11-30,in_" +
+                  std::to_string(i) + "\n";
+    }
+    ASSERT_TRUE(LoadBookFiles(*ledger_, tmp_.Write("c.csv", "customer_id,name,stripe_customer_ids\nC1,Hooli,cus_1\n"),
+                              tmp_.Write("i.csv", invoices))
+                    .ok());
+    auto ex = HintExtractor::Create(policy_);
+    ASSERT_TRUE(ex.ok());
+    extractor_ = std::move(ex).value();
+  }
+
+  ApplyResult Apply(const std::string& name, const std::string& content) {
+    auto r = ApplyPaymentFile(*ledger_, tmp_.Write(name, content), policy_, *extractor_, MatchOptions());
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? r.value() : ApplyResult();
+  }
+
+  // A BAI2 file whose one credit (ACH settlement, 165) is the payout's net
+  // amount as the bank shows it, on `yymmdd`.
+  static std::string BankLine(int64_t amount_minor, const std::string& yymmdd, const std::string& text) {
+    const std::string a = std::to_string(amount_minor);
+    return "01,BANK,US,"+ yymmdd + ",0800,1,,,2/\n02,US,BANK,1," + yymmdd + ",,USD,2/\n03,1234567890,USD,010,0,,/\n"
+           "16,165," + a + ",0,BR-PO-1,," + text + "/\n49," + a + ",3/\n98," + a + ",1,5/\n99," + a + ",1,7/\n";
+  }
+
+  std::vector<Event> EventsSince(uint64_t seq) { return testing_util::EventsSince(*ledger_, seq); }
+
+  static std::vector<Event> OfType(const std::vector<Event>& events, EventType type) {
+    std::vector<Event> out;
+    for (const Event& e : events) {
+      if (e.type == type) out.push_back(e);
+    }
+    return out;
+  }
+
+  VerifyReport ExpectBooksBalance() {
+    VerifyReport report;
+    Status s = ledger_->Verify(&report);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return report;
+  }
+
+  // 50 × 96.80 − 2 × 100.00 − 3 × 1.00
+  static constexpr int64_t kPayoutNet = 50 * 9680 - 2 * 10000 - 300;
+  TempDir tmp_;
+  std::unique_ptr<Ledger> ledger_;
+  Policy policy_;
+  std::unique_ptr<HintExtractor> extractor_;
+};
+
+TEST_F(StripePayoutLedger, ChargesPayTheirInvoicesFeesAreBookedAndTheBankLineIsLinkedToThePayout) {
+  ApplyResult listing = Apply("po.json", PayoutListing(50, 2));
+  EXPECT_EQ(listing.applied_count, 50u);
+  std::vector<Event> ev = EventsSince(0);
+  // Each charge's fee is a fee on that charge, not a short payment: its
+  // invoice was applied the full 100.00 and settled.
+  std::vector<Event> fees = OfType(ev, EventType::kFee);
+  ASSERT_EQ(fees.size(), 51u);
+  int64_t fee_total = 0;
+  for (const Event& f : fees) fee_total += f.amount_minor;
+  EXPECT_EQ(fee_total, 50 * 320 + 300);
+  EXPECT_EQ(fees[0].payment_id, "ch_0");
+  EXPECT_EQ(fees[0].rule, "stripe_fee");
+  EXPECT_EQ(fees.back().payment_id, "po_1");  // the three stripe_fee lines, on the payout's trail
+  EXPECT_EQ(fees.back().amount_minor, 300);
+  EXPECT_TRUE(OfType(ev, EventType::kWrittenOff).empty());
+  EXPECT_EQ(ledger_->GetInvoice("I7").value()->amount_open_minor, 0);
+  EXPECT_EQ(ledger_->GetInvoice("I0").value()->amount_open_minor, 10000);  // refunded
+  VerifyReport after_listing = ExpectBooksBalance();
+  EXPECT_EQ(after_listing.totals["USD"].fees_minor, 50 * 320 + 300);
+  EXPECT_EQ(after_listing.totals["USD"].received_minor, 50 * 10000);
+
+  // The bank line the next morning: the payout's money, not a 51st payment.
+  const uint64_t before = ledger_->last_seq();
+  ApplyResult bank = Apply("bank.bai", BankLine(kPayoutNet, "251127", "STRIPE TRANSFER"));
+  EXPECT_EQ(bank.exception_count, 0u);
+  std::vector<Event> linked = EventsSince(before);
+  ASSERT_EQ(linked.size(), 1u);
+  EXPECT_EQ(linked[0].type, EventType::kPayoutMatched);
+  EXPECT_EQ(linked[0].payment_id, "BR-PO-1");
+  EXPECT_EQ(linked[0].amount_minor, kPayoutNet);
+  EXPECT_EQ(linked[0].signals.front(), "payout=po_1");
+  EXPECT_EQ(ledger_->GetPayment("BR-PO-1").value()->status, PaymentStatus::kPayout);
+  VerifyReport after_bank = ExpectBooksBalance();
+  EXPECT_EQ(after_bank.totals["USD"].received_minor, 50 * 10000);  // nothing received twice
+  EXPECT_EQ(after_bank.totals["USD"].payout_lines_minor, kPayoutNet);
+}
+
+TEST_F(StripePayoutLedger, BankLineBeforeItsListingWaitsAndIsLinkedWhenTheListingArrives) {
+  ApplyResult bank = Apply("bank.bai", BankLine(kPayoutNet, "251126", "STRIPE PAYOUT"));
+  EXPECT_EQ(bank.exception_count, 1u);
+  PaymentRecord waiting = *ledger_->GetPayment("BR-PO-1").value();
+  EXPECT_EQ(waiting.reason, ExceptionReason::kPayoutPending);
+  EXPECT_EQ(waiting.exception_minor, 0);  // not customer cash in review
+  ExpectBooksBalance();
+
+  const uint64_t before = ledger_->last_seq();
+  Apply("po.json", PayoutListing(50, 2));
+  std::vector<Event> linked = OfType(EventsSince(before), EventType::kPayoutMatched);
+  ASSERT_EQ(linked.size(), 1u);
+  EXPECT_EQ(linked[0].payment_id, "BR-PO-1");
+  EXPECT_EQ(ledger_->GetPayment("BR-PO-1").value()->status, PaymentStatus::kPayout);
+  ExpectBooksBalance();
+}
+
+TEST_F(StripePayoutLedger, ABankLineOfAnotherAmountOrTooFarInTimeIsNotLinked) {
+  Apply("po.json", PayoutListing(50, 2));
+  Apply("off-by-a-cent.bai", BankLine(kPayoutNet + 1, "251126", "STRIPE TRANSFER"));
+  EXPECT_EQ(ledger_->GetPayment("BR-PO-1").value()->reason, ExceptionReason::kPayoutPending);
+  // A second bank line of the right amount, but weeks after the payout's
+  // arrival (2025-11-26): not the same money.
+  std::string late = BankLine(kPayoutNet, "251220", "STRIPE TRANSFER");
+  late.replace(late.find("BR-PO-1"), 7, "BR-PO-2");
+  Apply("late.bai", late);
+  EXPECT_EQ(ledger_->GetPayment("BR-PO-2").value()->reason, ExceptionReason::kPayoutPending);
+  ExpectBooksBalance();
+}
+
 TEST(StripeAmounts, StripesExponentTableIsNotIsos) {
   auto bt = [](const std::string& ccy, int64_t amount) {
     return R"({"id":"txn_1","object":"balance_transaction","amount":)" + std::to_string(amount) +

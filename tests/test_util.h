@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "cashmatch/io/ledger.h"
 #include "cashmatch/io/settlement.h"
 
 namespace cashmatch::testing_util {
@@ -75,6 +76,16 @@ inline const Reversal* FindReversal(const io::ParsedSettlement& p, std::string_v
   }
   ADD_FAILURE() << "no reversal '" << id << "'";
   return nullptr;
+}
+
+// The ledger's events after `seq`, in order.
+inline std::vector<Event> EventsSince(const io::Ledger& ledger, uint64_t seq) {
+  std::vector<Event> out;
+  EXPECT_TRUE(ledger.ForEachEvent(seq, [&](const Event& e) {
+    out.push_back(e);
+    return true;
+  }).ok());
+  return out;
 }
 
 }  // namespace cashmatch::testing_util

@@ -147,6 +147,36 @@ int RunApply(const ApplyArgs& a) {
   return 0;
 }
 
+struct ReleaseArgs {
+  std::string db;
+  std::string policy;
+  std::vector<std::string> invoices;
+};
+
+int RunRelease(const ReleaseArgs& a) {
+  cm::Policy policy;
+  if (!a.policy.empty()) {
+    auto p = cmio::LoadPolicyFile(a.policy);
+    if (!p.ok()) return Fail(p.status());
+    policy = std::move(p).value();
+  }
+  auto ledger = OpenLedger(a.db, false);
+  if (!ledger.ok()) return Fail(ledger.status());
+  auto r = cmio::ReleaseFinalHolds(*ledger.value(), policy, std::set<std::string>(a.invoices.begin(), a.invoices.end()));
+  if (!r.ok()) return Fail(r.status());
+  const cmio::ReleaseResult& res = r.value();
+  for (const std::string& id : res.still_reconciling) {
+    fmt::print("invoice {}: usage still reconciling; its held cash stays held (load it as final to release)\n", id);
+  }
+  if (res.nothing_to_release) {
+    fmt::print("nothing to release: no cash is held against a final invoice\n");
+    return 0;
+  }
+  fmt::print("released {} holds as batch {}; events {}..{}\n", res.holds_released, res.batch.batch_id,
+             res.batch.first_seq, res.batch.last_seq);
+  return 0;
+}
+
 std::string Amount(int64_t minor, const std::string& code) {
   const cm::Currency* c = cm::Currency::Find(code);
   return cm::FormatAmountMinor(minor, c == nullptr ? 2 : c->exponent());
@@ -263,10 +293,11 @@ int RunVerify(const std::string& db) {
   fmt::print("verify ok: {} events, {} payments, {} invoices checked\n", report.events_checked,
              report.payments_checked, report.invoices_checked);
   for (const auto& [code, t] : report.totals) {
-    fmt::print("  {}: received {} = applied {} + unapplied {} + held {} + in review {} + returned {}; written off {}\n",
+    fmt::print("  {}: received {} = applied {} + unapplied {} + held {} + in review {} + returned {}; written off {}; "
+               "fees {}; Stripe payout bank lines linked {}\n",
                code, Amount(t.received_minor, code), Amount(t.applied_minor, code), Amount(t.unapplied_minor, code),
                Amount(t.held_minor, code), Amount(t.exceptions_minor, code), Amount(t.reversed_minor, code),
-               Amount(t.written_off_minor, code));
+               Amount(t.written_off_minor, code), Amount(t.fees_minor, code), Amount(t.payout_lines_minor, code));
   }
   return 0;
 }
@@ -343,6 +374,16 @@ int main(int argc, char** argv) {
     cmd->add_option("--to", rep.to, "Last day of the period, YYYY-MM-DD")->required();
   }
 
+  ReleaseArgs release;
+  auto* release_cmd = app.add_subcommand(
+      "release",
+      "Release cash held against usage invoices that are now final (load them again with usage_status final):\n"
+      "the held cash is applied up to what the invoice owes, any rest left unapplied on the customer's account,\n"
+      "and dunning cancelled, softened or resumed. One atomic batch; nothing to release commits nothing.");
+  release_cmd->add_option("--db", release.db, "Ledger directory")->required();
+  release_cmd->add_option("--policy", release.policy, "Policy file (TOML); defaults apply when absent");
+  release_cmd->add_option("--invoice", release.invoices, "Only these invoices (repeatable; default: every final one)");
+
   std::string verify_db;
   auto* verify_cmd = app.add_subcommand(
       "verify",
@@ -368,6 +409,7 @@ int main(int argc, char** argv) {
   if (apply_cmd->parsed()) return RunApply(apply);
   if (export_cmd->parsed()) return RunExport(exp);
   if (verify_cmd->parsed()) return RunVerify(verify_db);
+  if (release_cmd->parsed()) return RunRelease(release);
   if (gen_cmd->parsed()) return cashmatch::tools::RunGen(gen);
   if (eval_cmd->parsed()) return cashmatch::tools::RunEval(eval);
   for (const auto& [name, cmd] : reports) {

@@ -76,7 +76,8 @@ void Evaluator::AddTruth(TruthPayment t) {
 }
 
 void Evaluator::AddEvent(const Event& e) {
-  if (e.payment_id.empty()) return;
+  // Fees and the bank lines of Stripe payouts allocate nothing to invoices.
+  if (e.payment_id.empty() || e.type == EventType::kFee || e.type == EventType::kPayoutMatched) return;
   // A resubmitted payment id is about the resubmission, not the payment.
   if (e.type == EventType::kException && e.reason == ExceptionReason::kDuplicatePayment) {
     exceptions_seen_[ExceptionReasonName(e.reason)] += 1;
@@ -87,7 +88,7 @@ void Evaluator::AddEvent(const Event& e) {
     case EventType::kPaymentReceived: f.received = true; break;
     case EventType::kApplied: f.applied_minor[e.invoice_id] += e.amount_minor; break;
     case EventType::kReversed:
-      if (!e.invoice_id.empty()) f.applied_minor[e.invoice_id] -= e.amount_minor;
+      if (e.from == CashBucket::kApplied) f.applied_minor[e.invoice_id] -= e.amount_minor;
       f.returned = true;
       break;
     case EventType::kHeld: f.held = true; break;
@@ -99,7 +100,9 @@ void Evaluator::AddEvent(const Event& e) {
       exceptions_seen_[f.reason] += 1;
       break;
     case EventType::kWrittenOff:
-    case EventType::kSuppression: break;
+    case EventType::kSuppression:
+    case EventType::kFee:             // returned above
+    case EventType::kPayoutMatched: break;
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <tuple>
 
 #include "cashmatch/engine/hints.h"
 
@@ -33,6 +34,44 @@ const SettledPayment* OpenBook::FindSettledPayment(const std::string& ref) const
   return it == settled_by_ref_.end() ? nullptr : &it->second;
 }
 
+void OpenBook::AddWaitingPayout(PayoutLink link) {
+  assert(!sealed_ && !link.payout_id.empty() && link.bank_payment_id.empty());
+  waiting_payouts_.push_back(std::move(link));
+}
+
+void OpenBook::AddWaitingBankLine(PayoutLink link, PaymentRecord record) {
+  assert(!sealed_ && link.payout_id.empty() && !link.bank_payment_id.empty());
+  bank_line_records_.emplace(link.bank_payment_id, std::move(record));
+  waiting_bank_lines_.push_back(std::move(link));
+}
+
+namespace {
+std::vector<const PayoutLink*> WaitingOf(const std::vector<PayoutLink>& links, const Currency* currency,
+                                         int64_t amount_minor) {
+  std::vector<const PayoutLink*> out;
+  for (const PayoutLink& l : links) {
+    if (l.currency == currency && l.amount_minor == amount_minor) out.push_back(&l);
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<const PayoutLink*> OpenBook::WaitingPayouts(const Currency* currency, int64_t amount_minor) const {
+  assert(sealed_);
+  return WaitingOf(waiting_payouts_, currency, amount_minor);
+}
+
+std::vector<const PayoutLink*> OpenBook::WaitingBankLines(const Currency* currency, int64_t amount_minor) const {
+  assert(sealed_);
+  return WaitingOf(waiting_bank_lines_, currency, amount_minor);
+}
+
+const PaymentRecord* OpenBook::WaitingBankLineRecord(const std::string& payment_id) const {
+  assert(sealed_);
+  auto it = bank_line_records_.find(payment_id);
+  return it == bank_line_records_.end() ? nullptr : &it->second;
+}
+
 void OpenBook::Seal() {
   assert(!sealed_);
   for (size_t i = 0; i < customers_.size(); ++i) {
@@ -56,6 +95,13 @@ void OpenBook::Seal() {
       return a->invoice_id < b->invoice_id;
     });
   }
+  // Listed in the order of their keys already; sorted again so the
+  // matcher's choice never depends on how the book was filled.
+  auto by_id = [](const PayoutLink& a, const PayoutLink& b) {
+    return std::tie(a.date.days, a.payout_id, a.bank_payment_id) < std::tie(b.date.days, b.payout_id, b.bank_payment_id);
+  };
+  std::sort(waiting_payouts_.begin(), waiting_payouts_.end(), by_id);
+  std::sort(waiting_bank_lines_.begin(), waiting_bank_lines_.end(), by_id);
   SealCustomers();
   sealed_ = true;
 }

@@ -19,9 +19,16 @@
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
+#include <cstdint>
+#include <iterator>
+#include <cstdlib>
+#include <set>
+#include <tuple>
 #include <deque>
 #include <map>
 #include <memory>
@@ -51,6 +58,10 @@ std::vector<PaymentHints> ExtractAllHints(const SettlementBatch& batch, const Hi
   return hints;
 }
 
+namespace {
+bool IsStripeTransferLine(const Payment& p);
+}  // namespace
+
 BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<PaymentHints>& hints) {
   assert(hints.size() == batch.payments.size());
   BookRequest req;
@@ -60,6 +71,7 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     if (!p.payer_account_fp.empty()) req.account_fps.insert(p.payer_account_fp);
     if (!p.stripe_customer_id.empty()) req.stripe_customer_ids.insert(p.stripe_customer_id);
     AddPayerNameRequest(p, &req);
+    if (IsStripeTransferLine(p)) req.payouts_wanted.emplace(p.currency->code(), p.amount_minor);
     for (const InvoiceHint& h : hints[i].invoices) {
       if (h.stripe_invoice) {
         req.stripe_invoice_ids.insert(h.text);
@@ -72,6 +84,7 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     if (!r.original_payment_id.empty()) req.returned_payment_refs.insert(r.original_payment_id);
     if (!r.original_reference.empty()) req.returned_payment_refs.insert(r.original_reference);
   }
+  if (batch.payout.has_value()) req.bank_lines_wanted.emplace(batch.payout->currency->code(), batch.payout->amount_minor);
   return req;
 }
 
@@ -105,6 +118,16 @@ class WorkingBalances {
   }
 
   std::vector<Invoice> Take() { return std::vector<Invoice>(updates_.begin(), updates_.end()); }
+
+  // Takes over invoice states another WorkingBalances over the same book
+  // produced (a group allocated apart); none may be touched here yet.
+  void Absorb(std::vector<Invoice> updates) {
+    for (Invoice& inv : updates) {
+      assert(touched_.count(inv.invoice_id) == 0);
+      touched_.emplace(inv.invoice_id, updates_.size());
+      updates_.push_back(std::move(inv));
+    }
+  }
 
  private:
   const OpenBook& book_;
@@ -377,13 +400,22 @@ class SubsetSearch {
     }
   }
 
-  // Answers whose sum lies in [lo, hi]; stops at two.
+  // Sets whose sum lies in [lo, hi], smallest first: the fewest invoices
+  // that fit, then rivals at most one invoice larger; stops at two. With
+  // 64 candidates and 12 per set some large set sums to almost any amount
+  // to the cent, so a much larger coincidence is no rival to a small set
+  // (a payment for three invoices is not a payment for nine), while {A, B}
+  // against {C} is.
   void Run(int64_t lo, int64_t hi) {
-    answers_.clear();
-    nodes_ = 0;
     cut_ = false;
-    Answer current;
-    Walk(0, lo, hi, 0, current);
+    for (int limit = 1; limit <= size_max_; ++limit) {
+      Search(lo, hi, limit);
+      if (cut_) return;
+      if (!answers_.empty()) {
+        if (answers_.size() == 1 && limit < size_max_) Search(lo, hi, limit + 1);
+        return;
+      }
+    }
   }
 
   const std::vector<Answer>& answers() const { return answers_; }
@@ -393,6 +425,16 @@ class SubsetSearch {
   static constexpr uint64_t kNodeBudget = 200000;
 
  private:
+  // Every set of at most `limit` invoices in [lo, hi], up to two; the
+  // node budget bounds each search.
+  void Search(int64_t lo, int64_t hi, int limit) {
+    answers_.clear();
+    nodes_ = 0;
+    limit_ = limit;
+    Answer current;
+    Walk(0, lo, hi, 0, current);
+  }
+
   void Walk(size_t i, i128 lo, i128 hi, int size, Answer& current) {
     if (answers_.size() >= 2) return;
     if (++nodes_ > kNodeBudget) {
@@ -403,9 +445,9 @@ class SubsetSearch {
       answers_.push_back(current);
       return;  // amounts are positive: adding more only overshoots
     }
-    if (i == values_.size() || size >= size_max_ || hi < 0 || suffix_[i] < lo) return;
+    if (i == values_.size() || size >= limit_ || hi < 0 || suffix_[i] < lo) return;
     const Value& v = values_[i];
-    const int most = std::min<int>(static_cast<int>(v.invoices.size()), size_max_ - size);
+    const int most = std::min<int>(static_cast<int>(v.invoices.size()), limit_ - size);
     for (int k = most; k >= 1; --k) {
       const i128 take = static_cast<i128>(v.amount) * k;
       if (take > hi) continue;
@@ -420,6 +462,7 @@ class SubsetSearch {
   std::vector<Value> values_;
   std::vector<i128> suffix_;
   int size_max_;
+  int limit_ = 0;
   std::vector<Answer> answers_;
   uint64_t nodes_ = 0;
   bool cut_ = false;
@@ -523,11 +566,40 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   return pr;
 }
 
+// The dunning action for invoice `w` after money moved on it, filled into
+// the suppression event `s`: pause while cash is held for it, cancel when
+// settled, pause when only a disputed amount is open, soften when mostly
+// paid. False: dunning carries on as it was.
+bool DunningAfter(const Invoice& w, bool held, const Policy& policy, Event* s) {
+  s->invoice_id = w.invoice_id;
+  s->customer_id = w.customer_id;
+  if (held) {
+    s->action = SuppressionAction::kPause;
+    s->rule = "cash_held";
+    s->detail = "payment held while usage is reconciled";
+  } else if (w.amount_open_minor == 0) {
+    s->action = SuppressionAction::kCancel;
+    s->rule = "invoice_settled";
+  } else if (w.disputed_minor > 0 && w.amount_open_minor <= w.disputed_minor) {
+    s->action = SuppressionAction::kPause;
+    s->rule = "disputed_open";
+    s->detail = "only the disputed amount stays open";
+  } else {
+    const i128 paid = static_cast<i128>(w.amount_total_minor - w.amount_open_minor) * 1000000;
+    const bool mostly = w.amount_total_minor > 0 &&
+                        paid >= static_cast<i128>(w.amount_total_minor) * policy.soften_paid_share_ppm;
+    if (!mostly) return false;  // partly paid: dunning carries on for the rest
+    s->action = SuppressionAction::kSoften;
+    s->rule = "mostly_paid";
+  }
+  return true;
+}
+
 // Emits the events of an accepted proposal against the working balances:
 // applications, write-offs, holds (each with its dunning action), then the
 // unapplied rest. Updates the payment record.
 void Commit(const SettlementBatch& batch, const Payment& p, const Proposal& pr, const Policy& policy,
-            WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out, std::vector<Application>* applications) {
+            WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out, SettledPayment* settled) {
   std::vector<Invoice*> touched;
   auto touch = [&](const Invoice* inv) -> Invoice& {
     Invoice& w = balances.Mutable(*inv);
@@ -550,7 +622,7 @@ void Commit(const SettlementBatch& batch, const Payment& p, const Proposal& pr, 
     w.amount_open_minor -= amount;
     out.events.push_back(event(EventType::kApplied, w, amount));
     rec.applied_minor += amount;
-    if (applications != nullptr) applications->push_back(Application{w.invoice_id, amount});
+    if (settled != nullptr) settled->applications.push_back(Application{w.invoice_id, amount});
   }
   for (const auto& [inv, amount] : pr.write_offs) {
     Invoice& w = touch(inv);
@@ -566,34 +638,14 @@ void Commit(const SettlementBatch& batch, const Payment& p, const Proposal& pr, 
     e.detail = "usage still reconciling: cash held until the invoice is final";
     out.events.push_back(e);
     rec.held_minor += amount;
+    if (settled != nullptr) settled->holds.push_back(Application{w.invoice_id, amount});
   }
   // One dunning decision per touched invoice, after its money moved.
   for (Invoice* w : touched) {
-    Event s = BaseEvent(EventType::kSuppression, batch, p);
-    s.invoice_id = w->invoice_id;
-    s.customer_id = w->customer_id;
     bool held = false;
     for (const auto& h : pr.holds) held = held || h.first->invoice_id == w->invoice_id;
-    if (held) {
-      s.action = SuppressionAction::kPause;
-      s.rule = "cash_held";
-      s.detail = "payment held while usage is reconciled";
-    } else if (w->amount_open_minor == 0) {
-      s.action = SuppressionAction::kCancel;
-      s.rule = "invoice_settled";
-    } else if (w->disputed_minor > 0 && w->amount_open_minor <= w->disputed_minor) {
-      s.action = SuppressionAction::kPause;
-      s.rule = "disputed_open";
-      s.detail = "only the disputed amount stays open";
-    } else {
-      const i128 paid = static_cast<i128>(w->amount_total_minor - w->amount_open_minor) * 1000000;
-      const bool mostly = w->amount_total_minor > 0 &&
-                          paid >= static_cast<i128>(w->amount_total_minor) * policy.soften_paid_share_ppm;
-      if (!mostly) continue;  // partly paid: dunning carries on for the rest
-      s.action = SuppressionAction::kSoften;
-      s.rule = "mostly_paid";
-    }
-    out.events.push_back(s);
+    Event s = BaseEvent(EventType::kSuppression, batch, p);
+    if (DunningAfter(*w, held, policy, &s)) out.events.push_back(s);
   }
   if (pr.unapplied_minor > 0) {
     Event e = BaseEvent(EventType::kUnapplied, batch, p);
@@ -663,7 +715,7 @@ Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenB
 // invoices; a score below the policy's auto line goes to review.
 void DecidePayment(const SettlementBatch& batch, const Payment& p, const PaymentHints& hints, const OpenBook& book,
                    const Policy& policy, WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out,
-                   std::vector<Application>* applications) {
+                   SettledPayment* settled) {
   Resolution res = Resolve(p, hints, balances);
   const Identification id = IdentifyCustomer(p, res, book, policy);
   rec.customer_id = id.customer_id;
@@ -710,7 +762,7 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
     proposal.reset();
   }
   if (proposal) {
-    Commit(batch, p, *proposal, policy, balances, rec, out, applications);
+    Commit(batch, p, *proposal, policy, balances, rec, out, settled);
   } else {
     RaiseException(batch, p, reason, why, signals, one_invoice, rec, out);
   }
@@ -730,46 +782,57 @@ Event ReversalEvent(EventType type, const SettlementBatch& batch, const Reversal
   return e;
 }
 
-// Undoes, newest first, what the returned payment settled, up to the
-// returned amount: each invoice reopens and its dunning resumes. Cash that
-// was waiting in review goes back next. Anything left over, or a return
-// whose payment we do not hold, is an exception for a person.
+// Takes back what the returned payment still holds, up to the returned
+// amount: cash on the customer's account first, then cash waiting in
+// review, then cash held against usage invoices, then applications newest
+// first. Each invoice that gets money back or loses its hold resumes
+// dunning. Anything left over, or a return whose payment we do not hold, is
+// an exception for a person.
 void ReverseOne(const SettlementBatch& batch, const Reversal& r, SettledPayment& settled, WorkingBalances& balances,
                 BatchOutcome& out) {
   PaymentRecord& rec = settled.record;
   int64_t remaining = r.amount_minor;
+  auto take = [&](int64_t& bucket_minor, CashBucket from, const std::string& invoice_id) {
+    const int64_t x = std::min(remaining, bucket_minor);
+    bucket_minor -= x;
+    rec.returned_minor += x;
+    remaining -= x;
+    Event rev = ReversalEvent(EventType::kReversed, batch, r, rec);
+    rev.invoice_id = invoice_id;
+    rev.amount_minor = x;
+    rev.from = from;
+    out.events.push_back(rev);
+    return x;
+  };
+  auto resume = [&](const std::string& invoice_id, const char* detail) {
+    Event e = ReversalEvent(EventType::kSuppression, batch, r, rec);
+    e.invoice_id = invoice_id;
+    e.action = SuppressionAction::kResume;
+    e.detail = detail;
+    out.events.push_back(e);
+  };
+  if (remaining > 0 && rec.unapplied_minor > 0) take(rec.unapplied_minor, CashBucket::kUnapplied, "");
+  if (remaining > 0 && rec.exception_minor > 0) take(rec.exception_minor, CashBucket::kReview, "");
+  for (auto it = settled.holds.rbegin(); it != settled.holds.rend() && remaining > 0; ++it) {
+    if (it->amount_minor <= 0) continue;
+    rec.held_minor -= take(it->amount_minor, CashBucket::kHeld, it->invoice_id);
+    if (it->amount_minor == 0) resume(it->invoice_id, "held cash returned: the invoice is chased again once final");
+  }
   for (auto it = settled.applications.rbegin(); it != settled.applications.rend() && remaining > 0; ++it) {
     if (it->amount_minor == 0) continue;
     const Invoice* inv = balances.FindById(it->invoice_id);
     if (inv == nullptr) continue;  // no longer in the ledger: left to the exception below
-    const int64_t x = std::min(remaining, it->amount_minor);
     Invoice& w = balances.Mutable(*inv);
+    const int64_t x = take(it->amount_minor, CashBucket::kApplied, w.invoice_id);
     w.amount_open_minor += x;
-    it->amount_minor -= x;
     rec.applied_minor -= x;
-    rec.returned_minor += x;
-    remaining -= x;
-    Event rev = ReversalEvent(EventType::kReversed, batch, r, rec);
-    rev.invoice_id = w.invoice_id;
-    rev.amount_minor = x;
-    out.events.push_back(rev);
-    Event resume = ReversalEvent(EventType::kSuppression, batch, r, rec);
-    resume.invoice_id = w.invoice_id;
-    resume.action = SuppressionAction::kResume;
-    resume.detail = "payment returned: chase this invoice again";
-    out.events.push_back(resume);
-  }
-  if (remaining > 0 && rec.exception_minor > 0) {
-    const int64_t x = std::min(remaining, rec.exception_minor);
-    rec.exception_minor -= x;
-    rec.returned_minor += x;
-    remaining -= x;
-    Event rev = ReversalEvent(EventType::kReversed, batch, r, rec);
-    rev.amount_minor = x;
-    out.events.push_back(rev);
+    resume(w.invoice_id, "payment returned: chase this invoice again");
   }
   if (rec.applied_minor == 0 && rec.unapplied_minor == 0 && rec.held_minor == 0 && rec.exception_minor == 0) {
     rec.status = PaymentStatus::kReturned;
+  } else if (rec.status == PaymentStatus::kPartial && rec.unapplied_minor == 0 && rec.held_minor == 0 &&
+             rec.applied_minor > 0) {
+    rec.status = PaymentStatus::kApplied;  // the overpaid part went back
   }
   if (remaining > 0) {
     Event ex = ReversalEvent(EventType::kException, batch, r, rec);
@@ -837,10 +900,248 @@ void ApplyReversals(const SettlementBatch& batch, const OpenBook& book, WorkingB
   for (const std::string& id : touched_order) out.payments.push_back(touched_from_book[id].record);
 }
 
+// ---- Stripe payouts: fees, and the bank line that carried the money ----
+
+// A processor's fee on one charge: booked as a fee, never as a short payment
+// (the invoice was paid at the charge's gross).
+Event FeeEvent(const SettlementBatch& batch, const Payment& p, const std::string& customer_id) {
+  Event e = BaseEvent(EventType::kFee, batch, p);
+  e.customer_id = customer_id;
+  e.amount_minor = p.fee_minor;
+  e.rule = "stripe_fee";
+  e.detail = "processing fee kept by Stripe before the payout";
+  return e;
+}
+
+// Fees outside any one charge (stripe_fee balance transactions, dispute
+// fees, FX fees), one event per currency, on the payout's trail.
+void BookStandaloneFees(const SettlementBatch& batch, BatchOutcome& out) {
+  for (const auto& [code, amount] : batch.standalone_fees_minor) {
+    if (amount == 0) continue;
+    Event e;
+    e.type = EventType::kFee;
+    e.batch_id = batch.batch_id;
+    e.payment_id = batch.payout.has_value() ? batch.payout->payout_id : std::string();
+    e.currency = Currency::Find(code);
+    assert(e.currency != nullptr);
+    e.amount_minor = amount > 0 ? amount : -amount;
+    e.rule = amount > 0 ? "stripe_fee" : kFeeRefundRule;
+    e.detail = amount > 0 ? "Stripe fees charged outside any one charge" : "Stripe fees given back";
+    out.events.push_back(e);
+  }
+}
+
+bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// Whether `text` holds `word` (upper case) as a whole word, any case.
+bool HasWordCaseless(std::string_view text, std::string_view word) {
+  for (size_t i = 0; i + word.size() <= text.size(); ++i) {
+    if (i > 0 && IsWordChar(text[i - 1])) continue;
+    size_t k = 0;
+    while (k < word.size() && std::toupper(static_cast<unsigned char>(text[i + k])) == word[k]) ++k;
+    if (k == word.size() && (i + k == text.size() || !IsWordChar(text[i + k]))) return true;
+  }
+  return false;
+}
+
+// The first Stripe payout id ("po_" and letters or digits) in `text`.
+std::string PayoutIdIn(std::string_view text) {
+  for (size_t i = text.find("po_"); i != std::string_view::npos; i = text.find("po_", i + 1)) {
+    if (i > 0 && IsWordChar(text[i - 1])) continue;
+    size_t end = i + 3;
+    while (end < text.size() && IsWordChar(text[end])) ++end;
+    if (end > i + 3) return std::string(text.substr(i, end - i));
+  }
+  return {};
+}
+
+// A bank line that brings a Stripe payout's net amount: the bank names
+// Stripe as the payer or in the text ("STRIPE TRANSFER", "STRIPE PAYOUT").
+// Stripe's own balance transactions are never one.
+bool IsStripeTransferLine(const Payment& p) {
+  if (p.source == PaymentSource::kStripe || p.amount_minor <= 0) return false;
+  return HasWordCaseless(p.payer_name, "STRIPE") || HasWordCaseless(p.remittance, "STRIPE");
+}
+
+// A bank line and its payout are linked only within this many days of the
+// payout's arrival date (banks post a day or two either side).
+constexpr int32_t kPayoutDateWindowDays = 5;
+
+// Payout halves this batch has already linked, so none is linked twice.
+using PayoutClaims = std::set<std::string>;
+
+// Of the waiting halves, the one closest in date within the window; ties
+// are not broken by guessing. `*tied` lists the tied ids.
+const PayoutLink* ClosestHalf(const std::vector<const PayoutLink*>& halves, Date date, bool payout_side,
+                              const PayoutClaims& claims, std::vector<std::string>* tied) {
+  const PayoutLink* best = nullptr;
+  int32_t best_distance = 0;
+  for (const PayoutLink* h : halves) {
+    const std::string& id = payout_side ? h->payout_id : h->bank_payment_id;
+    if (claims.count(id) != 0) continue;
+    const int32_t distance = std::abs(h->date.days - date.days);
+    if (distance > kPayoutDateWindowDays) continue;
+    if (best == nullptr || distance < best_distance) {
+      best = h;
+      best_distance = distance;
+      tied->assign({id});
+    } else if (distance == best_distance) {
+      tied->push_back(id);
+    }
+  }
+  return tied->size() > 1 ? nullptr : best;
+}
+
+Event PayoutMatchedEvent(const SettlementBatch& batch, const PayoutLink& link, const std::string& bank_payment_id,
+                         Date bank_date, Date payout_date) {
+  Event e;
+  e.type = EventType::kPayoutMatched;
+  e.batch_id = batch.batch_id;
+  e.payment_id = bank_payment_id;
+  e.currency = link.currency;
+  e.amount_minor = link.amount_minor;
+  e.rule = "stripe_payout";
+  e.score_milli = 1000;
+  e.signals = {"payout=" + link.payout_id, "amount=exact",
+               "date_distance=" + std::to_string(std::abs(bank_date.days - payout_date.days)) + "d"};
+  e.detail = "bank line carries Stripe payout " + link.payout_id + ": its charges were applied one by one";
+  return e;
+}
+
+// A bank line from Stripe: linked to the waiting payout of its amount (the
+// payout id in its text, when given, must agree), or left waiting for the
+// payout listing with a `payout_pending` exception that holds no customer
+// cash. Two payouts equally close: a person decides.
+void DecideTransferLine(const SettlementBatch& batch, const Payment& p, const OpenBook& book, PayoutClaims& claims,
+                        PaymentRecord& rec, BatchOutcome& out) {
+  std::vector<const PayoutLink*> halves = book.WaitingPayouts(p.currency, p.amount_minor);
+  const std::string named = PayoutIdIn(p.remittance);
+  if (!named.empty()) std::erase_if(halves, [&](const PayoutLink* h) { return h->payout_id != named; });
+  std::vector<std::string> tied;
+  const PayoutLink* payout = ClosestHalf(halves, p.value_date, true, claims, &tied);
+  if (payout != nullptr) {
+    claims.insert(payout->payout_id);
+    out.events.push_back(PayoutMatchedEvent(batch, *payout, p.payment_id, p.value_date, payout->date));
+    PayoutLink link = *payout;
+    link.bank_payment_id = p.payment_id;
+    out.payout_links.push_back(std::move(link));
+    rec.status = PaymentStatus::kPayout;
+    ++out.payout_linked_count;
+    return;
+  }
+  Event ex = BaseEvent(EventType::kException, batch, p);
+  ex.amount_minor = p.amount_minor;
+  ex.rule = "stripe_payout";
+  ex.signals = {"payer=stripe"};
+  if (!named.empty()) ex.signals.push_back("payout=" + named);
+  if (tied.size() > 1) {
+    ex.reason = ExceptionReason::kAmbiguous;
+    ex.detail = "bank line from Stripe fits payouts equally well:";
+    for (const std::string& id : tied) ex.detail += " " + id;
+    rec.exception_minor = p.amount_minor;  // a person must say which: held in review like any ambiguity
+  } else {
+    ex.reason = ExceptionReason::kPayoutPending;
+    ex.detail = "bank line from Stripe with no payout listing of this amount yet: linked when the listing is applied";
+    PayoutLink waiting;
+    waiting.bank_payment_id = p.payment_id;
+    waiting.currency = p.currency;
+    waiting.amount_minor = p.amount_minor;
+    waiting.date = p.value_date;
+    waiting.batch_id = batch.batch_id;
+    out.payout_links.push_back(std::move(waiting));
+  }
+  out.events.push_back(ex);
+  rec.status = PaymentStatus::kException;
+  rec.reason = ex.reason;
+  ++out.exception_count;
+}
+
+// The batch is a payout listing: link it to the bank line already waiting
+// for it, else record it as waiting for its bank line.
+void LinkPayout(const SettlementBatch& batch, const OpenBook& book, BatchOutcome& out) {
+  const PayoutInfo& po = *batch.payout;
+  PayoutLink link;
+  link.payout_id = po.payout_id;
+  link.currency = po.currency;
+  link.amount_minor = po.amount_minor;
+  link.date = po.arrival_date;
+  link.batch_id = batch.batch_id;
+  std::vector<std::string> tied;
+  const PayoutLink* line =
+      po.amount_minor > 0 ? ClosestHalf(book.WaitingBankLines(po.currency, po.amount_minor), po.arrival_date, false,
+                                        PayoutClaims(), &tied)
+                          : nullptr;
+  const PaymentRecord* line_record = line != nullptr ? book.WaitingBankLineRecord(line->bank_payment_id) : nullptr;
+  if (line_record != nullptr) {
+    out.events.push_back(PayoutMatchedEvent(batch, link, line->bank_payment_id, line->date, po.arrival_date));
+    link.bank_payment_id = line->bank_payment_id;
+    PaymentRecord rec = *line_record;
+    rec.status = PaymentStatus::kPayout;
+    rec.reason = ExceptionReason::kNone;
+    out.payments.push_back(std::move(rec));
+    ++out.payout_linked_count;
+  }
+  out.payout_links.push_back(std::move(link));
+}
+
+// One payment's share of the batch outcome, decided apart and joined in
+// canonical order.
+struct PaymentSlot {
+  BatchOutcome out;
+  SettledPayment settled;  // what it applied and held: for returns in the same batch
+};
+
+// Groups of payments (positions of `order`, ascending) that can touch the
+// same invoices: a payment can touch its identified customer's open
+// invoices (a parent's: its children's too) and the invoices it
+// references, so payments are joined through the customers of both
+// (union-find). Groups come in the order of their first payment.
+std::vector<std::vector<size_t>> AllocationGroups(const SettlementBatch& batch, const std::vector<PaymentHints>& hints,
+                                                  const OpenBook& book, const Policy& policy,
+                                                  const std::vector<size_t>& order,
+                                                  const std::vector<size_t>& positions) {
+  std::vector<size_t> parent(positions.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  const WorkingBalances untouched(book);
+  std::unordered_map<std::string, size_t> first_of_customer;  // customer -> index into positions
+  for (size_t i = 0; i < positions.size(); ++i) {
+    const size_t idx = order[positions[i]];
+    const Payment& p = batch.payments[idx];
+    const Resolution res = Resolve(p, hints[idx], untouched);
+    std::vector<std::string> customers;
+    const Identification id = IdentifyCustomer(p, res, book, policy);
+    if (!id.customer_id.empty()) customers.push_back(id.customer_id);
+    for (const Customer* child : book.ChildrenOf(id.customer_id)) customers.push_back(child->customer_id);
+    for (const Invoice* inv : res.found) customers.push_back(inv->customer_id);
+    for (const std::string& c : customers) {
+      auto [it, inserted] = first_of_customer.emplace(c, i);
+      if (!inserted) {
+        const size_t a = find(i), b = find(it->second);
+        parent[std::max(a, b)] = std::min(a, b);  // the root stays the earliest payment
+      }
+    }
+  }
+  std::vector<std::vector<size_t>> groups;
+  std::vector<size_t> group_of_root(positions.size(), SIZE_MAX);
+  for (size_t i = 0; i < positions.size(); ++i) {
+    const size_t root = find(i);
+    if (group_of_root[root] == SIZE_MAX) {
+      group_of_root[root] = groups.size();
+      groups.emplace_back();
+    }
+    groups[group_of_root[root]].push_back(positions[i]);
+  }
+  return groups;
+}
+
 }  // namespace
 
 BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints, const OpenBook& book,
-                        const Policy& policy) {
+                        const Policy& policy, const MatchOptions& options) {
   assert(hints.size() == batch.payments.size());
   std::vector<size_t> order(batch.payments.size());
   std::iota(order.begin(), order.end(), 0);
@@ -851,15 +1152,16 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
     return pa.payment_id < pb.payment_id;
   });
 
-  BatchOutcome out;
-  WorkingBalances balances(book);
-  // Payments of this batch by id, with what each applied: a return in the
-  // same batch (a Stripe refund of a charge in the same payout) undoes them.
-  // Kept only when the batch carries returns: nothing else reads it.
+  // Each payment's decision goes into its own slot (positions of `order`);
+  // the slots are joined in canonical order at the end, so the events do
+  // not depend on which thread decided what.
   const bool has_returns = !batch.reversals.empty();
-  std::unordered_map<std::string, SettledPayment> settled_here;
-  for (size_t idx : order) {
-    const Payment& p = batch.payments[idx];
+  std::vector<PaymentSlot> slots(order.size());
+  std::vector<size_t> to_allocate;  // positions of `order` the customer groups decide
+  PayoutClaims payouts;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const Payment& p = batch.payments[order[k]];
+    PaymentSlot& slot = slots[k];
     if (book.IsPaymentCommitted(p.payment_id)) {
       // Not new money: the same payment id was committed by an earlier
       // batch. A person decides; nothing is received or applied twice.
@@ -867,17 +1169,137 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
       dup.amount_minor = p.amount_minor;
       dup.reason = ExceptionReason::kDuplicatePayment;
       dup.detail = "payment id already committed by an earlier batch";
-      out.events.push_back(dup);
-      ++out.duplicate_count;
-      continue;
+      slot.out.events.push_back(dup);
+      ++slot.out.duplicate_count;
+    } else if (IsStripeTransferLine(p)) {
+      // Touches no invoice; the payouts it may claim are shared, so serial.
+      PaymentRecord rec = NewRecord(batch, p);
+      DecideTransferLine(batch, p, book, payouts, rec, slot.out);
+      slot.out.payments.push_back(std::move(rec));
+    } else {
+      to_allocate.push_back(k);
     }
-    PaymentRecord rec = NewRecord(batch, p);
-    std::vector<Application> applications;
-    DecidePayment(batch, p, hints[idx], book, policy, balances, rec, out, has_returns ? &applications : nullptr);
-    if (has_returns) settled_here[p.payment_id] = SettledPayment{rec, std::move(applications)};
-    out.payments.push_back(std::move(rec));
+  }
+
+  // Allocation: per group of payments that can touch the same invoices, in
+  // canonical order against the balances the group's earlier payments
+  // left; groups share no invoice, so they run in parallel and give what
+  // one walk over all payments would.
+  const std::vector<std::vector<size_t>> groups = AllocationGroups(batch, hints, book, policy, order, to_allocate);
+  std::vector<std::vector<Invoice>> group_updates(groups.size());
+  auto allocate = [&](size_t g) {
+    WorkingBalances balances(book);
+    for (size_t k : groups[g]) {
+      const Payment& p = batch.payments[order[k]];
+      PaymentSlot& slot = slots[k];
+      PaymentRecord rec = NewRecord(batch, p);
+      DecidePayment(batch, p, hints[order[k]], book, policy, balances, rec, slot.out,
+                    has_returns ? &slot.settled : nullptr);
+      if (p.fee_minor > 0) slot.out.events.push_back(FeeEvent(batch, p, rec.customer_id));
+      slot.settled.record = rec;
+      slot.out.payments.push_back(std::move(rec));
+    }
+    group_updates[g] = balances.Take();
+  };
+  if (groups.size() < 2 || options.threads == 1) {
+    for (size_t g = 0; g < groups.size(); ++g) allocate(g);
+  } else {
+    tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+    arena.execute([&] {
+      tbb::parallel_for(tbb::blocked_range<size_t>(0, groups.size()), [&](const tbb::blocked_range<size_t>& r) {
+        for (size_t g = r.begin(); g != r.end(); ++g) allocate(g);
+      });
+    });
+  }
+
+  BatchOutcome out;
+  WorkingBalances balances(book);
+  for (std::vector<Invoice>& updates : group_updates) balances.Absorb(std::move(updates));
+  std::unordered_map<std::string, SettledPayment> settled_here;
+  for (size_t k = 0; k < order.size(); ++k) {
+    BatchOutcome& part = slots[k].out;
+    std::move(part.events.begin(), part.events.end(), std::back_inserter(out.events));
+    std::move(part.payout_links.begin(), part.payout_links.end(), std::back_inserter(out.payout_links));
+    out.applied_count += part.applied_count;
+    out.exception_count += part.exception_count;
+    out.duplicate_count += part.duplicate_count;
+    out.payout_linked_count += part.payout_linked_count;
+    for (PaymentRecord& rec : part.payments) {
+      if (has_returns && slots[k].settled.record.payment_id == rec.payment_id) {
+        settled_here[rec.payment_id] = std::move(slots[k].settled);
+      }
+      out.payments.push_back(std::move(rec));
+    }
   }
   if (has_returns) ApplyReversals(batch, book, balances, settled_here, out);
+  BookStandaloneFees(batch, out);
+  if (batch.payout.has_value()) LinkPayout(batch, book, out);
+  out.invoice_updates = balances.Take();
+  return out;
+}
+
+BatchOutcome ReleaseHolds(const std::string& batch_id, const std::vector<HoldRelease>& holds, const OpenBook& book,
+                          const Policy& policy) {
+  std::vector<const HoldRelease*> order;
+  for (const HoldRelease& h : holds) order.push_back(&h);
+  std::sort(order.begin(), order.end(), [](const HoldRelease* a, const HoldRelease* b) {
+    return std::tie(a->record.value_date, a->record.payment_id, a->invoice_id) <
+           std::tie(b->record.value_date, b->record.payment_id, b->invoice_id);
+  });
+  BatchOutcome out;
+  WorkingBalances balances(book);
+  std::unordered_map<std::string, size_t> record_at;  // payment id -> out.payments
+  for (const HoldRelease* h : order) {
+    const Invoice* inv = balances.FindById(h->invoice_id);
+    assert(inv != nullptr && h->amount_minor > 0);
+    auto [at, inserted] = record_at.emplace(h->record.payment_id, out.payments.size());
+    if (inserted) out.payments.push_back(h->record);
+    PaymentRecord& rec = out.payments[at->second];
+    auto event = [&](EventType type, int64_t amount) {
+      Event e;
+      e.type = type;
+      e.batch_id = batch_id;
+      e.payment_id = rec.payment_id;
+      e.invoice_id = inv->invoice_id;
+      e.customer_id = rec.customer_id;
+      e.currency = rec.currency;
+      e.amount_minor = amount;
+      e.rule = "usage_final";
+      return e;
+    };
+    Event released = event(EventType::kReleased, h->amount_minor);
+    released.detail = "usage reconciled: the held cash is applied";
+    out.events.push_back(released);
+    rec.held_minor -= h->amount_minor;
+    // What the final invoice still owes is applied; any rest is the
+    // customer's, on account.
+    Invoice& w = balances.Mutable(*inv);
+    const int64_t apply = std::min(h->amount_minor, Settleable(w));
+    if (apply > 0) {
+      w.amount_open_minor -= apply;
+      out.events.push_back(event(EventType::kApplied, apply));
+      rec.applied_minor += apply;
+    }
+    if (h->amount_minor > apply) {
+      Event rest = event(EventType::kUnapplied, h->amount_minor - apply);
+      rest.invoice_id.clear();
+      rest.detail = "held cash beyond what the final invoice owes: on the customer's account";
+      out.events.push_back(rest);
+      rec.unapplied_minor += h->amount_minor - apply;
+    }
+    Event s = event(EventType::kSuppression, 0);
+    s.rule.clear();
+    if (!DunningAfter(w, false, policy, &s)) {
+      s.action = SuppressionAction::kResume;  // the hold paused it: chase what is still open
+      s.rule = "hold_released";
+    }
+    out.events.push_back(s);
+    rec.status = rec.exception_minor > 0                                      ? rec.status
+                 : rec.applied_minor == rec.amount_minor - rec.returned_minor ? PaymentStatus::kApplied
+                 : rec.applied_minor > 0                                      ? PaymentStatus::kPartial
+                                                                              : PaymentStatus::kUnapplied;
+    ++out.applied_count;
+  }
   out.invoice_updates = balances.Take();
   return out;
 }

@@ -55,6 +55,8 @@ const char* EventTypeName(EventType t) {
     case EventType::kReversed: return "reversed";
     case EventType::kException: return "exception";
     case EventType::kSuppression: return "suppression";
+    case EventType::kFee: return "fee";
+    case EventType::kPayoutMatched: return "payout_matched";
   }
   return "unknown";
 }
@@ -66,6 +68,17 @@ const char* SuppressionActionName(SuppressionAction a) {
     case SuppressionAction::kSoften: return "soften";
     case SuppressionAction::kPause: return "pause";
     case SuppressionAction::kResume: return "resume";
+  }
+  return "unknown";
+}
+
+const char* CashBucketName(CashBucket b) {
+  switch (b) {
+    case CashBucket::kNone: return "";
+    case CashBucket::kApplied: return "applied";
+    case CashBucket::kUnapplied: return "unapplied";
+    case CashBucket::kHeld: return "held";
+    case CashBucket::kReview: return "review";
   }
   return "unknown";
 }
@@ -84,6 +97,7 @@ const char* ExceptionReasonName(ExceptionReason r) {
     case ExceptionReason::kNoCustomer: return "no_customer";
     case ExceptionReason::kUnmatched: return "unmatched";
     case ExceptionReason::kReturnUnmatched: return "return_unmatched";
+    case ExceptionReason::kPayoutPending: return "payout_pending";
   }
   return "unknown";
 }
@@ -95,6 +109,7 @@ const char* PaymentStatusName(PaymentStatus s) {
     case PaymentStatus::kUnapplied: return "unapplied";
     case PaymentStatus::kException: return "exception";
     case PaymentStatus::kReturned: return "returned";
+    case PaymentStatus::kPayout: return "payout";
   }
   return "unknown";
 }

@@ -6,23 +6,39 @@ namespace cashmatch::io::codec {
 namespace {
 
 // Record tags: the first byte of every stored value.
-enum Tag : uint8_t { kEvent = 'E', kInvoice = 'I', kCustomer = 'C', kPayment = 'P', kBatch = 'B', kTrail = 'T' };
+enum Tag : uint8_t {
+  kEvent = 'E',
+  kInvoice = 'I',
+  kCustomer = 'C',
+  kPayment = 'P',
+  kBatch = 'B',
+  kTrail = 'T',
+  kPayoutLink = 'L',
+};
+// Every record is written at its tag's newest version; older versions that
+// a reader still understands are listed in CheckHeader's callers.
+// Events: version 2 adds the reversed cash's bucket (`from`).
 constexpr uint8_t kVersion = 1;
+constexpr uint8_t kEventVersion = 2;
 
-void Header(Writer& w, Tag tag) {
+void Header(Writer& w, Tag tag, uint8_t version = kVersion) {
   w.U8(tag);
-  w.U8(kVersion);
+  w.U8(version);
 }
 
-Status CheckHeader(Reader& r, Tag tag, const char* what) {
+// Reads the tag and version; accepts versions oldest..newest.
+Status CheckHeader(Reader& r, Tag tag, const char* what, uint8_t* version = nullptr, uint8_t oldest = kVersion,
+                   uint8_t newest = kVersion) {
   uint8_t t = 0, v = 0;
   if (!r.U8(&t) || !r.U8(&v) || t != tag) {
     return Status::LedgerCorrupt(std::string("stored ") + what + " has an unknown record tag");
   }
-  if (v != kVersion) {
+  if (v < oldest || v > newest) {
     return Status::Unsupported(std::string("stored ") + what + " has encoding version " + std::to_string(v) +
-                               "; this build reads version " + std::to_string(kVersion));
+                               "; this build reads versions " + std::to_string(oldest) + " to " +
+                               std::to_string(newest));
   }
+  if (version != nullptr) *version = v;
   return Status::Ok();
 }
 
@@ -94,7 +110,7 @@ std::string EncodeEvent(const Event& e) {
 
 void AppendEvent(const Event& e, std::string* out) {
   Writer w(out);
-  Header(w, kEvent);
+  Header(w, kEvent, kEventVersion);
   w.U64(e.seq);
   w.U8(static_cast<uint8_t>(e.type));
   w.Str(e.batch_id);
@@ -107,22 +123,54 @@ void AppendEvent(const Event& e, std::string* out) {
   w.I64(e.score_milli);
   w.U8(static_cast<uint8_t>(e.action));
   w.U8(static_cast<uint8_t>(e.reason));
+  w.U8(static_cast<uint8_t>(e.from));
   Strings(w, e.signals);
   w.Str(e.detail);
 }
 
 Status DecodeEvent(std::string_view in, Event* e) {
   Reader r(in);
-  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kEvent, "event"));
+  uint8_t version = 0;
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kEvent, "event", &version, 1, kEventVersion));
   int64_t score = 0;
   uint8_t type = 0;
-  bool ok = r.U64(&e->seq) && r.U8(&type) && type >= 1 && type <= 9 && r.Str(&e->batch_id) &&
+  bool ok = r.U64(&e->seq) && r.U8(&type) && type >= 1 && type <= 11 && r.Str(&e->batch_id) &&
             r.Str(&e->payment_id) && r.Str(&e->invoice_id) && r.Str(&e->customer_id) && r.I64(&e->amount_minor) &&
             Ccy(r, &e->currency) && r.Str(&e->rule) && r.I64(&score) && Enum(r, &e->action, 4) &&
-            Enum(r, &e->reason, 11) && Strings(r, &e->signals) && r.Str(&e->detail) && r.done();
+            Enum(r, &e->reason, 12) && (version < 2 || Enum(r, &e->from, 4)) && Strings(r, &e->signals) &&
+            r.Str(&e->detail) && r.done();
   if (!ok) return Corrupt("event");
   e->type = static_cast<EventType>(type);
+  if (version < 2) {
+    // Version 1 returned cash only from invoices or from review.
+    e->from = e->type != EventType::kReversed ? CashBucket::kNone
+              : e->invoice_id.empty()         ? CashBucket::kReview
+                                              : CashBucket::kApplied;
+  }
   e->score_milli = static_cast<int32_t>(score);
+  return Status::Ok();
+}
+
+void AppendPayoutLink(const PayoutLink& l, std::string* out) {
+  Writer w(out);
+  Header(w, kPayoutLink);
+  w.Str(l.payout_id);
+  w.Str(l.bank_payment_id);
+  Ccy(w, l.currency);
+  w.I64(l.amount_minor);
+  w.I64(l.date.days);
+  w.Str(l.batch_id);
+}
+
+Status DecodePayoutLink(std::string_view in, PayoutLink* l) {
+  Reader r(in);
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kPayoutLink, "payout link"));
+  int64_t date = 0;
+  bool ok = r.Str(&l->payout_id) && r.Str(&l->bank_payment_id) && Ccy(r, &l->currency) && l->currency != nullptr &&
+            r.I64(&l->amount_minor) && r.I64(&date) && r.Str(&l->batch_id) && r.done() &&
+            (!l->payout_id.empty() || !l->bank_payment_id.empty());
+  if (!ok) return Corrupt("payout link");
+  l->date.days = static_cast<int32_t>(date);
   return Status::Ok();
 }
 
@@ -225,9 +273,9 @@ Status DecodePayment(std::string_view in, PaymentRecord* p) {
   int64_t value_date = 0;
   bool ok = r.Str(&p->payment_id) && r.Str(&p->batch_id) && r.Str(&p->customer_id) && Enum(r, &p->source, 5) &&
             r.I64(&p->amount_minor) && Ccy(r, &p->currency) && p->currency != nullptr && r.I64(&value_date) &&
-            r.Str(&p->payer_name) && r.Str(&p->payer_account_mask) && Enum(r, &p->status, 5) &&
+            r.Str(&p->payer_name) && r.Str(&p->payer_account_mask) && Enum(r, &p->status, 6) &&
             r.I64(&p->applied_minor) && r.I64(&p->unapplied_minor) && r.I64(&p->held_minor) && r.I64(&p->exception_minor) &&
-            r.I64(&p->returned_minor) && Enum(r, &p->reason, 11) && r.Str(&p->bank_reference) &&
+            r.I64(&p->returned_minor) && Enum(r, &p->reason, 12) && r.Str(&p->bank_reference) &&
             r.Str(&p->end_to_end_id) && r.done();
   if (!ok) return Corrupt("payment");
   p->value_date.days = static_cast<int32_t>(value_date);

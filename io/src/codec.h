@@ -106,6 +106,10 @@ std::string EncodePayment(const PaymentRecord& p);
 void AppendPayment(const PaymentRecord& p, std::string* out);
 Status DecodePayment(std::string_view in, PaymentRecord* p);
 
+// A Stripe payout half waiting for the other, or the two linked.
+void AppendPayoutLink(const PayoutLink& l, std::string* out);
+Status DecodePayoutLink(std::string_view in, PayoutLink* l);
+
 std::string EncodeBatch(const CommittedBatch& b);
 Status DecodeBatch(std::string_view in, CommittedBatch* b);
 

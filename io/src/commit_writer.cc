@@ -77,6 +77,10 @@ void CommitWriter::AddEvents(const std::vector<Event>& batch_events) {
       AppendExceptionKey(&index.Key(), e);
       index.Value();
     }
+    if (e.type == EventType::kHeld) {  // found again when the invoice's usage is final
+      AppendIndexKey(&index.Key(), 'H', e.invoice_id, e.payment_id);
+      index.Value();
+    }
   }
   AddTrails(batch_events);
 }
@@ -127,6 +131,20 @@ void CommitWriter::AddPayments(const std::vector<PaymentRecord>& batch_payments)
       if (ref->empty() || *ref == p.payment_id) continue;
       AppendIndexKey(&index.Key(), 'r', *ref);
       index.Value().append(p.payment_id);
+    }
+  }
+}
+
+void CommitWriter::AddPayoutLinks(const std::vector<PayoutLink>& links) {
+  for (const PayoutLink& l : links) {
+    const std::string_view ccy = l.currency->code();
+    if (!l.payout_id.empty()) {
+      AppendPayoutKey(&index.Key(), 'y', ccy, l.amount_minor, l.payout_id);
+      codec::AppendPayoutLink(l, &index.Value());
+    }
+    if (!l.bank_payment_id.empty()) {
+      AppendPayoutKey(&index.Key(), 'Y', ccy, l.amount_minor, l.bank_payment_id);
+      codec::AppendPayoutLink(l, &index.Value());
     }
   }
 }

@@ -86,6 +86,9 @@ class CommitWriter {
   void AddInvoices(const std::vector<Invoice>& invoices);
   // Payment records, customer -> payment and reference -> payment keys.
   void AddPayments(const std::vector<PaymentRecord>& payments);
+  // Stripe payout halves: a waiting half under its own key; a link under
+  // the keys of both halves, so neither is offered again.
+  void AddPayoutLinks(const std::vector<PayoutLink>& links);
 
   // What the WriteBatch needs, so it can be reserved once.
   size_t batch_bytes() const;

@@ -80,6 +80,10 @@ std::string EventToJson(const Event& e) {
     Key(&out, "reason");
     AppendJsonString(&out, ExceptionReasonName(e.reason));
   }
+  if (e.from != CashBucket::kNone) {
+    Key(&out, "from");
+    AppendJsonString(&out, CashBucketName(e.from));
+  }
   if (!e.signals.empty()) {
     Key(&out, "signals");
     out.push_back('[');

@@ -334,6 +334,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   // children of each (ledger_payers.cc).
   CASHMATCH_RETURN_IF_ERROR(LoadPayerCustomers(req, *book, &customer_ids));
   CASHMATCH_RETURN_IF_ERROR(LoadReturnedPayments(req, *book, &loaded_by_number, &customer_ids));
+  CASHMATCH_RETURN_IF_ERROR(LoadWaitingPayouts(req, *book));
   // Every open invoice of every customer the batch can be paying: payments
   // without a usable reference are matched on amount against these
   // (single invoice, then bounded subset-sum). The 'c' index is sorted by
@@ -369,6 +370,110 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   return book;
 }
 
+// Stripe payout halves still waiting for the other, of the currencies and
+// amounts the batch can link: one prefix scan per (currency, amount).
+Status Ledger::LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const {
+  std::string prefix, value;
+  bool found = false;
+  for (const auto* wanted : {&req.payouts_wanted, &req.bank_lines_wanted}) {
+    const char kind = wanted == &req.payouts_wanted ? 'y' : 'Y';
+    for (const auto& [ccy, amount] : *wanted) {
+      if (amount < 0) continue;
+      prefix.clear();
+      AppendPayoutKey(&prefix, kind, ccy, amount, "");
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        PayoutLink link;
+        CASHMATCH_RETURN_IF_ERROR(codec::DecodePayoutLink(it->value().ToStringView(), &link));
+        if (link.linked()) continue;
+        if (kind == 'y') {
+          book.AddWaitingPayout(std::move(link));
+          continue;
+        }
+        CASHMATCH_RETURN_IF_ERROR(Get(payments_, link.bank_payment_id, &value, &found));
+        if (!found) return Status::LedgerCorrupt("index names bank line '" + link.bank_payment_id + "' which is not stored");
+        PaymentRecord rec;
+        CASHMATCH_RETURN_IF_ERROR(codec::DecodePayment(value, &rec));
+        book.AddWaitingBankLine(std::move(link), std::move(rec));
+      }
+      CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger index scan"));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Ledger::LoadSettledPayment(const std::string& payment_id, const std::string& value,
+                                  SettledPayment* settled) const {
+  CASHMATCH_RETURN_IF_ERROR(codec::DecodePayment(value, &settled->record));
+  // Net applications and holds per invoice, in the order each was first
+  // made.
+  std::map<std::string, size_t> applied_at, held_at;
+  auto add = [](std::map<std::string, size_t>& at, std::vector<Application>& list, const std::string& invoice_id,
+                int64_t amount) {
+    auto [it, inserted] = at.emplace(invoice_id, list.size());
+    if (inserted) list.push_back(Application{invoice_id, 0});
+    list[it->second].amount_minor += amount;
+  };
+  return ForEachEventOf(Subject::kPayment, payment_id, [&](const Event& e) {
+    if (e.invoice_id.empty()) return true;
+    const bool reversed = e.type == EventType::kReversed;
+    if (e.type == EventType::kApplied || (reversed && e.from == CashBucket::kApplied)) {
+      add(applied_at, settled->applications, e.invoice_id, reversed ? -e.amount_minor : e.amount_minor);
+    } else if (e.type == EventType::kHeld) {
+      add(held_at, settled->holds, e.invoice_id, e.amount_minor);
+    } else if (e.type == EventType::kReleased || (reversed && e.from == CashBucket::kHeld)) {
+      add(held_at, settled->holds, e.invoice_id, -e.amount_minor);
+    }
+    return true;
+  });
+}
+
+Result<std::unique_ptr<OpenBook>> Ledger::LoadReleasableHolds(const std::set<std::string>& only_invoices,
+                                                              std::vector<HoldRelease>* holds,
+                                                              std::vector<std::string>* still_reconciling) const {
+  auto book = std::make_unique<OpenBook>();
+  std::string prefix = Key2('H', "");
+  std::vector<std::pair<std::string, std::string>> pairs;  // invoice, payment
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  for (const std::string& invoice_id : only_invoices.empty() ? std::set<std::string>{""} : only_invoices) {
+    std::string scan = invoice_id.empty() ? prefix : Key2('H', invoice_id) + std::string(1, '\0');
+    for (it->Seek(scan); it->Valid() && it->key().starts_with(scan); it->Next()) {
+      std::string_view rest = it->key().ToStringView().substr(prefix.size());
+      const size_t sep = rest.find('\0');
+      if (sep == std::string_view::npos) return Status::LedgerCorrupt("malformed hold index key");
+      pairs.emplace_back(std::string(rest.substr(0, sep)), std::string(rest.substr(sep + 1)));
+    }
+    CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger hold index scan"));
+  }
+  std::string value;
+  bool found = false;
+  std::optional<Invoice> invoice;  // of the pairs' current invoice
+  for (const auto& [invoice_id, payment_id] : pairs) {
+    CASHMATCH_RETURN_IF_ERROR(Get(payments_, payment_id, &value, &found));
+    if (!found) return Status::LedgerCorrupt("hold index names payment '" + payment_id + "' which is not stored");
+    SettledPayment settled;
+    CASHMATCH_RETURN_IF_ERROR(LoadSettledPayment(payment_id, value, &settled));
+    int64_t held = 0;  // released or returned holds leave their key behind
+    for (const Application& h : settled.holds) held += h.invoice_id == invoice_id ? h.amount_minor : 0;
+    if (held <= 0) continue;
+    if (!invoice.has_value() || invoice->invoice_id != invoice_id) {
+      CASHMATCH_RETURN_IF_ERROR(Get(invoices_, invoice_id, &value, &found));
+      if (!found) return Status::LedgerCorrupt("hold index names invoice '" + invoice_id + "' which is not stored");
+      invoice.emplace();
+      CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &*invoice));
+      if (invoice->usage_status == UsageStatus::kFinal) {
+        book->AddInvoice(*invoice);
+      } else {
+        still_reconciling->push_back(invoice_id);
+      }
+    }
+    if (invoice->usage_status != UsageStatus::kFinal) continue;
+    holds->push_back(HoldRelease{settled.record, invoice_id, held});
+  }
+  book->Seal();
+  return book;
+}
+
 Status Ledger::LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
                                     std::set<std::string>* customer_ids) const {
   std::string value;
@@ -384,17 +489,10 @@ Status Ledger::LoadReturnedPayments(const BookRequest& req, OpenBook& book, std:
       if (!found) return Status::LedgerCorrupt("reference index names payment '" + payment_id + "' which is not stored");
     }
     SettledPayment settled;
-    CASHMATCH_RETURN_IF_ERROR(codec::DecodePayment(value, &settled.record));
-    // Net applications per invoice, in the order they were first applied.
-    std::map<std::string, size_t> position;
-    CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kPayment, payment_id, [&](const Event& e) {
-      if (e.invoice_id.empty() || (e.type != EventType::kApplied && e.type != EventType::kReversed)) return true;
-      auto [it, inserted] = position.emplace(e.invoice_id, settled.applications.size());
-      if (inserted) settled.applications.push_back(Application{e.invoice_id, 0});
-      settled.applications[it->second].amount_minor += e.type == EventType::kApplied ? e.amount_minor : -e.amount_minor;
-      return true;
-    }));
-    for (const Application& a : settled.applications) {
+    CASHMATCH_RETURN_IF_ERROR(LoadSettledPayment(payment_id, value, &settled));
+    std::vector<Application> touched = settled.applications;
+    touched.insert(touched.end(), settled.holds.begin(), settled.holds.end());
+    for (const Application& a : touched) {
       if (!loaded_invoices->insert(a.invoice_id).second) continue;
       CASHMATCH_RETURN_IF_ERROR(Get(invoices_, a.invoice_id, &value, &found));
       if (!found) continue;  // the ERP removed it since; the matcher reports what it cannot undo
@@ -429,6 +527,7 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   w.AddEvents(outcome.events);
   w.AddInvoices(outcome.invoice_updates);
   w.AddPayments(outcome.payments);
+  w.AddPayoutLinks(outcome.payout_links);
   const std::string batch_key = BatchKey(batch.idempotency_key);
   const std::string batch_value = codec::EncodeBatch(record);
   rocksdb::WriteBatch wb(w.batch_bytes() + batch_key.size() + batch_value.size() + 64);
@@ -470,6 +569,11 @@ Result<LedgerSummary> Ledger::Summarize() const {
       p = PaymentRecord();
       CASHMATCH_RETURN_IF_ERROR(codec::DecodePayment(it->value().ToStringView(), &p));
       CurrencySummary& c = sum.by_currency[std::string(p.currency->code())];
+      if (p.status == PaymentStatus::kPayout || p.reason == ExceptionReason::kPayoutPending) {
+        // The bank line of a Stripe payout: its charges were received one by one.
+        c.payout_lines_minor += p.amount_minor;
+        continue;
+      }
       ++c.payments_count;
       c.received_minor += p.amount_minor;
       c.applied_minor += p.applied_minor;

@@ -37,6 +37,18 @@ inline std::string Key3(char kind, std::string_view a, std::string_view b) {
   return k;
 }
 
+// Appends the payout-half key "<kind>\0<currency>\0<big-endian amount>\0<id>"
+// (kind 'y' for payouts, 'Y' for bank lines), or only its prefix up to the
+// amount's trailing separator when `id` is empty.
+inline void AppendPayoutKey(std::string* out, char kind, std::string_view currency, int64_t amount, std::string_view id) {
+  assert(amount >= 0);
+  AppendIndexKey(out, kind, currency);
+  out->push_back('\0');
+  codec::AppendBigEndian64(static_cast<uint64_t>(amount), out);
+  out->push_back('\0');
+  out->append(id);
+}
+
 // Audit-trail key kinds, indexed by Subject.
 constexpr char kTrailKinds[] = {'I', 'P', 'C'};
 inline char TrailKind(Subject subject) { return kTrailKinds[static_cast<int>(subject)]; }

@@ -111,7 +111,7 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   request.name_similarity_min_milli = policy.name_similarity_min_milli;
   auto book = ledger.LoadBook(request);
   if (!book.ok()) return book.status();
-  BatchOutcome outcome = MatchBatch(batch, hints, *book.value(), policy);
+  BatchOutcome outcome = MatchBatch(batch, hints, *book.value(), policy, options);
   auto record = ledger.CommitBatch(batch, outcome);
   if (!record.ok()) return record.status();
   result.batch = record.value();
@@ -119,6 +119,34 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   result.applied_count = outcome.applied_count;
   result.exception_count = outcome.exception_count;
   result.duplicate_count = outcome.duplicate_count;
+  return result;
+}
+
+Result<ReleaseResult> ReleaseFinalHolds(Ledger& ledger, const Policy& policy, const std::set<std::string>& invoices) {
+  ReleaseResult result;
+  std::vector<HoldRelease> holds;
+  auto book = ledger.LoadReleasableHolds(invoices, &holds, &result.still_reconciling);
+  if (!book.ok()) return book.status();
+  if (holds.empty()) {
+    result.nothing_to_release = true;
+    return result;
+  }
+  // The batch is named by what it releases and where the ledger stood: the
+  // same release can never be committed twice.
+  std::string what = "@" + std::to_string(ledger.last_seq()) + "\n";
+  for (const HoldRelease& h : holds) {
+    what += h.record.payment_id + "\t" + h.invoice_id + "\t" + std::to_string(h.amount_minor) + "\n";
+  }
+  const std::string digest = Sha256Hex(what);
+  SettlementBatch batch;
+  batch.idempotency_key = "release:" + digest;
+  batch.batch_id = "r-" + digest.substr(0, 16);
+  batch.source_name = "release";
+  BatchOutcome outcome = ReleaseHolds(batch.batch_id, holds, *book.value(), policy);
+  auto record = ledger.CommitBatch(batch, outcome);
+  if (!record.ok()) return record.status();
+  result.batch = record.value();
+  result.holds_released = holds.size();
   return result;
 }
 

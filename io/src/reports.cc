@@ -359,8 +359,8 @@ Status ReportDsoCei(const Ledger& ledger, Date from, Date to, ReportFormat forma
   Status failed;
   Status s = ledger.ForEachEvent(0, [&](const Event& e) {
     int sign = e.type == EventType::kReversed ? -1 : 1;
-    if (e.invoice_id.empty() || (e.type != EventType::kApplied && e.type != EventType::kWrittenOff &&
-                                 e.type != EventType::kReversed)) {
+    const bool reopens = e.type == EventType::kReversed && e.from == CashBucket::kApplied;
+    if (e.invoice_id.empty() || (e.type != EventType::kApplied && e.type != EventType::kWrittenOff && !reopens)) {
       return true;
     }
     if (e.payment_id != last_payment) {

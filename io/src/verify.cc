@@ -5,8 +5,12 @@
 //   received(P) = applied(P) + unapplied(P) + held(P) + in_review(P) + returned(P)
 //   where applied is net of returns to invoices, held net of releases, in
 //   review is what its exceptions hold (ExceptionHoldsCash) net of returns,
-//   and returned is every `reversed` amount; each term equals the stored
-//   PaymentRecord.
+//   and returned is every `reversed` amount, taken from the bucket the
+//   event names (`from`); each term equals the stored PaymentRecord.
+//   A bank line that carried a Stripe payout receives nothing: its amount
+//   is what its `payout_matched` event (or, while it waits, its
+//   `payout_pending` exception) says. Fees are their own flow, never
+//   negative.
 // Per invoice I, over events after the invoice was last loaded:
 //   loaded_open(I) - open(I) = applied(I) + written_off(I) - reversed(I),  open(I) >= 0.
 // Sequence numbers are gapless from 1 to the stored counter, and every
@@ -21,26 +25,43 @@ namespace {
 
 std::string Fmt(int64_t minor, const Currency* c) { return FormatAmountMinor(minor, c->exponent()); }
 
+// The amount a `reversed` event takes back, from the bucket it names.
+template <typename Buckets>
+Status TakeBack(const Event& e, Buckets& b) {
+  switch (e.from) {
+    case CashBucket::kApplied: b.applied -= e.amount_minor; return Status::Ok();
+    case CashBucket::kUnapplied: b.unapplied -= e.amount_minor; return Status::Ok();
+    case CashBucket::kHeld: b.held -= e.amount_minor; return Status::Ok();
+    case CashBucket::kReview: b.in_review -= e.amount_minor; return Status::Ok();
+    case CashBucket::kNone: break;
+  }
+  return Status::InvariantViolated("event " + std::to_string(e.seq) + " returns cash from no bucket");
+}
+
 struct PaymentFold {
   int64_t received = 0, applied = 0, unapplied = 0, held = 0, in_review = 0, returned = 0;
-  void Add(const Event& e) {
+  int64_t payout_line = 0;  // a Stripe payout's bank line: linked or waiting
+  Status Add(const Event& e) {
     switch (e.type) {
       case EventType::kPaymentReceived: received += e.amount_minor; break;
       case EventType::kApplied: applied += e.amount_minor; break;
       case EventType::kReversed:
-        // A return takes money back from an invoice, or from review.
-        (e.invoice_id.empty() ? in_review : applied) -= e.amount_minor;
         returned += e.amount_minor;
-        break;
+        return TakeBack(e, *this);
       case EventType::kUnapplied: unapplied += e.amount_minor; break;
       case EventType::kHeld: held += e.amount_minor; break;
+      // A released hold is applied (or left unapplied) by the events after it.
       case EventType::kReleased: held -= e.amount_minor; break;
       case EventType::kException:
         if (ExceptionHoldsCash(e.reason)) in_review += e.amount_minor;
+        if (e.reason == ExceptionReason::kPayoutPending) payout_line = e.amount_minor;
         break;
+      case EventType::kPayoutMatched: payout_line = e.amount_minor; break;
       case EventType::kWrittenOff:
-      case EventType::kSuppression: break;
+      case EventType::kSuppression:
+      case EventType::kFee: break;
     }
+    return Status::Ok();
   }
 };
 
@@ -64,13 +85,22 @@ Status Ledger::VerifyEvents(VerifyReport* report) const {
     if (e.currency == nullptr) return Violation("event " + std::to_string(e.seq) + " has no currency");
     if (e.amount_minor < 0) return Violation("event " + std::to_string(e.seq) + " has a negative amount");
     CurrencySummary& t = report->totals[std::string(e.currency->code())];
+    // The buckets a return takes back from, under TakeBack's names.
+    struct {
+      int64_t& applied;
+      int64_t& unapplied;
+      int64_t& held;
+      int64_t& in_review;
+    } buckets{t.applied_minor, t.unapplied_minor, t.held_minor, t.exceptions_minor};
     switch (e.type) {
       case EventType::kPaymentReceived: t.received_minor += e.amount_minor; ++t.payments_count; break;
       case EventType::kApplied: t.applied_minor += e.amount_minor; break;
       case EventType::kReversed:
-        (e.invoice_id.empty() ? t.exceptions_minor : t.applied_minor) -= e.amount_minor;
+        CASHMATCH_RETURN_IF_ERROR(TakeBack(e, buckets));
         t.reversed_minor += e.amount_minor;
         break;
+      case EventType::kFee: t.fees_minor += e.rule == kFeeRefundRule ? -e.amount_minor : e.amount_minor; break;
+      case EventType::kPayoutMatched: t.payout_lines_minor += e.amount_minor; break;
       case EventType::kUnapplied: t.unapplied_minor += e.amount_minor; break;
       case EventType::kHeld: t.held_minor += e.amount_minor; break;
       case EventType::kReleased: t.held_minor -= e.amount_minor; break;
@@ -108,12 +138,22 @@ Status Ledger::VerifyPayments(VerifyReport* report) const {
     p = PaymentRecord();
     CASHMATCH_RETURN_IF_ERROR(codec::DecodePayment(it->value().ToStringView(), &p));
     PaymentFold fold;
+    Status folded;
     CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kPayment, p.payment_id, [&](const Event& e) {
-      fold.Add(e);
-      return true;
+      folded = fold.Add(e);
+      return folded.ok();
     }));
+    CASHMATCH_RETURN_IF_ERROR(folded);
     const std::string who = "payment " + p.payment_id + ": ";
     const Currency* c = p.currency;
+    if (p.status == PaymentStatus::kPayout || p.reason == ExceptionReason::kPayoutPending) {
+      if (fold.received != 0 || fold.payout_line != p.amount_minor) {
+        return Violation(who + "bank line of a Stripe payout for " + Fmt(p.amount_minor, c) + " but its events say " +
+                         Fmt(fold.payout_line, c) + " (and received " + Fmt(fold.received, c) + ")");
+      }
+      ++report->payments_checked;
+      continue;
+    }
     if (fold.received != p.amount_minor) {
       return Violation(who + "amount " + Fmt(p.amount_minor, c) + " but events received " + Fmt(fold.received, c));
     }
@@ -147,7 +187,7 @@ Status Ledger::VerifyInvoices(VerifyReport* report) const {
     CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kInvoice, inv.invoice_id, [&](const Event& e) {
       if (e.seq <= inv.loaded_at_seq) return true;
       if (e.type == EventType::kApplied || e.type == EventType::kWrittenOff) settled += e.amount_minor;
-      if (e.type == EventType::kReversed) settled -= e.amount_minor;
+      if (e.type == EventType::kReversed && e.from == CashBucket::kApplied) settled -= e.amount_minor;
       return true;
     }));
     if (inv.loaded_open_minor - inv.amount_open_minor != settled) {

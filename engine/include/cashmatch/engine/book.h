@@ -68,6 +68,11 @@ struct BookRequest {
   // open invoices (the policy's name_similarity_min_milli).
   // Default: kNameSimilarityMinMilliDefault.
   int32_t name_similarity_min_milli = kNameSimilarityMinMilliDefault;
+  // Stripe payouts waiting for their bank line, wanted by bank lines of
+  // these (currency code, amount); and bank lines waiting for their payout,
+  // wanted by the payout listing in the batch.
+  std::set<std::pair<std::string, int64_t>> payouts_wanted;
+  std::set<std::pair<std::string, int64_t>> bank_lines_wanted;
 };
 
 // What one committed payment settled on one invoice, net of earlier
@@ -81,6 +86,9 @@ struct Application {
 struct SettledPayment {
   PaymentRecord record;
   std::vector<Application> applications;
+  // Cash held against invoices (usage still reconciling), net of releases
+  // and returns, in the order it was first held.
+  std::vector<Application> holds;
 };
 
 class OpenBook {
@@ -95,6 +103,10 @@ class OpenBook {
   // A payer name (its tokens) whose words the ledger found too common to
   // search every customer that could match it as well as the best one.
   void AddInconclusivePayerName(std::vector<std::string> tokens);
+  // A payout half still waiting for the other: a payout (no bank line yet),
+  // or a bank line with its payment record (no payout yet).
+  void AddWaitingPayout(PayoutLink link);
+  void AddWaitingBankLine(PayoutLink link, PaymentRecord record);
   void Seal();
 
   const Customer* FindCustomer(const std::string& customer_id) const;
@@ -109,6 +121,10 @@ class OpenBook {
   // issue date, then id): the candidates for matching on amount.
   const std::vector<const Invoice*>& OpenInvoicesOf(const std::string& customer_id) const;
   const SettledPayment* FindSettledPayment(const std::string& ref) const;
+  // Waiting halves of this currency and amount, by payout id / bank line id.
+  std::vector<const PayoutLink*> WaitingPayouts(const Currency* currency, int64_t amount_minor) const;
+  std::vector<const PayoutLink*> WaitingBankLines(const Currency* currency, int64_t amount_minor) const;
+  const PaymentRecord* WaitingBankLineRecord(const std::string& payment_id) const;
 
   // Customers (book_customers.cc).
   // nullptr when no customer, or more than one, has the Stripe customer id.
@@ -150,6 +166,9 @@ class OpenBook {
   std::unordered_map<std::string, std::vector<const Customer*>> children_;
   std::unordered_map<std::string, std::vector<const Invoice*>> open_by_family_;
   std::set<std::vector<std::string>> inconclusive_names_;
+  std::vector<PayoutLink> waiting_payouts_;
+  std::vector<PayoutLink> waiting_bank_lines_;
+  std::unordered_map<std::string, PaymentRecord> bank_line_records_;
 };
 
 }  // namespace cashmatch

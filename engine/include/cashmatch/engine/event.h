@@ -24,7 +24,20 @@ enum class EventType : uint8_t {
   kReversed = 7,
   kException = 8,
   kSuppression = 9,
+  kFee = 10,            // a processor's fee (Stripe): money kept before it reached us, not a short payment
+  kPayoutMatched = 11,  // a bank line is the transfer of a Stripe payout, not new customer money
 };
+
+// Where the cash a `reversed` event takes back was sitting. Stored with
+// every event; kNone for every other type.
+enum class CashBucket : uint8_t {
+  kNone = 0,
+  kApplied = 1,    // applied to the event's invoice: the invoice reopens
+  kUnapplied = 2,  // on the customer's account
+  kHeld = 3,       // held against the event's invoice
+  kReview = 4,     // in the review queue (an exception held it)
+};
+const char* CashBucketName(CashBucket b);
 
 enum class SuppressionAction : uint8_t {
   kNone = 0,
@@ -49,6 +62,7 @@ enum class ExceptionReason : uint8_t {
   kNoCustomer = 9,        // no customer could be identified
   kUnmatched = 10,        // nothing to go on
   kReturnUnmatched = 11,  // a return names no payment we hold, or more than it settled
+  kPayoutPending = 12,    // a bank line looks like a Stripe payout no listing has shown yet
 };
 
 const char* EventTypeName(EventType t);
@@ -68,6 +82,7 @@ struct Event {
   int32_t score_milli = -1;  // [0, 1000]; -1: not scored
   SuppressionAction action = SuppressionAction::kNone;
   ExceptionReason reason = ExceptionReason::kNone;
+  CashBucket from = CashBucket::kNone;  // `reversed`: where the returned cash was
   std::vector<std::string> signals;  // "name=value" strings that made the score
   std::string detail;      // a sentence for people, e.g. what did not agree
 };

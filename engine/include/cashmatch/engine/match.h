@@ -31,10 +31,12 @@ struct BatchOutcome {
   std::vector<Event> events;               // commit order; seq not yet set
   std::vector<Invoice> invoice_updates;    // new state of touched invoices
   std::vector<PaymentRecord> payments;     // new payments, and earlier ones a return touched
+  std::vector<PayoutLink> payout_links;    // payout halves recorded or linked by this batch
   size_t applied_count = 0;
   size_t exception_count = 0;
   size_t duplicate_count = 0;
   size_t reversal_count = 0;  // returns that found their payment
+  size_t payout_linked_count = 0;  // Stripe payouts linked to their bank line
 };
 
 struct MatchOptions {
@@ -50,7 +52,26 @@ std::vector<PaymentHints> ExtractAllHints(const SettlementBatch& batch, const Hi
 BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<PaymentHints>& hints);
 
 // Stages 2-3: decide every payment of the batch against the snapshot.
+// Payments that can touch the same invoices (through their customers) are
+// allocated together in canonical order; such groups run in parallel on
+// `options.threads`. The outcome is the same for any thread count.
 BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints,
-                        const OpenBook& book, const Policy& policy);
+                        const OpenBook& book, const Policy& policy, const MatchOptions& options = MatchOptions());
+
+// Cash held against a usage invoice, to be released now that the invoice
+// is final: `record` is the payment's current state.
+struct HoldRelease {
+  PaymentRecord record;
+  std::string invoice_id;
+  int64_t amount_minor = 0;
+};
+
+// Releases holds (payments in canonical order): `released`, then `applied`
+// up to what the invoice still owes (undisputed), any rest `unapplied` on
+// the customer's account, and the invoice's dunning: cancel when settled,
+// soften when mostly paid, else resume (the hold had paused it). The
+// invoices must be in `book`.
+BatchOutcome ReleaseHolds(const std::string& batch_id, const std::vector<HoldRelease>& holds, const OpenBook& book,
+                          const Policy& policy);
 
 }  // namespace cashmatch

@@ -18,6 +18,7 @@ enum class PaymentStatus : uint8_t {
   kUnapplied = 3,  // cash on account
   kException = 4,  // waiting for a person
   kReturned = 5,   // everything it settled was returned (ACH return, refund, dispute)
+  kPayout = 6,     // a bank line that carried a Stripe payout's money: no customer cash
 };
 const char* PaymentStatusName(PaymentStatus s);
 
@@ -43,11 +44,31 @@ struct PaymentRecord {
   std::string end_to_end_id;    // the same, for returns that name the payer's EndToEndId
 };
 
+// The two halves of a Stripe payout: the payout listing (the charges, at
+// their gross, with fees and refunds) and the bank line that brought its
+// net amount. Whichever arrives first waits in the ledger for the other,
+// keyed by currency and amount; once both are known they are linked.
+struct PayoutLink {
+  std::string payout_id;        // po_…; empty: a bank line still waiting for its listing
+  std::string bank_payment_id;  // the bank line's payment id; empty: a payout still waiting for its bank line
+  const Currency* currency = nullptr;
+  int64_t amount_minor = 0;     // the payout's net amount, positive
+  Date date;                    // the payout's arrival date, or the bank line's value date
+  std::string batch_id;         // the batch that recorded this half
+  bool linked() const { return !payout_id.empty() && !bank_payment_id.empty(); }
+};
+
+// The rule of a `fee` event that gives fees back (Stripe refunding its own
+// fees): counted negative wherever fees are summed.
+inline constexpr char kFeeRefundRule[] = "stripe_fee_refund";
+
 // Whether an exception event's amount is cash waiting for a person. A
 // duplicate is the same money seen twice, and an unmatched return is money
-// going out: neither is received cash in review.
+// going out, and a bank line waiting for its Stripe payout is the transfer
+// of money already received charge by charge: none is received cash in review.
 inline bool ExceptionHoldsCash(ExceptionReason r) {
-  return r != ExceptionReason::kDuplicatePayment && r != ExceptionReason::kReturnUnmatched;
+  return r != ExceptionReason::kDuplicatePayment && r != ExceptionReason::kReturnUnmatched &&
+         r != ExceptionReason::kPayoutPending;
 }
 
 }  // namespace cashmatch

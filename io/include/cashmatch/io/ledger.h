@@ -22,6 +22,12 @@
 //              "x\0<currency>\0<inverted amount>\0<seq>" -> "" (review queue)
 //              "r\0<bank reference or end-to-end id>" -> payment_id (returns name it)
 //              "s\0<stripe invoice id>" -> invoice_id
+//              "H\0<invoice_id>\0<payment_id>" -> "" (cash was held against the
+//                invoice; the payment's trail says how much is still held)
+//              "y\0<currency>\0<big-endian amount>\0<payout id>" -> PayoutLink:
+//                a Stripe payout; waiting for its bank line until linked
+//              "Y\0<currency>\0<big-endian amount>\0<bank payment id>" ->
+//                PayoutLink: a bank line waiting for its payout until linked
 //   meta       schema version, next sequence, fingerprint key,
 //              "b\0<idempotency key>" -> committed batch record
 //
@@ -110,6 +116,8 @@ struct CurrencySummary {
   int64_t held_minor = 0;
   int64_t written_off_minor = 0;
   int64_t reversed_minor = 0;
+  int64_t fees_minor = 0;          // processor fees booked (verify's fold; Summarize leaves it 0)
+  int64_t payout_lines_minor = 0;  // bank lines that carried Stripe payouts: not customer cash
   uint64_t exceptions_count = 0;
   int64_t exceptions_minor = 0;
   uint64_t open_invoices_count = 0;
@@ -164,6 +172,12 @@ class Ledger {
   Result<std::optional<CommittedBatch>> FindBatch(const std::string& idempotency_key) const;
 
   // Loads what `req` names into a sealed OpenBook.
+  // Cash still held against usage invoices (all, or those in
+  // `only_invoices`): holds on invoices now final go to `holds`, with a book
+  // holding those invoices; invoices still reconciling are listed.
+  Result<std::unique_ptr<OpenBook>> LoadReleasableHolds(const std::set<std::string>& only_invoices,
+                                                        std::vector<HoldRelease>* holds,
+                                                        std::vector<std::string>* still_reconciling) const;
   Result<std::unique_ptr<OpenBook>> LoadBook(const BookRequest& req) const;
 
   // Commits a batch's outcome atomically: events get consecutive sequence
@@ -210,6 +224,9 @@ class Ledger {
   Status LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::set<std::string>* customer_ids) const;
   Status LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
                               std::set<std::string>* customer_ids) const;
+  Status LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const;
+  // The payment's record with its net applications and holds per invoice.
+  Status LoadSettledPayment(const std::string& payment_id, const std::string& value, SettledPayment* settled) const;
   Status VerifyEvents(VerifyReport* report) const;
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;

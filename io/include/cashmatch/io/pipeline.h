@@ -59,4 +59,18 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
                                      const HintExtractor& extractor, const MatchOptions& options,
                                      const ApplyOptions& apply_options = ApplyOptions());
 
+// What `cashmatch release` did.
+struct ReleaseResult {
+  bool nothing_to_release = false;
+  CommittedBatch batch;
+  size_t holds_released = 0;
+  std::vector<std::string> still_reconciling;  // invoices with cash held whose usage is not final yet
+};
+
+// Releases the cash held against usage invoices that are now final (loaded
+// again with usage_status final), all or only `invoices`: one atomic batch
+// of released/applied/unapplied/suppression events (see ReleaseHolds).
+// Nothing to release commits nothing.
+Result<ReleaseResult> ReleaseFinalHolds(Ledger& ledger, const Policy& policy, const std::set<std::string>& invoices);
+
 }  // namespace cashmatch::io
