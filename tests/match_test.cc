@@ -311,6 +311,47 @@ TEST_F(MatchTest, NoRemittanceWithTwoDifferentFittingSetsIsAmbiguous) {
   EXPECT_NE(ex[0]->detail.find("INV-2026-000003"), std::string::npos);
 }
 
+// Forty open invoices take the pair-sum search (sets up to four). Amounts
+// are distinct powers of two (in whole units) plus 7 cents, so no two sets
+// share a sum: the four invoices are found, and nothing rivals them.
+TEST_F(MatchTest, NoRemittanceFindsTheFourOfFortyInvoicesThatSumToThePayment) {
+  int64_t total = 0;
+  for (int i = 0; i < 40; ++i) {
+    const int64_t amount = (int64_t{1} << i) * 100 + 7;
+    book_.AddInvoice(MakeInvoice("I" + std::to_string(i), "INV-2026-" + std::to_string(300 + i), amount));
+    if (i == 3 || i == 17 || i == 22 || i == 31) total += amount;
+  }
+  Payment p = MakePayment("P1", total, "");
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  Effects f = EffectsOf(out);
+  ASSERT_EQ(f.applied.size(), 4u);
+  EXPECT_EQ(f.applied.count("I3"), 1u);
+  EXPECT_EQ(f.applied.count("I17"), 1u);
+  EXPECT_EQ(f.applied.count("I22"), 1u);
+  EXPECT_EQ(f.applied.count("I31"), 1u);
+}
+
+TEST_F(MatchTest, NoRemittanceWithARivalSetOneInvoiceLargerAmongManyIsAmbiguous) {
+  // Twenty invoices of distinct odd amounts, and {A, B} = 700.00 against
+  // {C, D, E} = 700.00: a rival one invoice larger, found by pair sums.
+  for (int i = 0; i < 20; ++i) {
+    book_.AddInvoice(MakeInvoice("F" + std::to_string(i), "INV-2026-" + std::to_string(400 + i), 1000003 + 7919 * i));
+  }
+  book_.AddInvoice(MakeInvoice("A", "INV-2026-000001", 40000));
+  book_.AddInvoice(MakeInvoice("B", "INV-2026-000002", 30000));
+  book_.AddInvoice(MakeInvoice("C", "INV-2026-000003", 25000));
+  book_.AddInvoice(MakeInvoice("D", "INV-2026-000004", 24000));
+  book_.AddInvoice(MakeInvoice("E", "INV-2026-000005", 21000));
+  Payment p = MakePayment("P1", 70000, "");
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kAmbiguous);
+  EXPECT_NE(ex[0]->detail.find("INV-2026-000005"), std::string::npos) << ex[0]->detail;
+}
+
 TEST_F(MatchTest, EqualAmountInvoicesAreOneAnswerAndTheOldestDueIsTaken) {
   Invoice newer = MakeInvoice("NEW", "INV-2026-000002", 100000);
   newer.due_date = ParseIsoDate("2026-12-31").value();
