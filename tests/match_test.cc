@@ -381,6 +381,46 @@ TEST_F(MatchTest, NoRemittanceShortWithinToleranceIsAppliedWithAWriteOff) {
   EXPECT_EQ(f.action["I1"], SuppressionAction::kCancel);
 }
 
+// Issue 4, proposal 4: where no set fits, the policy's fallback order fills
+// invoices — oldest issued first, or past due first — and never by default.
+TEST_F(MatchTest, WhenNoSetFitsTheFallbackOrderAppliesOnlyWhenThePolicyAsksForIt) {
+  // OLD was issued first on net-60 terms and is not yet due; DUE was issued
+  // later on net-15 and is past due on the payment's value date.
+  Invoice old_issue = MakeInvoice("OLD", "INV-2026-000001", 40000);
+  old_issue.issue_date = ParseIsoDate("2026-10-20").value();
+  old_issue.due_date = ParseIsoDate("2026-12-19").value();
+  Invoice past_due = MakeInvoice("DUE", "INV-2026-000002", 30000);
+  past_due.issue_date = ParseIsoDate("2026-11-01").value();
+  past_due.due_date = ParseIsoDate("2026-11-16").value();
+  book_.AddInvoice(old_issue);
+  book_.AddInvoice(past_due);
+  Payment p = MakePayment("P1", 50000, "");  // fits neither 400, 300 nor 700
+  p.payer_account_fp = "fp-acme";
+
+  Effects by_default = EffectsOf(Run({p}));
+  EXPECT_TRUE(by_default.applied.empty());
+  EXPECT_EQ(by_default.unapplied, 50000);
+
+  policy_.fallback = Policy::Fallback::kOldestFirst;
+  BatchOutcome oldest = Run({p});
+  Effects f = EffectsOf(oldest);
+  EXPECT_EQ(f.applied["OLD"], 40000);
+  EXPECT_EQ(f.applied["DUE"], 10000);
+  EXPECT_EQ(f.action["OLD"], SuppressionAction::kCancel);
+  EXPECT_EQ(OfType(oldest, EventType::kApplied)[0]->rule, "fallback_oldest_first");
+
+  policy_.fallback = Policy::Fallback::kPastDueFirst;
+  Effects g = EffectsOf(Run({p}));
+  EXPECT_EQ(g.applied["DUE"], 30000);
+  EXPECT_EQ(g.applied["OLD"], 20000);
+  EXPECT_EQ(g.action["DUE"], SuppressionAction::kCancel);
+
+  policy_.allow_partial = false;  // a fallback fills partly, so it needs partial application
+  Effects h = EffectsOf(Run({p}));
+  EXPECT_TRUE(h.applied.empty());
+  EXPECT_EQ(h.unapplied, 50000);
+}
+
 TEST_F(MatchTest, LaterPaymentsSeeBalancesEarlierOnesLeft) {
   book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 5000));
   // Same invoice paid twice in one batch: canonical order (value date, then

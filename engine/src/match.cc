@@ -614,6 +614,33 @@ std::string DescribeAnswer(const SubsetSearch& s, const SubsetSearch::Answer& a)
   return out;
 }
 
+constexpr int32_t kScoreFallback = 900;  // the policy asked for it: applied at the default auto line
+
+// The policy's fallback when no set fits: the customer's open invoices in
+// the policy's order — oldest first (by issue date), or past due first (by
+// due date, which puts every invoice past due at the payment's value date
+// first) — each settled in full until the cash runs out, the last one
+// partly; a rest beyond all of them stays on account.
+void FillInOrder(const Payment& p, std::vector<const Invoice*> candidates, const Policy& policy, Proposal& pr) {
+  const bool past_due_first = policy.fallback == Policy::Fallback::kPastDueFirst;
+  // Candidates come by due date, then issue date, then id (OpenInvoicesOf).
+  if (!past_due_first) {
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
+  }
+  pr.rule = past_due_first ? "fallback_past_due_first" : "fallback_oldest_first";
+  pr.score_milli = kScoreFallback;
+  int64_t cash = p.amount_minor;
+  for (const Invoice* inv : candidates) {
+    if (cash == 0) break;
+    const int64_t x = std::min(cash, Settleable(*inv));
+    pr.applications.emplace_back(inv, x);
+    cash -= x;
+  }
+  pr.unapplied_minor = cash;
+  pr.signals.push_back("fallback=" + std::string(past_due_first ? "past_due_first" : "oldest_first"));
+}
+
 // A payment with no usable reference from a known customer: a unique set
 // of its open invoices (one invoice is a set of one) that sums to the
 // amount exactly, else within the tolerance, else cash on account. Two
@@ -659,9 +686,13 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
       *why = "the subset search reached its bound before finding a set of open invoices";
       return pr;
     }
+    pr.signals.push_back("amount=no_fit");
+    if (policy.allow_partial && policy.fallback != Policy::Fallback::kNone && !candidates.empty()) {
+      FillInOrder(p, std::move(candidates), policy, pr);
+      return pr;
+    }
     pr.rule = "on_account";
     pr.unapplied_minor = p.amount_minor;
-    pr.signals.push_back("amount=no_fit");
     return pr;
   }
   const SubsetSearch::Answer& a = search.answers().front();
