@@ -352,6 +352,8 @@ absolute = { USD = "50.00" }
 invoice_number_patterns = ['INV-\d+']
 [limits]
 set_size_max = 8
+[allocation]
+fallback = "past_due_first"
 )");
   ASSERT_TRUE(r.ok()) << r.status().message();
   const Policy& p = r.value();
@@ -359,6 +361,8 @@ set_size_max = 8
   EXPECT_EQ(p.review_score_milli, 500);
   EXPECT_EQ(p.soften_paid_share_ppm, 855000);
   EXPECT_EQ(p.set_size_max, 8);
+  EXPECT_EQ(defaults.fallback, Policy::Fallback::kNone);
+  EXPECT_EQ(p.fallback, Policy::Fallback::kPastDueFirst);
   EXPECT_EQ(p.invoice_number_patterns, std::vector<std::string>{"INV-\\d+"});
   const Currency* usd = Currency::Find("USD");
   // max(absolute, percent of the amount due): 1% of 5000.00 is 50.00.
@@ -396,6 +400,8 @@ TEST(Policy, UnknownKeysAndBadValuesNameTheKey) {
   ExpectError(ParsePolicyToml("policy.toml", "[limits]\nset_size_max = 0\n"), {"key 'limits.set_size_max'"});
   ExpectError(ParsePolicyToml("policy.toml", "[matching]\ninvoice_number_patterns = ['INV-(']\n"),
               {"invoice_number_patterns[0]", "not a valid regular expression"});
+  ExpectError(ParsePolicyToml("policy.toml", "[allocation]\nfallback = \"greedy\"\n"),
+              {"key 'allocation.fallback'", "oldest_first"});
   ExpectError(ParsePolicyToml("policy.toml", "[thresholds\n"), {"policy.toml:1"});
   ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\nauto_apply = 0.5\nreview = 0.7\n"),
               {"key 'thresholds'", "review <= auto_apply"});

@@ -311,6 +311,47 @@ TEST_F(MatchTest, NoRemittanceWithTwoDifferentFittingSetsIsAmbiguous) {
   EXPECT_NE(ex[0]->detail.find("INV-2026-000003"), std::string::npos);
 }
 
+// Forty open invoices take the pair-sum search (sets up to four). Amounts
+// are distinct powers of two (in whole units) plus 7 cents, so no two sets
+// share a sum: the four invoices are found, and nothing rivals them.
+TEST_F(MatchTest, NoRemittanceFindsTheFourOfFortyInvoicesThatSumToThePayment) {
+  int64_t total = 0;
+  for (int i = 0; i < 40; ++i) {
+    const int64_t amount = (int64_t{1} << i) * 100 + 7;
+    book_.AddInvoice(MakeInvoice("I" + std::to_string(i), "INV-2026-" + std::to_string(300 + i), amount));
+    if (i == 3 || i == 17 || i == 22 || i == 31) total += amount;
+  }
+  Payment p = MakePayment("P1", total, "");
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  Effects f = EffectsOf(out);
+  ASSERT_EQ(f.applied.size(), 4u);
+  EXPECT_EQ(f.applied.count("I3"), 1u);
+  EXPECT_EQ(f.applied.count("I17"), 1u);
+  EXPECT_EQ(f.applied.count("I22"), 1u);
+  EXPECT_EQ(f.applied.count("I31"), 1u);
+}
+
+TEST_F(MatchTest, NoRemittanceWithARivalSetOneInvoiceLargerAmongManyIsAmbiguous) {
+  // Twenty invoices of distinct odd amounts, and {A, B} = 700.00 against
+  // {C, D, E} = 700.00: a rival one invoice larger, found by pair sums.
+  for (int i = 0; i < 20; ++i) {
+    book_.AddInvoice(MakeInvoice("F" + std::to_string(i), "INV-2026-" + std::to_string(400 + i), 1000003 + 7919 * i));
+  }
+  book_.AddInvoice(MakeInvoice("A", "INV-2026-000001", 40000));
+  book_.AddInvoice(MakeInvoice("B", "INV-2026-000002", 30000));
+  book_.AddInvoice(MakeInvoice("C", "INV-2026-000003", 25000));
+  book_.AddInvoice(MakeInvoice("D", "INV-2026-000004", 24000));
+  book_.AddInvoice(MakeInvoice("E", "INV-2026-000005", 21000));
+  Payment p = MakePayment("P1", 70000, "");
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kAmbiguous);
+  EXPECT_NE(ex[0]->detail.find("INV-2026-000005"), std::string::npos) << ex[0]->detail;
+}
+
 TEST_F(MatchTest, EqualAmountInvoicesAreOneAnswerAndTheOldestDueIsTaken) {
   Invoice newer = MakeInvoice("NEW", "INV-2026-000002", 100000);
   newer.due_date = ParseIsoDate("2026-12-31").value();
@@ -438,6 +479,25 @@ TEST_F(PayerNameMatchTest, ParentAndChildPayingTheSameInvoiceInOneBatchSettleItO
   }
 }
 
+// With the policy's fallback on, a set among the children's invoices still
+// comes first; only when nothing in the family fits are the parent's own
+// invoices filled in the fallback order.
+TEST_F(PayerNameMatchTest, ParentsChildInvoiceFitComesBeforeThePolicysFallback) {
+  policy_.fallback = Policy::Fallback::kOldestFirst;
+  AddCustomer("C-PARENT", "Globex Holdings", "", "fp-globex");
+  AddCustomer("C-CHILD", "Globex Retail", "C-PARENT");
+  book_.AddInvoice(MakeInvoice("G1", "INV-2026-000010", 500000, "C-PARENT"));
+  book_.AddInvoice(MakeInvoice("K1", "INV-2026-000011", 730000, "C-CHILD"));
+  Payment fits_child = MakePayment("P1", 730000, "");
+  fits_child.payer_account_fp = "fp-globex";
+  Payment fits_nothing = MakePayment("P2", 120000, "");
+  fits_nothing.payer_account_fp = "fp-globex";
+  Effects f = EffectsOf(Run({fits_child, fits_nothing}));
+  EXPECT_EQ(f.applied["K1"], 730000);
+  EXPECT_EQ(f.applied["G1"], 120000);  // the fallback fills the parent's own invoice
+  EXPECT_EQ(f.applied.size(), 2u);
+}
+
 // A child's payment never reaches its parent's invoices: only a parent
 // pays for its subsidiaries.
 TEST_F(PayerNameMatchTest, ChildIdentifiedDoesNotPayItsParentsInvoice) {
@@ -531,6 +591,46 @@ TEST_F(PayerNameMatchTest, IdentificationGoesByStrengthAccountStripeReferenceNam
   auto applied = OfType(out, EventType::kApplied);
   ASSERT_EQ(applied.size(), 1u);
   EXPECT_EQ(applied[0]->invoice_id, "I1");
+}
+
+// Issue 4, proposal 4: where no set fits, the policy's fallback order fills
+// invoices — oldest issued first, or past due first — and never by default.
+TEST_F(MatchTest, WhenNoSetFitsTheFallbackOrderAppliesOnlyWhenThePolicyAsksForIt) {
+  // OLD was issued first on net-60 terms and is not yet due; DUE was issued
+  // later on net-15 and is past due on the payment's value date.
+  Invoice old_issue = MakeInvoice("OLD", "INV-2026-000001", 40000);
+  old_issue.issue_date = ParseIsoDate("2026-10-20").value();
+  old_issue.due_date = ParseIsoDate("2026-12-19").value();
+  Invoice past_due = MakeInvoice("DUE", "INV-2026-000002", 30000);
+  past_due.issue_date = ParseIsoDate("2026-11-01").value();
+  past_due.due_date = ParseIsoDate("2026-11-16").value();
+  book_.AddInvoice(old_issue);
+  book_.AddInvoice(past_due);
+  Payment p = MakePayment("P1", 50000, "");  // fits neither 400, 300 nor 700
+  p.payer_account_fp = "fp-acme";
+
+  Effects by_default = EffectsOf(Run({p}));
+  EXPECT_TRUE(by_default.applied.empty());
+  EXPECT_EQ(by_default.unapplied, 50000);
+
+  policy_.fallback = Policy::Fallback::kOldestFirst;
+  BatchOutcome oldest = Run({p});
+  Effects f = EffectsOf(oldest);
+  EXPECT_EQ(f.applied["OLD"], 40000);
+  EXPECT_EQ(f.applied["DUE"], 10000);
+  EXPECT_EQ(f.action["OLD"], SuppressionAction::kCancel);
+  EXPECT_EQ(OfType(oldest, EventType::kApplied)[0]->rule, "fallback_oldest_first");
+
+  policy_.fallback = Policy::Fallback::kPastDueFirst;
+  Effects g = EffectsOf(Run({p}));
+  EXPECT_EQ(g.applied["DUE"], 30000);
+  EXPECT_EQ(g.applied["OLD"], 20000);
+  EXPECT_EQ(g.action["DUE"], SuppressionAction::kCancel);
+
+  policy_.allow_partial = false;  // a fallback fills partly, so it needs partial application
+  Effects h = EffectsOf(Run({p}));
+  EXPECT_TRUE(h.applied.empty());
+  EXPECT_EQ(h.unapplied, 50000);
 }
 
 TEST_F(MatchTest, LaterPaymentsSeeBalancesEarlierOnesLeft) {

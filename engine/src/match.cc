@@ -398,6 +398,11 @@ class SubsetSearch {
     for (size_t i = values_.size(); i-- > 0;) {
       suffix_[i] = suffix_[i + 1] + static_cast<i128>(values_[i].amount) * static_cast<i128>(values_[i].invoices.size());
     }
+    size_t items = 0;
+    for (const Value& v : values_) items += std::min<size_t>(v.invoices.size(), kPairSizeMax);
+    // A few items walk faster than pairs are built; a policy with thousands
+    // of candidates walks too (the pairs would not fit in memory).
+    pair_size_max_ = items > kPairItemsMin && items <= kPairItemsMax ? kPairSizeMax : 0;
   }
 
   // Sets whose sum lies in [lo, hi], smallest first: the fewest invoices
@@ -406,15 +411,27 @@ class SubsetSearch {
   // to the cent, so a much larger coincidence is no rival to a small set
   // (a payment for three invoices is not a payment for nine), while {A, B}
   // against {C} is.
+  // Sets of up to four invoices are found through sorted pair sums
+  // (ExactSize), larger ones by a depth-first walk.
   void Run(int64_t lo, int64_t hi) {
     cut_ = false;
+    answers_.clear();
     for (int limit = 1; limit <= size_max_; ++limit) {
-      Search(lo, hi, limit);
-      if (cut_) return;
-      if (!answers_.empty()) {
-        if (answers_.size() == 1 && limit < size_max_) Search(lo, hi, limit + 1);
-        return;
+      if (limit <= pair_size_max_) {
+        ExactSize(lo, hi, limit, 2);
+      } else {
+        Search(lo, hi, limit);
       }
+      if (cut_) return;
+      if (answers_.empty()) continue;
+      if (answers_.size() == 1 && limit < size_max_) {
+        if (limit + 1 <= pair_size_max_) {
+          ExactSize(lo, hi, limit + 1, 2);
+        } else {
+          Search(lo, hi, limit + 1);  // finds the first answer again, and a rival if there is one
+        }
+      }
+      return;
     }
   }
 
@@ -423,8 +440,106 @@ class SubsetSearch {
   const Value& value(size_t i) const { return values_[i]; }
 
   static constexpr uint64_t kNodeBudget = 200000;
+  static constexpr int kPairSizeMax = 4;
+  static constexpr size_t kPairItemsMin = 16;
+  static constexpr size_t kPairItemsMax = 256;  // at most ~32k pairs
 
  private:
+  struct Item {
+    int64_t amount;
+    uint32_t value;  // index into values_
+  };
+  struct Pair {
+    i128 sum;
+    uint16_t a, b;  // item indices, a < b
+  };
+
+  // Items: each value once per invoice it may contribute to a set of at
+  // most kPairSizeMax (equal amounts: the oldest invoices first), in value
+  // order; pairs of items sorted by sum. Built once per search object.
+  void BuildPairs() {
+    if (!pairs_.empty() || !items_.empty()) return;
+    for (size_t v = 0; v < values_.size(); ++v) {
+      const size_t copies = std::min<size_t>(values_[v].invoices.size(), kPairSizeMax);
+      for (size_t c = 0; c < copies; ++c) items_.push_back(Item{values_[v].amount, static_cast<uint32_t>(v)});
+    }
+    for (size_t a = 0; a < items_.size(); ++a) {
+      for (size_t b = a + 1; b < items_.size(); ++b) {
+        pairs_.push_back(Pair{static_cast<i128>(items_[a].amount) + items_[b].amount, static_cast<uint16_t>(a),
+                              static_cast<uint16_t>(b)});
+      }
+    }
+    std::sort(pairs_.begin(), pairs_.end(), [](const Pair& x, const Pair& y) {
+      return std::tie(x.sum, x.a, x.b) < std::tie(y.sum, y.a, y.b);
+    });
+  }
+
+  // Pairs whose sum lies in [lo, hi]: [first, last).
+  std::pair<size_t, size_t> PairsIn(i128 lo, i128 hi) const {
+    auto first = std::lower_bound(pairs_.begin(), pairs_.end(), lo, [](const Pair& p, i128 v) { return p.sum < v; });
+    auto last = std::upper_bound(first, pairs_.end(), hi, [](i128 v, const Pair& p) { return v < p.sum; });
+    return {static_cast<size_t>(first - pairs_.begin()), static_cast<size_t>(last - pairs_.begin())};
+  }
+
+  // Adds the set of these items unless an equal set (the same amounts
+  // taken as often) is there already.
+  void AddItems(std::initializer_list<size_t> item_indices) {
+    Answer a;
+    for (size_t i : item_indices) {
+      const size_t v = items_[i].value;
+      if (!a.empty() && a.back().first == v) {
+        ++a.back().second;
+      } else {
+        a.emplace_back(v, 1);
+      }
+    }
+    std::sort(a.begin(), a.end());
+    if (std::find(answers_.begin(), answers_.end(), a) == answers_.end()) answers_.push_back(std::move(a));
+  }
+
+  // Sets of exactly k <= kPairSizeMax invoices in [lo, hi], added to the
+  // answers until there are `want`: one item, a pair, an item and a pair
+  // with higher indices, or a pair and a pair with higher indices. Items
+  // are in value order, so each set of items is seen once.
+  void ExactSize(int64_t lo, int64_t hi, int k, size_t want) {
+    assert(k >= 1 && k <= kPairSizeMax);
+    BuildPairs();
+    nodes_ = 0;
+    auto budget_left = [&] {
+      if (++nodes_ <= kNodeBudget) return true;
+      cut_ = true;
+      return false;
+    };
+    if (k == 1) {
+      for (size_t i = 0; i < items_.size() && answers_.size() < want; ++i) {
+        if (items_[i].amount >= lo && items_[i].amount <= hi) AddItems({i});
+      }
+      return;
+    }
+    if (k == 2) {
+      const auto [first, last] = PairsIn(lo, hi);
+      for (size_t q = first; q < last && answers_.size() < want && budget_left(); ++q) AddItems({pairs_[q].a, pairs_[q].b});
+      return;
+    }
+    if (k == 3) {
+      for (size_t i = 0; i < items_.size() && answers_.size() < want; ++i) {
+        const auto [first, last] = PairsIn(static_cast<i128>(lo) - items_[i].amount, static_cast<i128>(hi) - items_[i].amount);
+        for (size_t q = first; q < last && answers_.size() < want; ++q) {
+          if (!budget_left()) return;
+          if (pairs_[q].a > i) AddItems({i, pairs_[q].a, pairs_[q].b});
+        }
+      }
+      return;
+    }
+    for (size_t p = 0; p < pairs_.size() && answers_.size() < want; ++p) {
+      const auto [first, last] = PairsIn(static_cast<i128>(lo) - pairs_[p].sum, static_cast<i128>(hi) - pairs_[p].sum);
+      for (size_t q = first; q < last && answers_.size() < want; ++q) {
+        if (!budget_left()) return;
+        if (pairs_[q].a > pairs_[p].b) AddItems({pairs_[p].a, pairs_[p].b, pairs_[q].a, pairs_[q].b});
+      }
+    }
+  }
+
   // Every set of at most `limit` invoices in [lo, hi], up to two; the
   // node budget bounds each search.
   void Search(int64_t lo, int64_t hi, int limit) {
@@ -462,7 +577,10 @@ class SubsetSearch {
   std::vector<Value> values_;
   std::vector<i128> suffix_;
   int size_max_;
+  int pair_size_max_ = 0;
   int limit_ = 0;
+  std::vector<Item> items_;
+  std::vector<Pair> pairs_;
   std::vector<Answer> answers_;
   uint64_t nodes_ = 0;
   bool cut_ = false;
@@ -477,6 +595,33 @@ std::string DescribeAnswer(const SubsetSearch& s, const SubsetSearch::Answer& a)
     }
   }
   return out;
+}
+
+constexpr int32_t kScoreFallback = 900;  // the policy asked for it: applied at the default auto line
+
+// The policy's fallback when no set fits: the customer's open invoices in
+// the policy's order — oldest first (by issue date), or past due first (by
+// due date, which puts every invoice past due at the payment's value date
+// first) — each settled in full until the cash runs out, the last one
+// partly; a rest beyond all of them stays on account.
+void FillInOrder(const Payment& p, std::vector<const Invoice*> candidates, const Policy& policy, Proposal& pr) {
+  const bool past_due_first = policy.fallback == Policy::Fallback::kPastDueFirst;
+  // Candidates come by due date, then issue date, then id (OpenInvoicesOf).
+  if (!past_due_first) {
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
+  }
+  pr.rule = past_due_first ? "fallback_past_due_first" : "fallback_oldest_first";
+  pr.score_milli = kScoreFallback;
+  int64_t cash = p.amount_minor;
+  for (const Invoice* inv : candidates) {
+    if (cash == 0) break;
+    const int64_t x = std::min(cash, Settleable(*inv));
+    pr.applications.emplace_back(inv, x);
+    cash -= x;
+  }
+  pr.unapplied_minor = cash;
+  pr.signals.push_back("fallback=" + std::string(past_due_first ? "past_due_first" : "oldest_first"));
 }
 
 // A payment with no usable reference from a known customer: a unique set
@@ -524,9 +669,13 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
       *why = "the subset search reached its bound before finding a set of open invoices";
       return pr;
     }
+    pr.signals.push_back("amount=no_fit");
+    if (policy.allow_partial && policy.fallback != Policy::Fallback::kNone && !candidates.empty()) {
+      FillInOrder(p, std::move(candidates), policy, pr);
+      return pr;
+    }
     pr.rule = "on_account";
     pr.unapplied_minor = p.amount_minor;
-    pr.signals.push_back("amount=no_fit");
     return pr;
   }
   const SubsetSearch::Answer& a = search.answers().front();
@@ -685,9 +834,10 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionRea
 }
 
 // The amount proposal for an identified payer. Its own open invoices come
-// first; when nothing of them fits and it is a parent, the search widens
-// to its children's invoices too (a parent pays for its subsidiaries) and
-// the signals say "hierarchy". Own first, because a wider pool makes
+// first; when no set of them fits and it is a parent, the search widens
+// to its children's invoices too (a parent pays for its subsidiaries), and
+// only when nothing fits there either does the policy's fallback (or cash
+// on account) apply to its own invoices; the signals say "hierarchy". Own first, because a wider pool makes
 // coincidental fits likelier and the payer's own invoices are the likelier
 // debt. A customer found by name alone is only as certain as the names are
 // similar: the score is scaled by the similarity, and cash on account gets
@@ -698,8 +848,18 @@ Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenB
                          std::string* why) {
   Proposal pr = ProposeByAmount(p, id.customer_id, book, balances, policy, false, reason, why);
   const size_t children = book.ChildrenOf(id.customer_id).size();
-  if (*reason == ExceptionReason::kNone && pr.rule == "on_account" && children > 0) {
-    pr = ProposeByAmount(p, id.customer_id, book, balances, policy, true, reason, why);
+  const auto no_fit = [](const Proposal& x) { return x.rule == "on_account" || x.rule.starts_with("fallback_"); };
+  if (*reason == ExceptionReason::kNone && no_fit(pr) && children > 0) {
+    // A set among the family's invoices (or two: ambiguous) comes before the
+    // policy's fallback over the parent's own invoices.
+    ExceptionReason family_reason = ExceptionReason::kNone;
+    std::string family_why;
+    Proposal family = ProposeByAmount(p, id.customer_id, book, balances, policy, true, &family_reason, &family_why);
+    if (family_reason != ExceptionReason::kNone || !no_fit(family)) {
+      pr = std::move(family);
+      *reason = family_reason;
+      *why = std::move(family_why);
+    }
     pr.signals.push_back("hierarchy=children:" + std::to_string(children));
   }
   if (id.by == IdentifiedBy::kName) {

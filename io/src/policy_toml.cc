@@ -106,6 +106,19 @@ class Loader {
         policy_->allow_partial = *b;
         return Status::Ok();
       }
+      if (key == "allocation.fallback") {
+        auto f = v.value_exact<std::string>();
+        if (f && *f == "none") {
+          policy_->fallback = Policy::Fallback::kNone;
+        } else if (f && *f == "oldest_first") {
+          policy_->fallback = Policy::Fallback::kOldestFirst;
+        } else if (f && *f == "past_due_first") {
+          policy_->fallback = Policy::Fallback::kPastDueFirst;
+        } else {
+          return Bad(key, v, "\"none\", \"oldest_first\" or \"past_due_first\"");
+        }
+        return Status::Ok();
+      }
       return Unknown(key, v);
     });
   }

@@ -49,6 +49,13 @@ struct Policy {
   int64_t soften_paid_share_ppm = 900000;
   // Whether a payment may settle an invoice partly. Default: true.
   bool allow_partial = true;
+  // What a payment from a known customer with no usable reference does when
+  // no set of open invoices fits its amount: kNone leaves it on account;
+  // kOldestFirst / kPastDueFirst fill the open invoices in that order (the
+  // last one partly), as many ERPs do, and only when allow_partial is set.
+  // Default: kNone.
+  enum class Fallback : uint8_t { kNone = 0, kOldestFirst = 1, kPastDueFirst = 2 };
+  Fallback fallback = Fallback::kNone;
 
   // Tolerance used when no source-specific one is given.
   Tolerance default_tolerance;
