@@ -834,15 +834,15 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionRea
 }
 
 // The amount proposal for an identified payer. Its own open invoices come
-// first; when no set of them fits and it is a parent, the search widens
-// to its children's invoices too (a parent pays for its subsidiaries), and
-// only when nothing fits there either does the policy's fallback (or cash
-// on account) apply to its own invoices; the signals say "hierarchy". Own first, because a wider pool makes
-// coincidental fits likelier and the payer's own invoices are the likelier
-// debt. A customer found by name alone is only as certain as the names are
-// similar: the score is scaled by the similarity, and cash on account gets
-// the similarity as its score, so a doubtful name goes to a person rather
-// than onto someone's account.
+// first; when no set of them fits and it is a parent, the search widens to
+// its children's invoices too (a parent pays for its subsidiaries; the
+// signals say "hierarchy"), and only when nothing fits there either does
+// the policy's fallback (or cash on account) apply to its own invoices.
+// Own first, because a wider pool makes coincidental fits likelier and the
+// payer's own invoices are the likelier debt. A customer found by name
+// alone is only as certain as the names are similar: the score is scaled
+// by the similarity, and cash on account gets the similarity as its score,
+// so a doubtful name goes to a person rather than onto someone's account.
 Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenBook& book,
                          const WorkingBalances& balances, const Policy& policy, ExceptionReason* reason,
                          std::string* why) {
