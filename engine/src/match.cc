@@ -15,8 +15,8 @@
 //      exception with its reason, the proposal's rule and signals.
 #include "cashmatch/engine/match.h"
 
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cassert>
@@ -27,6 +27,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "references.h"
 #include "wide.h"
 
 namespace cashmatch {
@@ -34,17 +35,17 @@ namespace cashmatch {
 std::vector<PaymentHints> ExtractAllHints(const SettlementBatch& batch, const HintExtractor& extractor,
                                           const MatchOptions& options) {
   std::vector<PaymentHints> hints(batch.payments.size());
-  std::unique_ptr<tbb::global_control> limit;
-  if (options.threads > 0) {
-    limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                  static_cast<size_t>(options.threads));
-  }
+  // An arena of the requested size limits this call only, where a
+  // global_control would limit every oneTBB user in the process.
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   // Each slot is written by exactly one task: the result cannot depend on
   // scheduling, only on the payment at that position.
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, batch.payments.size(), 64),
-                    [&](const tbb::blocked_range<size_t>& r) {
-                      for (size_t i = r.begin(); i != r.end(); ++i) hints[i] = extractor.Extract(batch.payments[i]);
-                    });
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, batch.payments.size(), 64),
+                      [&](const tbb::blocked_range<size_t>& r) {
+                        for (size_t i = r.begin(); i != r.end(); ++i) hints[i] = extractor.Extract(batch.payments[i]);
+                      });
+  });
   return hints;
 }
 
@@ -55,13 +56,7 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     const Payment& p = batch.payments[i];
     req.payment_ids.insert(p.payment_id);
     if (!p.payer_account_fp.empty()) req.account_fps.insert(p.payer_account_fp);
-    for (const InvoiceHint& h : hints[i].invoices) {
-      if (h.stripe_invoice) {
-        req.stripe_invoice_ids.insert(h.text);
-      } else {
-        req.invoice_numbers.insert(h.normalized);
-      }
-    }
+    for (const InvoiceHint& h : hints[i].invoices) AddToBookRequest(h, &req);
   }
   for (const Reversal& r : batch.reversals) {
     if (!r.original_payment_id.empty()) req.returned_payment_refs.insert(r.original_payment_id);
@@ -101,6 +96,8 @@ class WorkingBalances {
 
   std::vector<Invoice> Take() { return std::vector<Invoice>(updates_.begin(), updates_.end()); }
 
+  const OpenBook& book() const { return book_; }
+
  private:
   const OpenBook& book_;
   std::unordered_map<std::string, size_t> touched_;
@@ -117,6 +114,11 @@ struct Resolution {
   std::vector<const Invoice*> found;             // every referenced invoice that exists
   std::vector<std::string> signals;              // one "reference=<verdict>:<number>" per hint
   bool structured_unknown = false;               // a structured reference names no invoice
+  // Hints no strict, tolerant or body key found: tails, PO numbers and typos,
+  // resolved once the customer is identified (ResolveDeferred).
+  std::vector<const InvoiceHint*> deferred;
+  int32_t score_cap_milli = 1000;                // the weakest way a reference was found
+  const char* weak_rule = nullptr;               // and the rule it names ("reference_fuzzy" …)
   ExceptionReason reason = ExceptionReason::kNone;
   std::string detail;
 
@@ -162,8 +164,81 @@ const char* CheckReference(const Payment& p, const InvoiceHint& h, const Invoice
   return inv.disputed_minor > 0 ? "exact_disputed" : "exact";
 }
 
+// Takes a found invoice as one of the payment's references: once per
+// invoice (the same one named by number and by Stripe id counts once),
+// checked against the payment, with its signal. `how` names a non-exact
+// way it was found ("fuzzy", "tail", "po"). False when already taken.
+bool Admit(const Payment& p, const InvoiceHint& h, const Invoice& inv, const char* how, Resolution& res) {
+  for (const Invoice* f : res.found) {
+    if (f->invoice_id == inv.invoice_id) return false;
+  }
+  if (res.referenced_customer_id.empty()) res.referenced_customer_id = inv.customer_id;
+  res.found.push_back(&inv);
+  std::string verdict = CheckReference(p, h, inv, res);
+  if (verdict == "exact") verdict = how;
+  res.signals.push_back(std::string(h.stripe_invoice ? "stripe_invoice=" : "reference=") + verdict + ":" +
+                        (h.stripe_invoice ? h.text : inv.number));
+  return true;
+}
+
+CurrentInvoice CurrentOf(const WorkingBalances& balances) {
+  return [&balances](const Invoice& inv) { return balances.FindById(inv.invoice_id); };
+}
+
+// Records what a looser lookup found. A miss of an invoice number is an
+// unknown reference, as a strict miss always was; a soft miss (a bare tail,
+// a PO number) only leaves its signal.
+void Record(const Payment& p, const InvoiceHint& h, const LooseResult& r, Resolution& res) {
+  if (!r.signal.empty()) res.signals.push_back(r.signal);
+  switch (r.verdict) {
+    case LooseVerdict::kFound:
+      if (Admit(p, h, *r.invoice, r.how, res) && r.score_cap_milli < res.score_cap_milli) {
+        res.score_cap_milli = r.score_cap_milli;
+        res.weak_rule = std::string_view(r.how) == "fuzzy" ? "reference_fuzzy"
+                        : std::string_view(r.how) == "po" ? "reference_po"
+                                                          : "reference_tail";
+      }
+      return;
+    case LooseVerdict::kAmbiguous:
+      if (!r.soft) res.Fail(ExceptionReason::kAmbiguous, r.why);
+      return;
+    case LooseVerdict::kNotFound:
+    case LooseVerdict::kRejected:
+      if (r.soft) return;
+      res.structured_unknown = res.structured_unknown || h.from_structured;
+      res.Fail(ExceptionReason::kUnknownInvoice,
+               "no invoice numbered '" + h.text + "'" + (r.why.empty() ? std::string() : ": " + r.why));
+      res.signals.push_back("reference=unknown:" + h.text);
+      return;
+  }
+}
+
+// What the references resolved so far claim: stated amounts, else what is
+// due on each, plus holds. Saturates instead of overflowing.
+int64_t DueSoFar(const Resolution& res) {
+  i128 due = 0;
+  for (size_t i = 0; i < res.invoices.size(); ++i) due += res.stated[i].value_or(Settleable(*res.invoices[i]));
+  for (const Invoice* h : res.held) due += h->amount_open_minor;
+  return due > INT64_MAX ? INT64_MAX : static_cast<int64_t>(due);
+}
+
+// The hints Resolve left (tails, PO numbers, typos), now that the customer
+// is known or known to be unknown. References.h has the rules.
+void ResolveDeferred(const Payment& p, const Policy& policy, const std::string& customer_id,
+                     const WorkingBalances& balances, Resolution& res) {
+  const CurrentInvoice current = CurrentOf(balances);
+  for (const InvoiceHint* h : res.deferred) {
+    const AmountContext amount{&p, &policy, DueSoFar(res)};
+    Record(p, *h, FindAfterIdentification(*h, customer_id, balances.book(), current, amount), res);
+  }
+  if (res.found.empty() && res.reason == ExceptionReason::kNone) {
+    res.Fail(ExceptionReason::kUnmatched, "no usable invoice reference in the remittance");
+  }
+}
+
 Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBalances& balances) {
   Resolution res;
+  res.signals = hints.signals;  // what the text said that is not a reference (Stripe charge ids, bad RF)
   if (hints.invoices.empty()) {
     res.Fail(ExceptionReason::kUnmatched, "no invoice reference in the remittance");
     return res;
@@ -174,29 +249,26 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
     res.Fail(ExceptionReason::kNeedsReview, "more invoice references than the policy's references_count_max");
   }
   for (const InvoiceHint& h : hints.invoices) {
-    const Invoice* inv = balances.Find(h);
+    const Invoice* inv = h.purchase_order ? nullptr : balances.Find(h);
+    if (inv == nullptr && !h.stripe_invoice) {
+      // Not by its strict key: the same number written differently, else
+      // left until the customer is known (ResolveDeferred).
+      LooseResult r = FindByLooserKey(h, balances.book(), CurrentOf(balances));
+      if (r.verdict == LooseVerdict::kNotFound) {
+        res.deferred.push_back(&h);
+      } else {
+        Record(p, h, r, res);
+      }
+      continue;
+    }
     if (inv == nullptr) {
       // An ERP that does not record Stripe's invoice ids makes an unknown
       // in_… no evidence against a number that does match.
-      if (h.stripe_invoice) {
-        res.signals.push_back("stripe_invoice=unknown:" + h.text);
-        if (hints.invoices.size() == 1) res.Fail(ExceptionReason::kUnknownInvoice, "no invoice with Stripe id " + h.text);
-        continue;
-      }
-      res.structured_unknown = res.structured_unknown || h.from_structured;
-      res.Fail(ExceptionReason::kUnknownInvoice, "no invoice numbered '" + h.text + "'");
-      res.signals.push_back("reference=unknown:" + h.text);
+      res.signals.push_back("stripe_invoice=unknown:" + h.text);
+      if (hints.invoices.size() == 1) res.Fail(ExceptionReason::kUnknownInvoice, "no invoice with Stripe id " + h.text);
       continue;
     }
-    // The same invoice named twice (by number and by Stripe id) counts once.
-    bool seen = false;
-    for (const Invoice* f : res.found) seen = seen || f->invoice_id == inv->invoice_id;
-    if (seen) continue;
-    if (res.referenced_customer_id.empty()) res.referenced_customer_id = inv->customer_id;
-    res.found.push_back(inv);
-    const char* verdict = CheckReference(p, h, *inv, res);
-    res.signals.push_back(std::string(h.stripe_invoice ? "stripe_invoice=" : "reference=") + verdict + ":" +
-                          (h.stripe_invoice ? h.text : inv->number));
+    Admit(p, h, *inv, "exact", res);
   }
   return res;
 }
@@ -649,6 +721,15 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionRea
   ++out.exception_count;
 }
 
+// A reference found by a tail, PO number or typo is weaker evidence than
+// the number itself: the proposal scores no higher than that, and an exact
+// fit is named by how it was found.
+void CapReferenceScore(const Resolution& res, Proposal& pr) {
+  if (res.weak_rule == nullptr || pr.score_milli <= res.score_cap_milli) return;
+  pr.score_milli = res.score_cap_milli;
+  if (pr.rule == "exact_reference") pr.rule = res.weak_rule;
+}
+
 // Decides one new payment: the referenced invoices when the remittance
 // names usable ones, else its amount against the identified customer's open
 // invoices; a score below the policy's auto line goes to review.
@@ -658,6 +739,13 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
   Resolution res = Resolve(p, hints, balances);
   IdentifiedBy by = IdentifiedBy::kNone;
   rec.customer_id = IdentifyCustomer(p, res, book, &by);
+  if (!res.deferred.empty()) {
+    ResolveDeferred(p, policy, rec.customer_id, balances, res);
+    if (rec.customer_id.empty() && !res.referenced_customer_id.empty()) {
+      rec.customer_id = res.referenced_customer_id;
+      by = IdentifiedBy::kReference;
+    }
+  }
   Event received = BaseEvent(EventType::kPaymentReceived, batch, p);
   received.customer_id = rec.customer_id;
   received.amount_minor = p.amount_minor;
@@ -674,6 +762,7 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
   if (res.reason == ExceptionReason::kNone) {
     proposal = ProposeReferenced(p, res, policy, &why);
     if (!proposal) reason = ExceptionReason::kOverTolerance;
+    if (proposal) CapReferenceScore(res, *proposal);
   } else if (by_amount && !rec.customer_id.empty()) {
     Proposal pr = ProposeByAmount(p, rec.customer_id, book, balances, policy, &reason, &why);
     for (std::string& s : pr.signals) signals.push_back(s);

@@ -190,10 +190,13 @@ Status Ledger::UpgradeSchema(uint64_t version) {
   // Schema 1 differs from 2 only in its audit-trail keys: one per event,
   // with an empty value, which this version reads as a group of one. So the
   // ledger is read as it is; before this process writes grouped trails it
-  // is marked schema 2, so that an older cashmatch refuses it instead of
-  // reading only the first event of every group.
-  assert(version == 1);
+  // is marked, so that an older cashmatch refuses it instead of reading
+  // only the first event of every group.
+  // Schema 3 adds the looser invoice keys: every stored invoice gets them
+  // before the mark is written, so a crash in between redoes the backfill.
+  assert(version == 1 || version == 2);
   (void)version;
+  CASHMATCH_RETURN_IF_ERROR(BackfillLooseIndex());
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return FromRocks(db_->Put(wo, meta_, kMetaSchema, codec::BigEndian64(kSchemaVersion)),
@@ -269,7 +272,10 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
       CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(old_value, &old));
       if (NumberKey(old) != number_key && numbers_in_load.count(NumberKey(old)) == 0) wb.Delete(index_, NumberKey(old));
       if (old.customer_id != inv.customer_id) wb.Delete(index_, Key3('c', old.customer_id, old.invoice_id));
+      // Before the new keys are put: a key both have is deleted, then put.
+      for (const std::string& key : LooseIndexKeys(old)) wb.Delete(index_, key);
     }
+    for (const std::string& key : LooseIndexKeys(inv)) wb.Put(index_, key, "");
     wb.Put(index_, number_key, inv.invoice_id);
     wb.Put(index_, Key3('c', inv.customer_id, inv.invoice_id), "");
     if (!inv.stripe_invoice_id.empty()) wb.Put(index_, Key2('s', inv.stripe_invoice_id), inv.invoice_id);
@@ -299,6 +305,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   auto book = std::make_unique<OpenBook>();
   std::set<std::string> customer_ids;
   std::set<std::string> loaded_by_number;
+  std::set<std::string> found_numbers;
   std::string value;
   bool found = false;
   for (const std::string& id : req.payment_ids) {
@@ -315,6 +322,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
     customer_ids.insert(inv.customer_id);
     loaded_by_number.insert(inv.invoice_id);
+    found_numbers.insert(number);
     book->AddInvoice(std::move(inv));
   }
   for (const std::string& stripe_id : req.stripe_invoice_ids) {
@@ -328,6 +336,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     customer_ids.insert(inv.customer_id);
     book->AddInvoice(std::move(inv));
   }
+  CASHMATCH_RETURN_IF_ERROR(LoadLooseReferences(req, found_numbers, *book, &loaded_by_number, &customer_ids));
   for (const std::string& fp : req.account_fps) {
     std::string prefix = Key2('a', fp);
     prefix.push_back('\0');

@@ -3,12 +3,16 @@
 // path in commit_writer.cc, so both spell every key the same way.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cashmatch/engine/event.h"
+#include "cashmatch/engine/hints.h"
+#include "cashmatch/engine/invoice_keys.h"
 #include "cashmatch/io/ledger.h"
 #include "codec.h"
 
@@ -35,6 +39,27 @@ inline std::string Key3(char kind, std::string_view a, std::string_view b) {
   std::string k;
   AppendIndexKey(&k, kind, a, b);
   return k;
+}
+
+// The keys that find an invoice by the looser keys of
+// cashmatch/engine/invoice_keys.h, each "<kind>\0<key>\0<invoice_id>" -> "",
+// so two invoices may share a key and renumbering one never touches
+// another's: 't' its tolerant key, 'd' every string of its body's deletion
+// neighbourhood (the typo index; none for bodies under five characters),
+// 'o' its PO number's key. Sorted and distinct.
+inline std::vector<std::string> LooseIndexKeys(const Invoice& inv) {
+  std::vector<std::string> keys;
+  const std::string tolerant = TolerantInvoiceKey(inv.number);
+  if (!tolerant.empty()) keys.push_back(Key3('t', tolerant, inv.invoice_id));
+  const std::string strict = NormalizeInvoiceNumber(inv.number);
+  for (const std::string& v : DeletionNeighbourhood(TypoBodyKey(strict))) keys.push_back(Key3('d', v, inv.invoice_id));
+  if (!inv.po_number.empty()) {
+    const std::string po = PurchaseOrderKey(inv.po_number);
+    if (!po.empty()) keys.push_back(Key3('o', po, inv.invoice_id));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
 }
 
 // Audit-trail key kinds, indexed by Subject.

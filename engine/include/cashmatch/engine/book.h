@@ -12,6 +12,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -21,9 +22,22 @@
 
 namespace cashmatch {
 
+// One number hint's keys (invoice_keys.h).
+struct NumberKeys {
+  std::string strict;    // NormalizeInvoiceNumber
+  std::string tolerant;  // TolerantInvoiceKey
+  auto operator<=>(const NumberKeys&) const = default;
+};
+
 // The keys a batch needs looked up before it can be matched.
 struct BookRequest {
   std::set<std::string> invoice_numbers;  // normalized (NormalizeInvoiceNumber)
+  // Every number hint's keys, for when its strict key finds nothing: the
+  // ledger then looks up the tolerant key, then the typo neighbourhood of
+  // the body (invoice_keys.h). A list, not a set: most strict keys are
+  // found, and the ledger skips repeats of those it looks further for.
+  std::vector<NumberKeys> number_fallbacks;
+  std::set<std::string> po_numbers;  // PurchaseOrderKey
   std::set<std::string> account_fps;
   std::set<std::string> payment_ids;
   std::set<std::string> stripe_invoice_ids;  // in_…
@@ -53,6 +67,8 @@ class OpenBook {
   void AddCommittedPayment(std::string payment_id);
   // A payment a return names, reachable by `ref` (its id or bank reference).
   void AddSettledPayment(const std::string& ref, SettledPayment p);
+  // The ledger's typo index named more invoices near `body` than it loads.
+  void MarkTypoCrowded(std::string body);
   void Seal();
 
   const Customer* FindCustomer(const std::string& customer_id) const;
@@ -62,6 +78,20 @@ class OpenBook {
   // `normalized` is the output of NormalizeInvoiceNumber.
   const Invoice* FindInvoiceByNumber(const std::string& normalized) const;
   const Invoice* FindInvoiceByStripeId(const std::string& stripe_invoice_id) const;
+  // The looser lookups of invoice_keys.h; each list is in invoice id order.
+  // Invoices whose TolerantInvoiceKey is `tolerant`.
+  std::vector<const Invoice*> FindInvoicesByTolerantKey(std::string_view tolerant) const;
+  // Invoices whose TypoBodyKey is `body`.
+  std::vector<const Invoice*> FindInvoicesByBody(std::string_view body) const;
+  // Invoices whose body is exactly one edit from `body`. Generates every
+  // string one edit away over the keys' alphabet (digits and A-Z) and looks
+  // each up: about 72 probes per character, independent of the book's size.
+  std::vector<const Invoice*> FindInvoicesOneEditFrom(std::string_view body) const;
+  // Invoices whose PurchaseOrderKey(po_number) is `po_key`.
+  std::vector<const Invoice*> FindInvoicesByPurchaseOrder(std::string_view po_key) const;
+  // Whether the ledger found more invoices near `body` than it loads (see
+  // MarkTypoCrowded): then no one of them can be called the one meant.
+  bool IsTypoCrowded(std::string_view body) const;
   bool IsPaymentCommitted(const std::string& payment_id) const;
   // The customer's open invoices in the book, oldest due first (then
   // issue date, then id): the candidates for matching on amount.
@@ -81,6 +111,15 @@ class OpenBook {
   std::unordered_map<std::string, size_t> invoice_by_id_;
   std::unordered_map<std::string, size_t> invoice_by_number_;
   std::unordered_map<std::string, size_t> invoice_by_stripe_id_;
+  // (hash of a looser key, invoice index), sorted: one vector per key kind
+  // instead of a string per invoice. A lookup verifies the key it hashed.
+  using KeyHashes = std::vector<std::pair<uint64_t, uint32_t>>;
+  std::vector<const Invoice*> Lookup(const KeyHashes& index, std::string_view key,
+                                     std::string (*key_of)(const Invoice&)) const;
+  KeyHashes by_tolerant_;
+  KeyHashes by_body_;
+  KeyHashes by_po_;
+  std::set<std::string, std::less<>> typo_crowded_;
   std::unordered_map<std::string, std::vector<const Invoice*>> open_by_customer_;
   std::unordered_set<std::string> committed_payments_;
   std::unordered_map<std::string, SettledPayment> settled_by_ref_;

@@ -18,6 +18,12 @@
 //              "x\0<currency>\0<inverted amount>\0<seq>" -> "" (review queue)
 //              "r\0<bank reference or end-to-end id>" -> payment_id (returns name it)
 //              "s\0<stripe invoice id>" -> invoice_id
+//              "t\0<tolerant key>\0<invoice_id>" -> "" (the number without
+//                prefix, punctuation or leading zeros; may be shared)
+//              "d\0<string>\0<invoice_id>" -> "" for each string of the
+//                deletion neighbourhood of the number's body: the typo index
+//              "o\0<PO key>\0<invoice_id>" -> ""
+//              (the keys of cashmatch/engine/invoice_keys.h; schema 3)
 //   meta       schema version, next sequence, fingerprint key,
 //              "b\0<idempotency key>" -> committed batch record
 //
@@ -118,10 +124,15 @@ struct VerifyReport {
 
 class Ledger {
  public:
+  // 3: invoices are also indexed by their tolerant key, their typo
+  // neighbourhood and their PO number ('t', 'd', 'o').
   // 2: audit trails have one key per subject and batch, listing its events
-  // (1: one key per event). Schema 1 ledgers are read as they are and
-  // marked 2 when first opened for writing.
-  static constexpr uint32_t kSchemaVersion = 2;
+  // (1: one key per event).
+  // Schema 1 and 2 ledgers are read as they are; when first opened for
+  // writing, their invoices are indexed by the schema-3 keys and the ledger
+  // is marked 3 (a read-only open of one finds invoices by strict number
+  // only).
+  static constexpr uint32_t kSchemaVersion = 3;
 
   // Opens (creating when absent, unless read-only) the ledger in `dir`.
   // Refuses a directory that is not a cashmatch ledger, one written by a
@@ -189,6 +200,15 @@ class Ledger {
   static Status FromRocksStatus(const rocksdb::Status& s);
   Status LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
                               std::set<std::string>* customer_ids) const;
+  // ledger_references.cc: the looser lookups of LoadBook, and the
+  // schema-3 backfill of their keys.
+  Status LoadLooseReferences(const BookRequest& req, const std::set<std::string>& found_numbers, OpenBook& book,
+                             std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const;
+  Status ScanLooseKey(char kind, const std::string& key, size_t count_max, std::vector<std::string>* invoice_ids,
+                      bool* crowded) const;
+  Status LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, std::set<std::string>* loaded_invoices,
+                         std::set<std::string>* customer_ids) const;
+  Status BackfillLooseIndex();
   Status VerifyEvents(VerifyReport* report) const;
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;

@@ -1,0 +1,134 @@
+// The ledger's side of tolerant, typo and PO lookups (keys in ledger_keys.h,
+// rules in engine/src/references.h): LoadBook brings every invoice a hint
+// could name by a looser key into the OpenBook, and the matcher decides.
+// Each lookup is a prefix seek over one index kind, bounded in how many
+// invoices it loads; nothing scans the invoices.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <cassert>
+#include <set>
+
+#include "cashmatch/engine/invoice_keys.h"
+#include "cashmatch/io/ledger.h"
+#include "codec.h"
+#include "ledger_keys.h"
+
+namespace cashmatch::io {
+namespace {
+
+// Most invoices loaded for one tolerant key: two already make it ambiguous.
+constexpr size_t kTolerantLoadMax = 8;
+// Most invoices loaded for one string of a typo neighbourhood or one PO
+// number. Past it the lookup is "crowded": no one invoice can be the one
+// meant, and loading them all would let one payment pull in a whole book.
+constexpr size_t kNeighbourLoadMax = 64;
+// Invoices indexed per write during the schema-3 backfill.
+constexpr size_t kBackfillBatchInvoices = 50000;
+
+}  // namespace
+
+Status Ledger::ScanLooseKey(char kind, const std::string& key, size_t count_max, std::vector<std::string>* invoice_ids,
+                            bool* crowded) const {
+  std::string prefix = Key2(kind, key);
+  prefix.push_back('\0');
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  *crowded = false;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (invoice_ids->size() >= count_max) {
+      *crowded = true;
+      break;
+    }
+    invoice_ids->push_back(it->key().ToString().substr(prefix.size()));
+  }
+  return FromRocksStatus(it->status());
+}
+
+Status Ledger::LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, std::set<std::string>* loaded_invoices,
+                               std::set<std::string>* customer_ids) const {
+  if (loaded_invoices->count(invoice_id) != 0) return Status::Ok();
+  std::string value;
+  bool found = false;
+  CASHMATCH_RETURN_IF_ERROR(Get(invoices_, invoice_id, &value, &found));
+  if (!found) return Status::LedgerCorrupt("index names invoice '" + invoice_id + "' which is not stored");
+  Invoice inv;
+  CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
+  loaded_invoices->insert(invoice_id);
+  customer_ids->insert(inv.customer_id);
+  book.AddInvoice(std::move(inv));
+  return Status::Ok();
+}
+
+// For each number hint its strict key did not find: the invoices sharing
+// its tolerant key; if none, the invoices whose body is within one edit of
+// its body (the deletion neighbourhoods of the two meet). Then the PO
+// numbers. A crowded neighbourhood is marked in the book so the matcher
+// does not take the one open invoice it happened to load for the only one.
+Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::string>& found_numbers, OpenBook& book,
+                                   std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const {
+  std::set<NumberKeys> done;
+  std::vector<std::string> ids;
+  bool crowded = false;
+  for (const NumberKeys& keys : req.number_fallbacks) {
+    if (found_numbers.count(keys.strict) != 0 || !done.insert(keys).second) continue;
+    ids.clear();
+    if (!keys.tolerant.empty()) {
+      CASHMATCH_RETURN_IF_ERROR(ScanLooseKey('t', keys.tolerant, kTolerantLoadMax, &ids, &crowded));
+    }
+    if (ids.empty()) {
+      const std::string_view body = TypoBodyKey(keys.strict);
+      if (body.size() >= kTypoQueryLengthMin) {
+        for (const std::string& v : DeletionNeighbourhood(body)) {
+          const size_t before = ids.size();
+          CASHMATCH_RETURN_IF_ERROR(ScanLooseKey('d', v, before + kNeighbourLoadMax, &ids, &crowded));
+          if (crowded) {
+            book.MarkTypoCrowded(std::string(body));
+            ids.resize(before);
+            break;
+          }
+        }
+      }
+    }
+    for (const std::string& id : ids) {
+      CASHMATCH_RETURN_IF_ERROR(LoadInvoiceInto(id, book, loaded_invoices, customer_ids));
+    }
+  }
+  for (const std::string& po : req.po_numbers) {
+    ids.clear();
+    CASHMATCH_RETURN_IF_ERROR(ScanLooseKey('o', po, kNeighbourLoadMax, &ids, &crowded));
+    if (crowded) continue;  // a blanket PO names no one invoice
+    for (const std::string& id : ids) {
+      CASHMATCH_RETURN_IF_ERROR(LoadInvoiceInto(id, book, loaded_invoices, customer_ids));
+    }
+  }
+  return Status::Ok();
+}
+
+// Schema 3: puts the looser keys of every stored invoice, in writes of
+// kBackfillBatchInvoices invoices. Puts are idempotent, so an interrupted
+// backfill is simply done again at the next open.
+Status Ledger::BackfillLooseIndex() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), invoices_));
+  rocksdb::WriteBatch wb;
+  size_t pending = 0;
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  Invoice inv;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    inv = Invoice();
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(it->value().ToStringView(), &inv));
+    for (const std::string& key : LooseIndexKeys(inv)) wb.Put(index_, key, "");
+    if (++pending == kBackfillBatchInvoices) {
+      CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index invoices for schema 3"));
+      wb.Clear();
+      pending = 0;
+    }
+  }
+  CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
+  if (pending > 0) {
+    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index invoices for schema 3"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace cashmatch::io
