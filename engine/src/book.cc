@@ -62,6 +62,8 @@ void OpenBook::MarkTypoCrowded(std::string body) {
 void OpenBook::Seal() {
   assert(!sealed_);
   assert(invoices_.size() < UINT32_MAX);
+  bool body_chars[256] = {};
+  std::string tolerant;  // reused: one key per invoice, no allocation each
   for (size_t i = 0; i < customers_.size(); ++i) {
     customer_by_id_.emplace(customers_[i].customer_id, i);
     // An account shared by two customers identifies neither: kAmbiguous.
@@ -74,16 +76,20 @@ void OpenBook::Seal() {
     invoice_by_id_.emplace(invoices_[i].invoice_id, i);
     std::string strict = NormalizeInvoiceNumber(invoices_[i].number);
     const auto index = static_cast<uint32_t>(i);
-    const std::string tolerant = TolerantInvoiceKey(invoices_[i].number);
+    TolerantInvoiceKeyTo(invoices_[i].number, &tolerant);
     if (!tolerant.empty()) by_tolerant_.emplace_back(HashKey(tolerant), index);
     const std::string_view body = TypoBodyKey(strict);
     if (!body.empty()) by_body_.emplace_back(HashKey(body), index);
+    for (char c : body) body_chars[static_cast<unsigned char>(c)] = true;
     if (!invoices_[i].po_number.empty()) by_po_.emplace_back(HashKey(PoOf(invoices_[i])), index);
     invoice_by_number_.emplace(std::move(strict), i);
     if (!invoices_[i].stripe_invoice_id.empty()) invoice_by_stripe_id_.emplace(invoices_[i].stripe_invoice_id, i);
     if (invoices_[i].is_open()) open_by_customer_[invoices_[i].customer_id].push_back(&invoices_[i]);
   }
   for (KeyHashes* index : {&by_tolerant_, &by_body_, &by_po_}) std::sort(index->begin(), index->end());
+  for (char c : kKeyAlphabet) {
+    if (body_chars[static_cast<unsigned char>(c)]) body_alphabet_.push_back(c);
+  }
   for (auto& [customer, list] : open_by_customer_) {
     std::sort(list.begin(), list.end(), [](const Invoice* a, const Invoice* b) {
       if (a->due_date != b->due_date) return a->due_date < b->due_date;
@@ -155,9 +161,13 @@ std::vector<const Invoice*> OpenBook::FindInvoicesOneEditFrom(std::string_view b
   assert(sealed_);
   std::vector<const Invoice*> out;
   std::string v;
+  // Most probes miss: one hash and one binary search, no allocation.
   auto probe = [&] {
-    for (const Invoice* inv : Lookup(by_body_, v, BodyOf)) {
-      if (std::find(out.begin(), out.end(), inv) == out.end()) out.push_back(inv);
+    const uint64_t h = HashKey(v);
+    auto it = std::lower_bound(by_body_.begin(), by_body_.end(), std::make_pair(h, uint32_t{0}));
+    for (; it != by_body_.end() && it->first == h; ++it) {
+      const Invoice* inv = &invoices_[it->second];
+      if (BodyOf(*inv) == v && std::find(out.begin(), out.end(), inv) == out.end()) out.push_back(inv);
     }
   };
   const size_t n = body.size();
@@ -172,7 +182,7 @@ std::vector<const Invoice*> OpenBook::FindInvoicesOneEditFrom(std::string_view b
     probe();
   }
   for (size_t i = 0; i <= n; ++i) {  // insertions and substitutions
-    for (char c : kKeyAlphabet) {
+    for (char c : body_alphabet_) {
       v.assign(body.substr(0, i)).push_back(c);
       v.append(body.substr(i));
       probe();

@@ -28,7 +28,13 @@ constexpr size_t kRfCreditorLengthMax = 21;
 
 std::string TolerantInvoiceKey(std::string_view text) {
   std::string out;
-  out.reserve(text.size());
+  TolerantInvoiceKeyTo(text, &out);
+  return out;
+}
+
+void TolerantInvoiceKeyTo(std::string_view text, std::string* key) {
+  std::string& out = *key;
+  out.clear();
   bool seen_digit = false;
   size_t i = 0;
   while (i < text.size()) {
@@ -52,7 +58,7 @@ std::string TolerantInvoiceKey(std::string_view text) {
       for (char c : run) out.push_back(Upper(c));
     }
   }
-  return seen_digit ? out : std::string();
+  if (!seen_digit) out.clear();
 }
 
 std::string_view TypoBodyKey(std::string_view strict) {

@@ -239,6 +239,10 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
   }
 
   std::unordered_map<std::string, std::string> numbers_in_load;  // normalized -> invoice id
+  // The looser keys, about a dozen per open invoice, enter the WriteBatch
+  // last and in key order: the memtable then places each near the one
+  // before (a third less CPU for the load than in invoice order).
+  PutList loose;
   for (const Invoice& inv : invoices) {
     std::string where = invoices_source + ":" + std::to_string(inv.source_line);
     bool exists = false;
@@ -273,9 +277,12 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
       if (NumberKey(old) != number_key && numbers_in_load.count(NumberKey(old)) == 0) wb.Delete(index_, NumberKey(old));
       if (old.customer_id != inv.customer_id) wb.Delete(index_, Key3('c', old.customer_id, old.invoice_id));
       // Before the new keys are put: a key both have is deleted, then put.
-      for (const std::string& key : LooseIndexKeys(old)) wb.Delete(index_, key);
+      for (const IndexEntry& e : LooseIndexEntries(old)) wb.Delete(index_, e.key);
     }
-    for (const std::string& key : LooseIndexKeys(inv)) wb.Put(index_, key, "");
+    for (const IndexEntry& e : LooseIndexEntries(inv)) {
+      loose.Key().append(e.key);
+      loose.Value().append(e.value);
+    }
     wb.Put(index_, number_key, inv.invoice_id);
     wb.Put(index_, Key3('c', inv.customer_id, inv.invoice_id), "");
     if (!inv.stripe_invoice_id.empty()) wb.Put(index_, Key2('s', inv.stripe_invoice_id), inv.invoice_id);
@@ -286,6 +293,7 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
     stored.loaded_at_seq = next_seq_ - 1;
     wb.Put(invoices_, inv.invoice_id, codec::EncodeInvoice(stored));
   }
+  loose.PutSorted(&wb, index_);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   return FromRocks(db_->Write(wo, &wb), "cannot commit the load to " + dir_);
@@ -305,7 +313,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   auto book = std::make_unique<OpenBook>();
   std::set<std::string> customer_ids;
   std::set<std::string> loaded_by_number;
-  std::set<std::string> found_numbers;
+  std::set<std::string> missing_numbers;  // strict keys the 'n' index lacks: looked up loosely
   std::string value;
   bool found = false;
   for (const std::string& id : req.payment_ids) {
@@ -315,14 +323,16 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   for (const std::string& number : req.invoice_numbers) {
     std::string invoice_id;
     CASHMATCH_RETURN_IF_ERROR(Get(index_, Key2('n', number), &invoice_id, &found));
-    if (!found) continue;
+    if (!found) {
+      missing_numbers.insert(number);
+      continue;
+    }
     CASHMATCH_RETURN_IF_ERROR(Get(invoices_, invoice_id, &value, &found));
     if (!found) return Status::LedgerCorrupt("index names invoice '" + invoice_id + "' which is not stored");
     Invoice inv;
     CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
     customer_ids.insert(inv.customer_id);
     loaded_by_number.insert(inv.invoice_id);
-    found_numbers.insert(number);
     book->AddInvoice(std::move(inv));
   }
   for (const std::string& stripe_id : req.stripe_invoice_ids) {
@@ -336,7 +346,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     customer_ids.insert(inv.customer_id);
     book->AddInvoice(std::move(inv));
   }
-  CASHMATCH_RETURN_IF_ERROR(LoadLooseReferences(req, found_numbers, *book, &loaded_by_number, &customer_ids));
+  CASHMATCH_RETURN_IF_ERROR(LoadLooseReferences(req, missing_numbers, *book, &loaded_by_number, &customer_ids));
   for (const std::string& fp : req.account_fps) {
     std::string prefix = Key2('a', fp);
     prefix.push_back('\0');

@@ -42,24 +42,36 @@ inline std::string Key3(char kind, std::string_view a, std::string_view b) {
 }
 
 // The keys that find an invoice by the looser keys of
-// cashmatch/engine/invoice_keys.h, each "<kind>\0<key>\0<invoice_id>" -> "",
-// so two invoices may share a key and renumbering one never touches
-// another's: 't' its tolerant key, 'd' every string of its body's deletion
-// neighbourhood (the typo index; none for bodies under five characters),
-// 'o' its PO number's key. Sorted and distinct.
-inline std::vector<std::string> LooseIndexKeys(const Invoice& inv) {
-  std::vector<std::string> keys;
+// cashmatch/engine/invoice_keys.h, each "<kind>\0<key>\0<invoice_id>", so
+// two invoices may share a key and renumbering one never touches another's:
+// 't' its tolerant key -> "", 'd' every string of its body's deletion
+// neighbourhood -> the body, so a lookup checks the edit distance before
+// loading anything (the typo index: about a dozen keys per invoice, so only
+// for invoices open when loaded, the only ones a typo may name, and none
+// for bodies under five characters), 'o' its PO number's key -> "".
+// Sorted by key, keys distinct. An invoice the matcher settles keeps its
+// 'd' keys until the next load of it: the matcher skips settled invoices.
+struct IndexEntry {
+  std::string key;
+  std::string value;
+};
+inline std::vector<IndexEntry> LooseIndexEntries(const Invoice& inv) {
+  std::vector<IndexEntry> entries;
   const std::string tolerant = TolerantInvoiceKey(inv.number);
-  if (!tolerant.empty()) keys.push_back(Key3('t', tolerant, inv.invoice_id));
+  if (!tolerant.empty()) entries.push_back({Key3('t', tolerant, inv.invoice_id), {}});
   const std::string strict = NormalizeInvoiceNumber(inv.number);
-  for (const std::string& v : DeletionNeighbourhood(TypoBodyKey(strict))) keys.push_back(Key3('d', v, inv.invoice_id));
+  const std::string_view body = TypoBodyKey(strict);
+  if (inv.is_open()) {
+    for (const std::string& v : DeletionNeighbourhood(body)) {
+      entries.push_back({Key3('d', v, inv.invoice_id), std::string(body)});
+    }
+  }
   if (!inv.po_number.empty()) {
     const std::string po = PurchaseOrderKey(inv.po_number);
-    if (!po.empty()) keys.push_back(Key3('o', po, inv.invoice_id));
+    if (!po.empty()) entries.push_back({Key3('o', po, inv.invoice_id), {}});
   }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return keys;
+  std::sort(entries.begin(), entries.end(), [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
+  return entries;
 }
 
 // Audit-trail key kinds, indexed by Subject.

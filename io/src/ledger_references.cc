@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cassert>
 #include <set>
 
@@ -19,26 +20,33 @@ namespace {
 
 // Most invoices loaded for one tolerant key: two already make it ambiguous.
 constexpr size_t kTolerantLoadMax = 8;
-// Most invoices loaded for one string of a typo neighbourhood or one PO
+// Most index entries read for one string of a typo neighbourhood or one PO
 // number. Past it the lookup is "crowded": no one invoice can be the one
-// meant, and loading them all would let one payment pull in a whole book.
+// meant, and reading them all would let one payment pull in a whole book.
 constexpr size_t kNeighbourLoadMax = 64;
 // Invoices indexed per write during the schema-3 backfill.
 constexpr size_t kBackfillBatchInvoices = 50000;
 
 }  // namespace
 
-Status Ledger::ScanLooseKey(char kind, const std::string& key, size_t count_max, std::vector<std::string>* invoice_ids,
-                            bool* crowded) const {
+// Appends the invoice ids under "<kind>\0<key>\0", reading at most
+// `scan_max` entries (`crowded` when there are more). With `near_body`, a
+// 'd' entry is kept only when the body stored in it is within one edit of
+// `near_body`: neighbourhoods also meet for bodies two edits apart, and
+// those are dropped before anything is loaded.
+Status Ledger::ScanLooseKey(char kind, const std::string& key, size_t scan_max, std::string_view near_body,
+                            std::vector<std::string>* invoice_ids, bool* crowded) const {
   std::string prefix = Key2(kind, key);
   prefix.push_back('\0');
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
   *crowded = false;
+  size_t scanned = 0;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (invoice_ids->size() >= count_max) {
+    if (++scanned > scan_max) {
       *crowded = true;
       break;
     }
+    if (!near_body.empty() && EditDistanceUpToOne(it->value().ToStringView(), near_body) > 1) continue;
     invoice_ids->push_back(it->key().ToString().substr(prefix.size()));
   }
   return FromRocksStatus(it->status());
@@ -64,23 +72,24 @@ Status Ledger::LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, st
 // its body (the deletion neighbourhoods of the two meet). Then the PO
 // numbers. A crowded neighbourhood is marked in the book so the matcher
 // does not take the one open invoice it happened to load for the only one.
-Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::string>& found_numbers, OpenBook& book,
+Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::string>& missing_numbers, OpenBook& book,
                                    std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const {
   std::set<NumberKeys> done;
   std::vector<std::string> ids;
   bool crowded = false;
+  if (missing_numbers.empty() && req.po_numbers.empty()) return Status::Ok();
   for (const NumberKeys& keys : req.number_fallbacks) {
-    if (found_numbers.count(keys.strict) != 0 || !done.insert(keys).second) continue;
+    if (missing_numbers.count(keys.strict) == 0 || !done.insert(keys).second) continue;
     ids.clear();
     if (!keys.tolerant.empty()) {
-      CASHMATCH_RETURN_IF_ERROR(ScanLooseKey('t', keys.tolerant, kTolerantLoadMax, &ids, &crowded));
+      CASHMATCH_RETURN_IF_ERROR(ScanLooseKey('t', keys.tolerant, kTolerantLoadMax, {}, &ids, &crowded));
     }
     if (ids.empty()) {
       const std::string_view body = TypoBodyKey(keys.strict);
       if (body.size() >= kTypoQueryLengthMin) {
         for (const std::string& v : DeletionNeighbourhood(body)) {
           const size_t before = ids.size();
-          CASHMATCH_RETURN_IF_ERROR(ScanLooseKey('d', v, before + kNeighbourLoadMax, &ids, &crowded));
+          CASHMATCH_RETURN_IF_ERROR(ScanLooseKey('d', v, kNeighbourLoadMax, body, &ids, &crowded));
           if (crowded) {
             book.MarkTypoCrowded(std::string(body));
             ids.resize(before);
@@ -95,7 +104,7 @@ Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::s
   }
   for (const std::string& po : req.po_numbers) {
     ids.clear();
-    CASHMATCH_RETURN_IF_ERROR(ScanLooseKey('o', po, kNeighbourLoadMax, &ids, &crowded));
+    CASHMATCH_RETURN_IF_ERROR(ScanLooseKey('o', po, kNeighbourLoadMax, {}, &ids, &crowded));
     if (crowded) continue;  // a blanket PO names no one invoice
     for (const std::string& id : ids) {
       CASHMATCH_RETURN_IF_ERROR(LoadInvoiceInto(id, book, loaded_invoices, customer_ids));
@@ -109,25 +118,25 @@ Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::s
 // backfill is simply done again at the next open.
 Status Ledger::BackfillLooseIndex() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), invoices_));
-  rocksdb::WriteBatch wb;
-  size_t pending = 0;
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
+  rocksdb::WriteBatch wb;
+  size_t pending = 0;
+  auto flush = [&]() -> Status {
+    Status s = FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index invoices for schema 3");
+    wb.Clear();
+    pending = 0;
+    return s;
+  };
   Invoice inv;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     inv = Invoice();
     CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(it->value().ToStringView(), &inv));
-    for (const std::string& key : LooseIndexKeys(inv)) wb.Put(index_, key, "");
-    if (++pending == kBackfillBatchInvoices) {
-      CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index invoices for schema 3"));
-      wb.Clear();
-      pending = 0;
-    }
+    for (const IndexEntry& e : LooseIndexEntries(inv)) wb.Put(index_, e.key, e.value);
+    if (++pending == kBackfillBatchInvoices) CASHMATCH_RETURN_IF_ERROR(flush());
   }
   CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
-  if (pending > 0) {
-    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index invoices for schema 3"));
-  }
+  if (pending > 0) CASHMATCH_RETURN_IF_ERROR(flush());
   return Status::Ok();
 }
 

@@ -41,6 +41,8 @@ namespace cashmatch {
 
 // "INV-2026-004211" -> "2026-4211"; "" when the text has no digit.
 std::string TolerantInvoiceKey(std::string_view text);
+// The same into `out` (cleared first), for callers that reuse a buffer.
+void TolerantInvoiceKeyTo(std::string_view text, std::string* out);
 
 // The strict key without its leading letters: "INV2026004211" ->
 // "2026004211"; "" when it has no digit. Takes a strict key.

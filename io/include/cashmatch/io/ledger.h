@@ -43,6 +43,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cashmatch/engine/book.h"
@@ -202,10 +203,10 @@ class Ledger {
                               std::set<std::string>* customer_ids) const;
   // ledger_references.cc: the looser lookups of LoadBook, and the
   // schema-3 backfill of their keys.
-  Status LoadLooseReferences(const BookRequest& req, const std::set<std::string>& found_numbers, OpenBook& book,
+  Status LoadLooseReferences(const BookRequest& req, const std::set<std::string>& missing_numbers, OpenBook& book,
                              std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const;
-  Status ScanLooseKey(char kind, const std::string& key, size_t count_max, std::vector<std::string>* invoice_ids,
-                      bool* crowded) const;
+  Status ScanLooseKey(char kind, const std::string& key, size_t scan_max, std::string_view near_body,
+                      std::vector<std::string>* invoice_ids, bool* crowded) const;
   Status LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, std::set<std::string>* loaded_invoices,
                          std::set<std::string>* customer_ids) const;
   Status BackfillLooseIndex();
