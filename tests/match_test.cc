@@ -391,8 +391,16 @@ TEST_F(TypoScenario, OneTypoInTheRemittanceIsMatchedWhenUniqueAndTheAmountAgrees
   book_.AddInvoice(MakeInvoice("I2", "INV-2026-007305", 990000));
   // Two neighbours swapped, a digit changed, a letter for a digit: each one
   // edit from exactly one invoice, paying its amount.
-  BatchOutcome out = Run({MakePayment("P1", 1250000, "PAYMENT INV-2026-004121 THANK YOU"),
-                          MakePayment("P2", 990000, "RE inv 2026-0O7305")});
+  const std::vector<Payment> payments = {MakePayment("P1", 1250000, "PAYMENT INV-2026-004121 THANK YOU"),
+                                         MakePayment("P2", 990000, "RE inv 2026-0O7305")};
+  BatchOutcome out = Run(payments);
+  // The same decisions, signals and all, on two threads.
+  BatchOutcome two = Run(payments, 2);
+  ASSERT_EQ(out.events.size(), two.events.size());
+  for (size_t i = 0; i < out.events.size(); ++i) {
+    EXPECT_EQ(out.events[i].invoice_id, two.events[i].invoice_id) << i;
+    EXPECT_EQ(out.events[i].signals, two.events[i].signals) << i;
+  }
   auto applied = OfType(out, EventType::kApplied);
   ASSERT_EQ(applied.size(), 2u);
   EXPECT_EQ(applied[0]->payment_id, "P1");

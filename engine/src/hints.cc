@@ -20,14 +20,14 @@ constexpr size_t kStripeIdBodyLengthMin = 8;
 // An RF reference's creditor part has at most 21 characters (ISO 11649).
 constexpr size_t kRfCreditorLengthMax = 21;
 
-Result<std::unique_ptr<re2::RE2>> Compile(const std::string& pattern, const char* key, size_t index) {
+Result<std::unique_ptr<re2::RE2>> Compile(const std::string& pattern, const std::string& key, size_t index) {
   re2::RE2::Options options;
   // Payers write "inv-2026-4211" as often as "INV-2026-4211".
   options.set_case_sensitive(false);
   options.set_log_errors(false);
   auto re = std::make_unique<re2::RE2>(pattern, options);
   if (!re->ok()) {
-    return Status::InvalidInput(std::string(key) + "[" + std::to_string(index) + "] '" + pattern +
+    return Status::InvalidInput(key + "[" + std::to_string(index) + "] '" + pattern +
                                 "' is not a valid regular expression (RE2 syntax): " + re->error() +
                                 "; RE2 has no lookaround or backreferences, see docs/policy.md");
   }
@@ -99,6 +99,11 @@ class HintExtractor::Collector {
   std::unordered_set<std::string> seen_;
   std::vector<Span> taken_;
 };
+
+Status HintExtractor::CheckPattern(const std::string& key, size_t index, const std::string& pattern) {
+  auto re = Compile(pattern, key, index);
+  return re.ok() ? Status::Ok() : re.status();
+}
 
 HintExtractor::HintExtractor(int32_t references_count_max) : references_count_max_(references_count_max) {}
 HintExtractor::~HintExtractor() = default;

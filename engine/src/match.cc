@@ -1,10 +1,13 @@
 // The matcher (DESIGN.md §3). Per payment in canonical order (value date,
 // then payment id), against balances that earlier payments of this batch
 // already reduced:
-//   1. resolve the invoices the hints name (number, Stripe id) and check
-//      each: currency, still open, usage reconciling (cash is held),
-//      disputed (only the undisputed part settles), stated amounts;
+//   1. resolve the invoices the hints name (number exactly or written
+//      differently, Stripe id) and check each: currency, still open, usage
+//      reconciling (cash is held), disputed (only the undisputed part
+//      settles), stated amounts;
 //   2. identify the customer: a referenced invoice, else the bank account;
+//      then resolve what needed the customer (references.h): a bare tail,
+//      a PO number, a one-edit typo whose amount agrees;
 //   3. propose: the referenced invoices (exact, overpaid -> unapplied rest,
 //      short within tolerance -> written off, short beyond -> partial), or
 //      with no usable reference one open invoice with the exact amount, then
@@ -189,15 +192,22 @@ CurrentInvoice CurrentOf(const WorkingBalances& balances) {
 // unknown reference, as a strict miss always was; a soft miss (a bare tail,
 // a PO number) only leaves its signal.
 void Record(const Payment& p, const InvoiceHint& h, const LooseResult& r, Resolution& res) {
+  if (r.verdict == LooseVerdict::kFound) {
+    // The same invoice already named exactly: nothing weaker to record.
+    const size_t at = res.signals.size();
+    if (!Admit(p, h, *r.invoice, r.how, res)) return;
+    if (!r.signal.empty()) res.signals.insert(res.signals.begin() + static_cast<ptrdiff_t>(at), r.signal);
+    if (r.score_cap_milli < res.score_cap_milli) {
+      res.score_cap_milli = r.score_cap_milli;
+      res.weak_rule = std::string_view(r.how) == "fuzzy" ? "reference_fuzzy"
+                      : std::string_view(r.how) == "po" ? "reference_po"
+                                                        : "reference_tail";
+    }
+    return;
+  }
   if (!r.signal.empty()) res.signals.push_back(r.signal);
   switch (r.verdict) {
     case LooseVerdict::kFound:
-      if (Admit(p, h, *r.invoice, r.how, res) && r.score_cap_milli < res.score_cap_milli) {
-        res.score_cap_milli = r.score_cap_milli;
-        res.weak_rule = std::string_view(r.how) == "fuzzy" ? "reference_fuzzy"
-                        : std::string_view(r.how) == "po" ? "reference_po"
-                                                          : "reference_tail";
-      }
       return;
     case LooseVerdict::kAmbiguous:
       if (!r.soft) res.Fail(ExceptionReason::kAmbiguous, r.why);

@@ -153,9 +153,9 @@ class Loader {
     });
   }
 
-  // An array of RE2 patterns; whether each compiles is checked once the
-  // whole file is read (HintExtractor::Create names the pattern). An empty
-  // array turns that kind of hint off.
+  // An array of RE2 patterns, each checked here so the error names the line
+  // as well as the key, the pattern and RE2's reason. An empty array turns
+  // that kind of hint off.
   Status Patterns(const toml::node& v, const std::string& key, std::vector<std::string>* out) const {
     const toml::array* arr = v.as_array();
     if (arr == nullptr) return Bad(key, v, "an array of regular-expression strings");
@@ -163,6 +163,10 @@ class Loader {
     for (const toml::node& el : *arr) {
       auto s = el.value_exact<std::string>();
       if (!s || s->empty()) return Bad(key, el, "an array of non-empty strings");
+      Status compiles = HintExtractor::CheckPattern(key, patterns.size(), *s);
+      if (!compiles.ok()) {
+        return Status::InvalidInput(name_ + ":" + std::to_string(el.source().begin.line) + ": " + compiles.message());
+      }
       patterns.push_back(*s);
     }
     *out = std::move(patterns);

@@ -66,6 +66,9 @@ class HintExtractor {
   // Compiles the policy's invoice- and PO-number patterns; an error names
   // the pattern that RE2 refuses and why.
   static Result<std::unique_ptr<HintExtractor>> Create(const Policy& policy);
+  // Whether RE2 accepts `pattern`, element `index` of policy key `key`; the
+  // error names both, the pattern and RE2's reason.
+  static Status CheckPattern(const std::string& key, size_t index, const std::string& pattern);
   ~HintExtractor();
 
   PaymentHints Extract(const Payment& payment) const;
