@@ -32,6 +32,9 @@ constexpr char kMetaFpKey[] = "fingerprint_key";
 std::string NumberKey(const Invoice& inv) { return Key2('n', NormalizeInvoiceNumber(inv.number)); }
 std::string BatchKey(const std::string& idem) { return Key2('b', idem); }
 
+// Invoices whose looser index keys are sorted together during a load.
+constexpr size_t kLooseRunInvoices = 65536;
+
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
@@ -240,9 +243,11 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
 
   std::unordered_map<std::string, std::string> numbers_in_load;  // normalized -> invoice id
   // The looser keys, about a dozen per open invoice, enter the WriteBatch
-  // last and in key order: the memtable then places each near the one
-  // before (a third less CPU for the load than in invoice order).
+  // in sorted runs of kLooseRunInvoices invoices' keys: the memtable then
+  // places each key near the one before (a third less CPU for the load
+  // than in invoice order), and the run's buffer stays small.
   PutList loose;
+  size_t loose_invoices = 0;
   for (const Invoice& inv : invoices) {
     std::string where = invoices_source + ":" + std::to_string(inv.source_line);
     bool exists = false;
@@ -282,6 +287,11 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
     for (const IndexEntry& e : LooseIndexEntries(inv)) {
       loose.Key().append(e.key);
       loose.Value().append(e.value);
+    }
+    if (++loose_invoices == kLooseRunInvoices) {
+      loose.PutSorted(&wb, index_);
+      loose.Clear();
+      loose_invoices = 0;
     }
     wb.Put(index_, number_key, inv.invoice_id);
     wb.Put(index_, Key3('c', inv.customer_id, inv.invoice_id), "");

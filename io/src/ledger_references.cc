@@ -13,6 +13,7 @@
 #include "cashmatch/engine/invoice_keys.h"
 #include "cashmatch/io/ledger.h"
 #include "codec.h"
+#include "commit_writer.h"
 #include "ledger_keys.h"
 
 namespace cashmatch::io {
@@ -120,19 +121,23 @@ Status Ledger::BackfillLooseIndex() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), invoices_));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  rocksdb::WriteBatch wb;
+  PutList entries;  // one write's keys, put in key order (see UpsertBook)
   size_t pending = 0;
   auto flush = [&]() -> Status {
-    Status s = FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index invoices for schema 3");
-    wb.Clear();
+    rocksdb::WriteBatch wb;
+    entries.PutSorted(&wb, index_);
+    entries.Clear();
     pending = 0;
-    return s;
+    return FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index invoices for schema 3");
   };
   Invoice inv;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     inv = Invoice();
     CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(it->value().ToStringView(), &inv));
-    for (const IndexEntry& e : LooseIndexEntries(inv)) wb.Put(index_, e.key, e.value);
+    for (const IndexEntry& e : LooseIndexEntries(inv)) {
+      entries.Key().append(e.key);
+      entries.Value().append(e.value);
+    }
     if (++pending == kBackfillBatchInvoices) CASHMATCH_RETURN_IF_ERROR(flush());
   }
   CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
