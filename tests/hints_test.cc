@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -145,6 +146,40 @@ TEST(Hints, ExtractionIsAFunctionOfThePayment) {
   EXPECT_EQ(Texts(first), Texts(elsewhere));
   EXPECT_EQ(first.signals, elsewhere.signals);
   EXPECT_EQ(first.invoices.size(), 4u);  // RF creditor part, PO, the number, the tail
+}
+
+// Arbitrary bytes in the remittance (control bytes, invalid UTF-8, pieces of
+// every kind of hint glued together) never crash extraction or the key
+// functions, and the hints stay within the policy's bound.
+TEST(Hints, ArbitraryRemittanceBytesAreSafeAndBounded) {
+  Policy policy;
+  policy.references_count_max = 16;
+  auto ex = HintExtractor::Create(policy);
+  ASSERT_TRUE(ex.ok());
+  static const char* kPieces[] = {"INV-2026-", "00421", "#", "RF18 ", "5390 ", "in_", "cus_", "ch_", "PO ", "P.O. #",
+                                  "Invoice no. ", " ", "-", "/", "\xff", "\xc3\xa9", "9", "A", "_"};
+  std::mt19937 rng(20261124);
+  for (int round = 0; round < 2000; ++round) {
+    Payment p;
+    const int pieces = static_cast<int>(rng() % 40);
+    for (int i = 0; i < pieces; ++i) {
+      if (rng() % 4 == 0) {
+        p.remittance.push_back(static_cast<char>(rng() % 256));
+      } else {
+        p.remittance += kPieces[rng() % (sizeof(kPieces) / sizeof(kPieces[0]))];
+      }
+    }
+    p.rf_reference = p.remittance.substr(0, rng() % 30);
+    PaymentHints h = ex.value()->Extract(p);
+    EXPECT_LE(h.invoices.size(), 16u) << p.remittance;
+    for (const InvoiceHint& i : h.invoices) {
+      const std::string_view body = TypoBodyKey(i.normalized);
+      for (const std::string& v : DeletionNeighbourhood(body)) EXPECT_LE(EditDistanceUpToOne(body, v), 1);
+      (void)TailDigits(i.tolerant);
+    }
+    (void)TolerantInvoiceKey(p.remittance);
+    (void)RfCreditorPart(p.remittance);
+  }
 }
 
 }  // namespace

@@ -595,6 +595,45 @@ TEST_F(MatchTest, RfCreditorReferenceNamesTheInvoiceOnlyWithAValidChecksum) {
   EXPECT_TRUE(reported);
 }
 
+// Remittances made of near-misses of a book's numbers (typos, tails, PO
+// numbers, RF references, look-alike letters), from known and unknown
+// payers: every payment's cash is accounted for exactly once, nothing is
+// applied beyond an invoice's open amount, and two threads decide the same.
+TEST_F(MatchTest, NearMissReferencesNeverLoseOrInventCash) {
+  std::mt19937 rng(4);
+  for (int i = 0; i < 40; ++i) {
+    Invoice inv = MakeInvoice("I" + std::to_string(i), "INV-2026-0042" + std::to_string(10 + i), 10000 + 37 * i);
+    if (i % 5 == 0) inv.po_number = "PO-77" + std::to_string(i);
+    if (i % 7 == 0) inv.disputed_minor = 1000;
+    book_.AddInvoice(inv);
+  }
+  static const char* kForms[] = {"INV-2026-0042", "inv 2026 42", "#42", "PO 77", "RF18 ", "INV-2026-004O", "4211"};
+  std::vector<Payment> payments;
+  for (int k = 0; k < 300; ++k) {
+    std::string text = std::string(kForms[rng() % 7]) + std::to_string(rng() % 60);
+    if (rng() % 3 == 0) text += " " + std::string(kForms[rng() % 7]) + std::to_string(rng() % 60);
+    Payment p = MakePayment("P" + std::to_string(k), 10000 + 37 * static_cast<int64_t>(rng() % 45), text);
+    if (rng() % 2 == 0) p.payer_account_fp = "fp-acme";
+    if (rng() % 10 == 0) p.rf_reference = MakeRfReference("INV20260042" + std::to_string(10 + rng() % 40));
+    payments.push_back(p);
+  }
+  BatchOutcome out = Run(payments);
+  std::map<std::string, int64_t> applied;
+  for (const Event* e : OfType(out, EventType::kApplied)) applied[e->invoice_id] += e->amount_minor;
+  EXPECT_FALSE(applied.empty());
+  for (const auto& [id, amount] : applied) EXPECT_LE(amount, book_.FindInvoice(id)->amount_open_minor) << id;
+  for (const PaymentRecord& r : out.payments) {
+    EXPECT_EQ(r.applied_minor + r.unapplied_minor + r.held_minor + r.exception_minor, r.amount_minor) << r.payment_id;
+  }
+  BatchOutcome two = Run(payments, 2);
+  ASSERT_EQ(out.events.size(), two.events.size());
+  for (size_t i = 0; i < out.events.size(); ++i) {
+    EXPECT_EQ(out.events[i].invoice_id, two.events[i].invoice_id) << i;
+    EXPECT_EQ(out.events[i].amount_minor, two.events[i].amount_minor) << i;
+    EXPECT_EQ(out.events[i].signals, two.events[i].signals) << i;
+  }
+}
+
 // Same payments, shuffled input order and 1 vs 2 threads: identical events.
 TEST_F(MatchTest, OutcomeIsIndependentOfInputOrderAndThreads) {
   std::vector<Payment> payments;
