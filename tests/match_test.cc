@@ -64,6 +64,21 @@ class MatchTest : public ::testing::Test {
     return MatchBatch(batch_, hints, book_, policy_);
   }
 
+  // The same decisions, event by event: what a second thread count or
+  // input order must not change.
+  static void ExpectSameEvents(const BatchOutcome& a, const BatchOutcome& b) {
+    ASSERT_EQ(a.events.size(), b.events.size());
+    for (size_t i = 0; i < a.events.size(); ++i) {
+      EXPECT_EQ(a.events[i].payment_id, b.events[i].payment_id) << i;
+      EXPECT_EQ(a.events[i].type, b.events[i].type) << i;
+      EXPECT_EQ(a.events[i].invoice_id, b.events[i].invoice_id) << i;
+      EXPECT_EQ(a.events[i].amount_minor, b.events[i].amount_minor) << i;
+      EXPECT_EQ(a.events[i].reason, b.events[i].reason) << i;
+      EXPECT_EQ(a.events[i].rule, b.events[i].rule) << i;
+      EXPECT_EQ(a.events[i].signals, b.events[i].signals) << i;
+    }
+  }
+
   static std::vector<const Event*> OfType(const BatchOutcome& out, EventType t) {
     std::vector<const Event*> v;
     for (const Event& e : out.events) {
@@ -395,12 +410,7 @@ TEST_F(TypoScenario, OneTypoInTheRemittanceIsMatchedWhenUniqueAndTheAmountAgrees
                                          MakePayment("P2", 990000, "RE inv 2026-0O7305")};
   BatchOutcome out = Run(payments);
   // The same decisions, signals and all, on two threads.
-  BatchOutcome two = Run(payments, 2);
-  ASSERT_EQ(out.events.size(), two.events.size());
-  for (size_t i = 0; i < out.events.size(); ++i) {
-    EXPECT_EQ(out.events[i].invoice_id, two.events[i].invoice_id) << i;
-    EXPECT_EQ(out.events[i].signals, two.events[i].signals) << i;
-  }
+  ExpectSameEvents(out, Run(payments, 2));
   auto applied = OfType(out, EventType::kApplied);
   ASSERT_EQ(applied.size(), 2u);
   EXPECT_EQ(applied[0]->payment_id, "P1");
@@ -625,13 +635,7 @@ TEST_F(MatchTest, NearMissReferencesNeverLoseOrInventCash) {
   for (const PaymentRecord& r : out.payments) {
     EXPECT_EQ(r.applied_minor + r.unapplied_minor + r.held_minor + r.exception_minor, r.amount_minor) << r.payment_id;
   }
-  BatchOutcome two = Run(payments, 2);
-  ASSERT_EQ(out.events.size(), two.events.size());
-  for (size_t i = 0; i < out.events.size(); ++i) {
-    EXPECT_EQ(out.events[i].invoice_id, two.events[i].invoice_id) << i;
-    EXPECT_EQ(out.events[i].amount_minor, two.events[i].amount_minor) << i;
-    EXPECT_EQ(out.events[i].signals, two.events[i].signals) << i;
-  }
+  ExpectSameEvents(out, Run(payments, 2));
 }
 
 // Same payments, shuffled input order and 1 vs 2 threads: identical events.
@@ -650,14 +654,7 @@ TEST_F(MatchTest, OutcomeIsIndependentOfInputOrderAndThreads) {
   std::mt19937 rng(7);
   std::shuffle(payments.begin(), payments.end(), rng);
   BatchOutcome two = Run(payments, 2);
-  ASSERT_EQ(one.events.size(), two.events.size());
-  for (size_t i = 0; i < one.events.size(); ++i) {
-    EXPECT_EQ(one.events[i].payment_id, two.events[i].payment_id) << i;
-    EXPECT_EQ(one.events[i].type, two.events[i].type) << i;
-    EXPECT_EQ(one.events[i].invoice_id, two.events[i].invoice_id) << i;
-    EXPECT_EQ(one.events[i].amount_minor, two.events[i].amount_minor) << i;
-    EXPECT_EQ(one.events[i].reason, two.events[i].reason) << i;
-  }
+  ExpectSameEvents(one, two);
   EXPECT_GT(one.applied_count, 0u);
   EXPECT_GT(one.exception_count, 0u);
 }
