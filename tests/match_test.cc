@@ -579,6 +579,15 @@ TEST_F(MatchTest, PurchaseOrderNumberFindsTheOneOpenInvoiceCarryingIt) {
   EXPECT_GE(applied[0]->score_milli, policy_.auto_apply_score_milli);
   EXPECT_NE(std::find(applied[0]->signals.begin(), applied[0]->signals.end(), "po=4500012345"),
             applied[0]->signals.end());
+  // From a payer nobody knows, a PO number that fits one invoice whose
+  // amount disagrees is not used (another customer may use the same PO).
+  BatchOutcome other = Run({MakePayment("P2", 990000, "PO 4500012345")});
+  EXPECT_TRUE(OfType(other, EventType::kApplied).empty());
+  bool said = false;
+  for (const Event& e : other.events) {
+    for (const std::string& s : e.signals) said = said || s == "po=rejected:4500012345~INV-2026-004211:amount";
+  }
+  EXPECT_TRUE(said);
 }
 
 TEST_F(MatchTest, RfCreditorReferenceNamesTheInvoiceOnlyWithAValidChecksum) {

@@ -109,16 +109,6 @@ LooseResult ByTail(const InvoiceHint& h, const std::string& customer_id, const O
               "'" + h.text + "' ends " + Numbers(open) + ", all open for customer " + customer_id);
 }
 
-LooseResult ByPurchaseOrder(const InvoiceHint& h, const std::string& customer_id, const OpenBook& book,
-                            const CurrentInvoice& current) {
-  std::vector<const Invoice*> open = OpenNow(book.FindInvoicesByPurchaseOrder(h.tolerant), current);
-  KeepCustomers(&open, customer_id);
-  if (open.size() == 1) return Found(open.front(), "po", kScoreReferencePurchaseOrder, "po=" + h.text);
-  if (open.empty()) return Miss(LooseVerdict::kNotFound, true, "po=unknown:" + h.text, {});
-  return Miss(LooseVerdict::kAmbiguous, true, "po=ambiguous:" + h.text,
-              "PO '" + h.text + "' is on " + std::to_string(open.size()) + " open invoices: " + Numbers(open));
-}
-
 // Whether the money agrees with `inv`: the amount stated for this reference,
 // else the payment less what its other references claim, equals the amount
 // due within the policy's tolerance (either way).
@@ -139,6 +129,24 @@ bool AmountAgrees(const InvoiceHint& h, const Invoice& inv, const AmountContext&
           (h.amount_minor.has_value() ? "the remittance states " + FormatAmountMinor(*h.amount_minor, exp)
                                       : "the payment brings " + FormatAmountMinor(p.amount_minor, exp));
   return false;
+}
+
+// PO numbers are the customer's own, and two customers may use the same
+// one: with no customer identified otherwise, the amount must agree too.
+LooseResult ByPurchaseOrder(const InvoiceHint& h, const std::string& customer_id, const OpenBook& book,
+                            const CurrentInvoice& current, const AmountContext& ctx) {
+  std::vector<const Invoice*> open = OpenNow(book.FindInvoicesByPurchaseOrder(h.tolerant), current);
+  KeepCustomers(&open, customer_id);
+  std::string said;
+  if (open.size() == 1 && customer_id.empty() && !AmountAgrees(h, *open.front(), ctx, &said)) {
+    return Miss(LooseVerdict::kRejected, true, "po=rejected:" + h.text + "~" + open.front()->number + ":amount",
+                "PO '" + h.text + "' is on invoice " + open.front()->number + " of a payer not otherwise known, but " +
+                    "the amount does not agree: " + said);
+  }
+  if (open.size() == 1) return Found(open.front(), "po", kScoreReferencePurchaseOrder, "po=" + h.text);
+  if (open.empty()) return Miss(LooseVerdict::kNotFound, true, "po=unknown:" + h.text, {});
+  return Miss(LooseVerdict::kAmbiguous, true, "po=ambiguous:" + h.text,
+              "PO '" + h.text + "' is on " + std::to_string(open.size()) + " open invoices: " + Numbers(open));
 }
 
 LooseResult ByTypo(const InvoiceHint& h, const std::string& customer_id, const OpenBook& book,
@@ -193,7 +201,7 @@ LooseResult FindAfterIdentification(const InvoiceHint& h, const std::string& cus
                                     const CurrentInvoice& current, const AmountContext& amount) {
   assert(amount.payment != nullptr);
   assert(amount.policy != nullptr);
-  if (h.purchase_order) return ByPurchaseOrder(h, customer_id, book, current);
+  if (h.purchase_order) return ByPurchaseOrder(h, customer_id, book, current, amount);
   if (IsBareTail(h)) {
     LooseResult r = ByTail(h, customer_id, book, current);
     if (r.verdict == LooseVerdict::kFound) return r;

@@ -8,7 +8,8 @@
 //   After: a bare tail ("#4211") among the identified customer's open
 //   invoices; a PO number; and a one-edit typo. A PO or a typo looks among
 //   the identified customer's open invoices, or with no customer
-//   identified, among every open invoice the book holds. A typo is used only when exactly one open invoice is that close
+//   identified, among every open invoice the book holds (a PO then only
+//   when the amount agrees too: customers reuse PO numbers). A typo is used only when exactly one open invoice is that close
 //   and the amount agrees (the payment, or the amount stated for the
 //   reference, equals the invoice's settleable amount within the policy's
 //   tolerance); a tail or PO only when exactly one open invoice has it.
