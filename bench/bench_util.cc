@@ -61,6 +61,22 @@ void AppendPaymentLine(const PaymentLineSpec& spec, std::string* out) {
   out->append(R"(","amount":")").append(amount).append("\"}]}\n");
 }
 
+Invoice BenchInvoice(uint64_t index) {
+  static const Date issued = ParseIsoDate("2026-09-30").value();
+  static const Date due = ParseIsoDate("2026-10-30").value();
+  Invoice inv;
+  inv.invoice_id = InvoiceId(index);
+  inv.number = InvoiceNumber(index);
+  inv.customer_id = CustomerId(index % kBookCustomersCount);
+  inv.currency = Currency::Find("USD");
+  inv.amount_total_minor = InvoiceAmountMinor(index);
+  inv.amount_open_minor = inv.amount_total_minor;
+  inv.issue_date = issued;
+  inv.due_date = due;
+  inv.source_line = static_cast<uint32_t>(index + 2);
+  return inv;
+}
+
 Status UpsertBenchBook(io::Ledger& ledger, uint64_t invoices_count) {
   std::vector<Customer> customers;
   customers.reserve(kBookCustomersCount);
@@ -72,24 +88,9 @@ Status UpsertBenchBook(io::Ledger& ledger, uint64_t invoices_count) {
     customer.source_line = static_cast<uint32_t>(c + 2);
     customers.push_back(std::move(customer));
   }
-  const Currency* usd = Currency::Find("USD");
-  const Date issued = ParseIsoDate("2026-09-30").value();
-  const Date due = ParseIsoDate("2026-10-30").value();
   std::vector<Invoice> invoices;
   invoices.reserve(invoices_count);
-  for (uint64_t i = 0; i < invoices_count; ++i) {
-    Invoice inv;
-    inv.invoice_id = InvoiceId(i);
-    inv.number = InvoiceNumber(i);
-    inv.customer_id = CustomerId(i % kBookCustomersCount);
-    inv.currency = usd;
-    inv.amount_total_minor = InvoiceAmountMinor(i);
-    inv.amount_open_minor = inv.amount_total_minor;
-    inv.issue_date = issued;
-    inv.due_date = due;
-    inv.source_line = static_cast<uint32_t>(i + 2);
-    invoices.push_back(std::move(inv));
-  }
+  for (uint64_t i = 0; i < invoices_count; ++i) invoices.push_back(BenchInvoice(i));
   return ledger.UpsertBook(customers, invoices);
 }
 

@@ -53,10 +53,14 @@ struct PaymentLineSpec {
 };
 void AppendPaymentLine(const PaymentLineSpec& spec, std::string* out);
 
+// Open USD invoice `index` of the benchmark book, owned by customer
+// index % kBookCustomersCount.
+constexpr uint64_t kBookCustomersCount = 10000;
+Invoice BenchInvoice(uint64_t index);
+
 // The portfolio of the end-to-end benchmarks: kBookCustomersCount
 // customers, each with one known bank account, and `invoices_count` open
 // USD invoices spread over them, upserted in one write.
-constexpr uint64_t kBookCustomersCount = 10000;
 Status UpsertBenchBook(io::Ledger& ledger, uint64_t invoices_count);
 
 // A payment file of `payments_count` lines; round r pays invoices

@@ -399,7 +399,10 @@ TEST(Policy, UnknownKeysAndBadValuesNameTheKey) {
               {"key 'tolerance.carrier_pigeon'", "unknown key"});
   ExpectError(ParsePolicyToml("policy.toml", "[limits]\nset_size_max = 0\n"), {"key 'limits.set_size_max'"});
   ExpectError(ParsePolicyToml("policy.toml", "[matching]\ninvoice_number_patterns = ['INV-(']\n"),
-              {"invoice_number_patterns[0]", "not a valid regular expression"});
+              {"policy.toml:2", "invoice_number_patterns[0]", "not a valid regular expression"});
+  // RE2 has no lookbehind: the error names the line, the element and why.
+  ExpectError(ParsePolicyToml("policy.toml", "[matching]\npo_number_patterns = [\n  'PO(\\d+)',\n  '(?<=PO)\\d+',\n]\n"),
+              {"policy.toml:4", "matching.po_number_patterns[1]", "'(?<=PO)\\d+'", "RE2"});
   ExpectError(ParsePolicyToml("policy.toml", "[allocation]\nfallback = \"greedy\"\n"),
               {"key 'allocation.fallback'", "oldest_first"});
   ExpectError(ParsePolicyToml("policy.toml", "[thresholds\n"), {"policy.toml:1"});

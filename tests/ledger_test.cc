@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
 #include "cashmatch/engine/payer_name.h"
+#include "cashmatch/engine/invoice_keys.h"
 #include "cashmatch/io/export.h"
 #include "cashmatch/io/ledger.h"
 #include "cashmatch/io/pipeline.h"
@@ -33,6 +36,34 @@ constexpr char kPayments[] =
     "\n"
     R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000003","amount":"80.00"}]})"
     "\n";
+
+// Opens the ledger in `dir` as a plain RocksDB database (no cashmatch
+// checks) and hands it to `fn`, which finds column families by name: how a
+// test makes a ledger as an older or newer cashmatch would have left it.
+using ColumnFamilyOf = std::function<rocksdb::ColumnFamilyHandle*(const char*)>;
+void WithRawLedger(const std::string& dir, const std::function<void(rocksdb::DB*, const ColumnFamilyOf&)>& fn) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descs, &handles, &raw).ok());
+  fn(raw, [&](const char* name) {
+    const size_t i = static_cast<size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+    EXPECT_LT(i, names.size()) << name;
+    return i < names.size() ? handles[i] : nullptr;
+  });
+  for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+  delete raw;
+}
+
+// A stored schema version (big-endian 64 bits).
+std::string SchemaValue(uint8_t version) {
+  std::string v(8, '\0');
+  v[7] = static_cast<char>(version);
+  return v;
+}
 
 class LedgerTest : public ::testing::Test {
  protected:
@@ -318,27 +349,107 @@ TEST(LedgerOpen, NewerSchemaIsRefusedWithAMessage) {
   TempDir tmp;
   std::string dir = tmp.Join("ledger");
   ASSERT_TRUE(Ledger::Open(dir, LedgerOptions()).ok());
-  {
-    // Rewrite the schema version as a future cashmatch would.
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-    for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descs, &handles, &raw).ok());
-    size_t meta = std::find(names.begin(), names.end(), "meta") - names.begin();
-    ASSERT_LT(meta, names.size());
-    std::string v(8, '\0');
-    v[7] = 99;
-    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[meta], "schema_version", v).ok());
-    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-    delete raw;
-  }
+  // Rewrite the schema version as a future cashmatch would.
+  WithRawLedger(dir, [](rocksdb::DB* raw, const ColumnFamilyOf& cf) {
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), cf("meta"), "schema_version", SchemaValue(99)).ok());
+  });
   auto reopened = Ledger::Open(dir, LedgerOptions());
   ASSERT_FALSE(reopened.ok());
   EXPECT_EQ(reopened.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(reopened.status().message().find("schema version 99"), std::string::npos) << reopened.status().message();
+}
+
+// A number with one typo finds its invoice through the ledger's typo index
+// (deletion neighbourhoods, index kind 'd'): LoadBook brings that invoice,
+// and only what the payer could mean, into the book, and the payment is
+// applied to it. "INV-2026-000030" is one swap from INV-2026-000003 (I3)
+// and two edits from every other number.
+TEST_F(LedgerTest, TypoInTheRemittanceFindsItsInvoiceThroughLoadBook) {
+  BookRequest req;
+  const std::string strict = NormalizeInvoiceNumber("INV-2026-000030");
+  req.invoice_numbers = {strict};
+  req.number_fallbacks = {NumberKeys{strict, TolerantInvoiceKey("INV-2026-000030")}};
+  auto book = ledger_->LoadBook(req);
+  ASSERT_TRUE(book.ok()) << book.status().message();
+  ASSERT_NE(book.value()->FindInvoice("I3"), nullptr);
+  // The index's candidates may include numbers two edits away (deleting a
+  // different character from each); the book keeps exactly one edit.
+  auto near = book.value()->FindInvoicesOneEditFrom(TypoBodyKey(strict));
+  ASSERT_EQ(near.size(), 1u);
+  EXPECT_EQ(near[0]->invoice_id, "I3");
+
+  auto r = Apply(tmp_.Write("typo.ndjson",
+                            R"({"payment_id":"P7","amount":"75.50","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000030"})"
+                            "\n"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().applied_count, 1u);
+  bool applied = false;
+  for (const std::string& line : ExportLines()) {
+    if (line.find("\"type\":\"applied\"") == std::string::npos) continue;
+    applied = true;
+    EXPECT_NE(line.find("\"invoice_id\":\"I3\""), std::string::npos) << line;
+    EXPECT_NE(line.find("\"rule\":\"reference_fuzzy\""), std::string::npos) << line;
+    EXPECT_NE(line.find("reference_fuzzy=INV-2026-000030~INV-2026-000003"), std::string::npos) << line;
+  }
+  EXPECT_TRUE(applied);
+}
+
+// Renumbering an invoice moves its tolerant and typo keys: the old number's
+// neighbours no longer find it, the new number's do.
+TEST_F(LedgerTest, RenumberedInvoiceIsFoundByItsNewNumberOnly) {
+  auto r = LoadBookFiles(*ledger_, "", tmp_.Write("renumber.csv",
+                                                  "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                                  "I3,INV-2026-000777,C2,USD,75.50,2026-12-15\n"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto lookup = [&](const std::string& written) {
+    BookRequest req;
+    const std::string strict = NormalizeInvoiceNumber(written);
+    req.invoice_numbers = {strict};
+    req.number_fallbacks = {NumberKeys{strict, TolerantInvoiceKey(written)}};
+    auto book = ledger_->LoadBook(req);
+    EXPECT_TRUE(book.ok()) << book.status().message();
+    return book.value()->FindInvoice("I3") != nullptr;
+  };
+  EXPECT_FALSE(lookup("INV-2026-000030"));  // a typo of the old number
+  EXPECT_TRUE(lookup("INV-2026-000778"));   // a typo of the new one
+  EXPECT_TRUE(lookup("inv 2026 777"));      // the new one, written loosely
+}
+
+// A schema-2 ledger (no 't', 'd' or 'o' keys) is indexed when first opened
+// for writing and marked schema 3; read-only opens read it as it is.
+TEST_F(LedgerTest, SchemaTwoLedgerIsIndexedForLooserLookupsOnUpgrade) {
+  ledger_.reset();
+  WithRawLedger(db_dir_, [](rocksdb::DB* raw, const ColumnFamilyOf& cf) {
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), cf("index")));
+    size_t removed = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const char kind = it->key()[0];
+      if (kind != 't' && kind != 'd' && kind != 'o') continue;
+      ASSERT_TRUE(raw->Delete(rocksdb::WriteOptions(), cf("index"), it->key()).ok());
+      ++removed;
+    }
+    EXPECT_GT(removed, 3u);
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), cf("meta"), "schema_version", SchemaValue(2)).ok());
+  });
+  BookRequest req;
+  const std::string strict = NormalizeInvoiceNumber("INV-2026-000030");
+  req.invoice_numbers = {strict};
+  req.number_fallbacks = {NumberKeys{strict, TolerantInvoiceKey("INV-2026-000030")}};
+  {
+    LedgerOptions ro;
+    ro.read_only = true;
+    auto reader = Ledger::Open(db_dir_, ro);
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    auto book = reader.value()->LoadBook(req);
+    ASSERT_TRUE(book.ok());
+    EXPECT_EQ(book.value()->FindInvoice("I3"), nullptr);  // not indexed yet: strict numbers only
+  }
+  auto l = Ledger::Open(db_dir_, LedgerOptions());
+  ASSERT_TRUE(l.ok()) << l.status().message();
+  ledger_ = std::move(l).value();
+  auto book = ledger_->LoadBook(req);
+  ASSERT_TRUE(book.ok());
+  EXPECT_NE(book.value()->FindInvoice("I3"), nullptr);
 }
 
 TEST_F(LedgerTest, AccountNumbersAreNeverStoredInClear) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 
+#include "cashmatch/engine/invoice_keys.h"
 #include "cashmatch/engine/match.h"
 
 namespace cashmatch {
@@ -61,6 +62,21 @@ class MatchTest : public ::testing::Test {
     options.threads = threads;
     auto hints = ExtractAllHints(batch_, *extractor_, options);
     return MatchBatch(batch_, hints, book_, policy_, options);
+  }
+
+  // The same decisions, event by event: what a second thread count or
+  // input order must not change.
+  static void ExpectSameEvents(const BatchOutcome& a, const BatchOutcome& b) {
+    ASSERT_EQ(a.events.size(), b.events.size());
+    for (size_t i = 0; i < a.events.size(); ++i) {
+      EXPECT_EQ(a.events[i].payment_id, b.events[i].payment_id) << i;
+      EXPECT_EQ(a.events[i].type, b.events[i].type) << i;
+      EXPECT_EQ(a.events[i].invoice_id, b.events[i].invoice_id) << i;
+      EXPECT_EQ(a.events[i].amount_minor, b.events[i].amount_minor) << i;
+      EXPECT_EQ(a.events[i].reason, b.events[i].reason) << i;
+      EXPECT_EQ(a.events[i].rule, b.events[i].rule) << i;
+      EXPECT_EQ(a.events[i].signals, b.events[i].signals) << i;
+    }
   }
 
   static std::vector<const Event*> OfType(const BatchOutcome& out, EventType t) {
@@ -658,6 +674,272 @@ TEST_F(MatchTest, CommittedPaymentIdIsADuplicateNotNewMoney) {
   EXPECT_EQ(out.duplicate_count, 1u);
 }
 
+// Issue scenario 8: an invoice number with one typo in the remittance. It
+// is matched when exactly one open invoice is one edit away and the amount
+// agrees; two invoices one edit away, or an amount that disagrees, leave it
+// unused, and the signals say why. Each case is its own book, so the cases
+// cannot see each other's invoices.
+class TypoScenario : public MatchTest {
+ protected:
+  static std::vector<std::string> SignalsOf(const BatchOutcome& out) {
+    std::vector<std::string> all;
+    for (const Event& e : out.events) all.insert(all.end(), e.signals.begin(), e.signals.end());
+    return all;
+  }
+  static bool HasSignal(const BatchOutcome& out, const std::string& prefix) {
+    for (const std::string& s : SignalsOf(out)) {
+      if (s.rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+  }
+};
+
+TEST_F(TypoScenario, OneTypoInTheRemittanceIsMatchedWhenUniqueAndTheAmountAgrees) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-007305", 990000));
+  // Two neighbours swapped, a digit changed, a letter for a digit: each one
+  // edit from exactly one invoice, paying its amount.
+  const std::vector<Payment> payments = {MakePayment("P1", 1250000, "PAYMENT INV-2026-004121 THANK YOU"),
+                                         MakePayment("P2", 990000, "RE inv 2026-0O7305")};
+  BatchOutcome out = Run(payments);
+  // The same decisions, signals and all, on two threads.
+  ExpectSameEvents(out, Run(payments, 2));
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_EQ(applied[0]->payment_id, "P1");
+  EXPECT_EQ(applied[0]->invoice_id, "I1");
+  EXPECT_EQ(applied[0]->rule, "reference_fuzzy");
+  // Lower than an exact reference, still at or above the auto line.
+  EXPECT_LT(applied[0]->score_milli, 1000);
+  EXPECT_GE(applied[0]->score_milli, policy_.auto_apply_score_milli);
+  EXPECT_NE(std::find(applied[0]->signals.begin(), applied[0]->signals.end(),
+                      "reference_fuzzy=INV-2026-004121~INV-2026-004211"),
+            applied[0]->signals.end());
+  EXPECT_EQ(applied[1]->invoice_id, "I2");
+  EXPECT_EQ(applied[1]->rule, "reference_fuzzy");
+  EXPECT_EQ(out.exception_count, 0u);
+  // The reference identified the customer, as an exact one does.
+  EXPECT_EQ(out.payments[0].customer_id, "C1");
+}
+
+TEST_F(TypoScenario, OneTypoIsNotMatchedWhenTwoOpenInvoicesAreOneEditAway) {
+  // INV-2026-004221 is one edit from both (a digit changed either way).
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-004231", 1250000));
+  BatchOutcome out = Run({MakePayment("P1", 1250000, "INV-2026-004221")});
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kUnknownInvoice);
+  EXPECT_NE(ex[0]->detail.find("one edit from 2 open invoices"), std::string::npos) << ex[0]->detail;
+  EXPECT_TRUE(HasSignal(out, "reference_fuzzy=rejected:INV-2026-004221:ambiguous"));
+}
+
+TEST_F(TypoScenario, OneTypoIsNotMatchedWhenTheAmountDisagrees) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  // 100.00 more than the invoice: beyond the 25.00 tolerance.
+  BatchOutcome out = Run({MakePayment("P1", 1260000, "INV-2026-004121")});
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_NE(ex[0]->detail.find("the amount does not agree"), std::string::npos) << ex[0]->detail;
+  EXPECT_TRUE(HasSignal(out, "reference_fuzzy=rejected:INV-2026-004121~INV-2026-004211:amount"));
+  EXPECT_TRUE(out.invoice_updates.empty());
+}
+
+TEST_F(TypoScenario, StatedAmountDecidesForAStructuredReferenceAmongSeveral) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 300000));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-009999", 200000));
+  Payment p = MakePayment("P1", 500000, "");
+  p.references = {{"INV-2026-009999", 200000}, {"INV-2026-00421l", 300000}};  // 'l' for '1'
+  BatchOutcome out = Run({p});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["I1"], 300000);
+  EXPECT_EQ(f.applied["I2"], 200000);
+  // A stated amount that disagrees leaves the typo unused: the structured
+  // reference then names nothing, and a person looks.
+  book_ = OpenBook();
+  sealed_ = false;
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 300000));
+  p.references = {{"INV-2026-00421l", 250000}};
+  p.amount_minor = 250000;
+  BatchOutcome wrong = Run({p});
+  EXPECT_TRUE(OfType(wrong, EventType::kApplied).empty());
+  ASSERT_EQ(OfType(wrong, EventType::kException).size(), 1u);
+  EXPECT_EQ(OfType(wrong, EventType::kException)[0]->reason, ExceptionReason::kUnknownInvoice);
+}
+
+TEST_F(TypoScenario, KnownPayerLooksAmongItsOwnInvoicesFirst) {
+  Customer other;
+  other.customer_id = "C2";
+  other.name = "Globex";
+  book_.AddCustomer(other);
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  book_.AddInvoice(MakeInvoice("G1", "INV-2026-004231", 1250000, "C2"));
+  // One edit from both; the payer's account says it is C1.
+  Payment p = MakePayment("P1", 1250000, "INV-2026-004221");
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0]->invoice_id, "I1");
+  EXPECT_EQ(applied[0]->rule, "reference_fuzzy");
+}
+
+TEST_F(MatchTest, NumbersWrittenDifferentlyFindTheirInvoice) {
+  // Prefix, case, spacing, punctuation and leading zeros: all one number.
+  const char* forms[] = {"inv 2026 4211", "INV2026-4211", "2026/004211", "Invoice no. 2026-4211",
+                         "INV-2026-004211"};
+  for (const char* form : forms) {
+    OpenBook book;
+    book.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+    book.AddInvoice(MakeInvoice("I2", "INV-2026-004212", 50000));
+    book.Seal();
+    SettlementBatch batch;
+    batch.batch_id = "b";
+    Payment p = MakePayment("P1", 1250000, "");
+    p.references = {{form, std::nullopt}};
+    batch.payments = {p};
+    auto hints = ExtractAllHints(batch, *extractor_, MatchOptions());
+    BatchOutcome out = MatchBatch(batch, hints, book, policy_);
+    auto applied = OfType(out, EventType::kApplied);
+    ASSERT_EQ(applied.size(), 1u) << form;
+    EXPECT_EQ(applied[0]->invoice_id, "I1") << form;
+    EXPECT_EQ(applied[0]->rule, "exact_reference") << form;
+    EXPECT_EQ(applied[0]->score_milli, 1000) << form;
+  }
+}
+
+TEST_F(MatchTest, ToleranceThatNamesTwoInvoicesRefusesToGuess) {
+  // A credit-note series and an invoice series share 2026-4211.
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  book_.AddInvoice(MakeInvoice("N1", "CN-2026-4211", 1250000));
+  BatchOutcome out = Run({MakePayment("P1", 1250000, "payment for Invoice no. 2026/4211")});
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kAmbiguous);
+  EXPECT_NE(ex[0]->detail.find("INV-2026-004211"), std::string::npos) << ex[0]->detail;
+  EXPECT_NE(ex[0]->detail.find("CN-2026-4211"), std::string::npos) << ex[0]->detail;
+  // Written in full, each is its own number.
+  BatchOutcome exact = Run({MakePayment("P2", 1250000, "CN-2026-4211")});
+  ASSERT_EQ(OfType(exact, EventType::kApplied).size(), 1u);
+  EXPECT_EQ(OfType(exact, EventType::kApplied)[0]->invoice_id, "N1");
+}
+
+TEST_F(MatchTest, BareTailResolvesOnlyWhenUniqueAmongTheIdentifiedCustomersOpenInvoices) {
+  Customer other;
+  other.customer_id = "C2";
+  other.name = "Globex";
+  other.bank_account_fps = {"fp-globex"};
+  book_.AddCustomer(other);
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-007777", 80000));
+  book_.AddInvoice(MakeInvoice("G1", "INV-2025-004211", 60000, "C2"));
+  book_.AddInvoice(MakeInvoice("G2", "INV-2024-4211", 70000, "C2"));
+  Payment acme = MakePayment("P1", 1250000, "paying #4211");
+  acme.payer_account_fp = "fp-acme";
+  Payment globex = MakePayment("P2", 60000, "paying #4211");  // two of Globex's invoices end in 4211
+  globex.payer_account_fp = "fp-globex";
+  Payment nobody = MakePayment("P3", 80000, "paying #7777");  // no customer identified: unused
+  BatchOutcome out = Run({acme, globex, nobody});
+  std::map<std::string, const Event*> applied;
+  for (const Event* e : OfType(out, EventType::kApplied)) applied[e->payment_id] = e;
+  ASSERT_EQ(applied.count("P1"), 1u);
+  EXPECT_EQ(applied["P1"]->invoice_id, "I1");
+  EXPECT_EQ(applied["P1"]->rule, "reference_tail");
+  // The tail names two of Globex's invoices: not used; the amount decides.
+  ASSERT_EQ(applied.count("P2"), 1u);
+  EXPECT_EQ(applied["P2"]->invoice_id, "G1");
+  EXPECT_EQ(applied["P2"]->rule, "exact_amount");
+  EXPECT_NE(std::find(applied["P2"]->signals.begin(), applied["P2"]->signals.end(), "reference_tail=ambiguous:4211"),
+            applied["P2"]->signals.end());
+  ASSERT_EQ(OfType(out, EventType::kException).size(), 1u);
+  EXPECT_EQ(OfType(out, EventType::kException)[0]->payment_id, "P3");
+  EXPECT_EQ(OfType(out, EventType::kException)[0]->reason, ExceptionReason::kNoCustomer);
+}
+
+TEST_F(MatchTest, PurchaseOrderNumberFindsTheOneOpenInvoiceCarryingIt) {
+  Invoice inv = MakeInvoice("I1", "INV-2026-004211", 1250000);
+  inv.po_number = "PO-4500012345";
+  book_.AddInvoice(inv);
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-004212", 1250000));
+  BatchOutcome out = Run({MakePayment("P1", 1250000, "P.O. #4500012345 net 30")});
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0]->invoice_id, "I1");
+  EXPECT_EQ(applied[0]->rule, "reference_po");
+  EXPECT_GE(applied[0]->score_milli, policy_.auto_apply_score_milli);
+  EXPECT_NE(std::find(applied[0]->signals.begin(), applied[0]->signals.end(), "po=4500012345"),
+            applied[0]->signals.end());
+  // From a payer nobody knows, a PO number that fits one invoice whose
+  // amount disagrees is not used (another customer may use the same PO).
+  BatchOutcome other = Run({MakePayment("P2", 990000, "PO 4500012345")});
+  EXPECT_TRUE(OfType(other, EventType::kApplied).empty());
+  bool said = false;
+  for (const Event& e : other.events) {
+    for (const std::string& s : e.signals) said = said || s == "po=rejected:4500012345~INV-2026-004211:amount";
+  }
+  EXPECT_TRUE(said);
+}
+
+TEST_F(MatchTest, RfCreditorReferenceNamesTheInvoiceOnlyWithAValidChecksum) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  const std::string rf = MakeRfReference("INV2026004211");
+  ASSERT_FALSE(rf.empty());
+  Payment structured = MakePayment("P1", 1250000, "");
+  structured.rf_reference = rf;
+  BatchOutcome out = Run({structured});
+  ASSERT_EQ(OfType(out, EventType::kApplied).size(), 1u);
+  EXPECT_EQ(OfType(out, EventType::kApplied)[0]->invoice_id, "I1");
+
+  std::string broken = rf;
+  broken[2] = broken[2] == '9' ? '0' : static_cast<char>(broken[2] + 1);  // wrong check digits
+  book_ = OpenBook();
+  sealed_ = false;
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  BatchOutcome bad = Run({MakePayment("P2", 1250000, "ref " + broken)});
+  EXPECT_TRUE(OfType(bad, EventType::kApplied).empty());
+  bool reported = false;
+  for (const Event& e : bad.events) {
+    for (const std::string& s : e.signals) reported = reported || s == "rf=invalid_checksum:" + broken;
+  }
+  EXPECT_TRUE(reported);
+}
+
+// Remittances made of near-misses of a book's numbers (typos, tails, PO
+// numbers, RF references, look-alike letters), from known and unknown
+// payers: every payment's cash is accounted for exactly once, nothing is
+// applied beyond an invoice's open amount, and two threads decide the same.
+TEST_F(MatchTest, NearMissReferencesNeverLoseOrInventCash) {
+  std::mt19937 rng(4);
+  for (int i = 0; i < 40; ++i) {
+    Invoice inv = MakeInvoice("I" + std::to_string(i), "INV-2026-0042" + std::to_string(10 + i), 10000 + 37 * i);
+    if (i % 5 == 0) inv.po_number = "PO-77" + std::to_string(i);
+    if (i % 7 == 0) inv.disputed_minor = 1000;
+    book_.AddInvoice(inv);
+  }
+  static const char* kForms[] = {"INV-2026-0042", "inv 2026 42", "#42", "PO 77", "RF18 ", "INV-2026-004O", "4211"};
+  std::vector<Payment> payments;
+  for (int k = 0; k < 300; ++k) {
+    std::string text = std::string(kForms[rng() % 7]) + std::to_string(rng() % 60);
+    if (rng() % 3 == 0) text += " " + std::string(kForms[rng() % 7]) + std::to_string(rng() % 60);
+    Payment p = MakePayment("P" + std::to_string(k), 10000 + 37 * static_cast<int64_t>(rng() % 45), text);
+    if (rng() % 2 == 0) p.payer_account_fp = "fp-acme";
+    if (rng() % 10 == 0) p.rf_reference = MakeRfReference("INV20260042" + std::to_string(10 + rng() % 40));
+    payments.push_back(p);
+  }
+  BatchOutcome out = Run(payments);
+  std::map<std::string, int64_t> applied;
+  for (const Event* e : OfType(out, EventType::kApplied)) applied[e->invoice_id] += e->amount_minor;
+  EXPECT_FALSE(applied.empty());
+  for (const auto& [id, amount] : applied) EXPECT_LE(amount, book_.FindInvoice(id)->amount_open_minor) << id;
+  for (const PaymentRecord& r : out.payments) {
+    EXPECT_EQ(r.applied_minor + r.unapplied_minor + r.held_minor + r.exception_minor, r.amount_minor) << r.payment_id;
+  }
+  ExpectSameEvents(out, Run(payments, 2));
+}
+
 // Same payments, shuffled input order and 1 vs 2 threads: identical events.
 // Scenario 11. The invoices belong to 40 customers, so the payments fall
 // into many allocation groups that run in parallel; payments naming two
@@ -689,16 +971,7 @@ TEST_F(MatchTest, OutcomeIsIndependentOfInputOrderAndThreads) {
   std::mt19937 rng(7);
   std::shuffle(payments.begin(), payments.end(), rng);
   BatchOutcome two = Run(payments, 2);
-  ASSERT_EQ(one.events.size(), two.events.size());
-  for (size_t i = 0; i < one.events.size(); ++i) {
-    EXPECT_EQ(one.events[i].payment_id, two.events[i].payment_id) << i;
-    EXPECT_EQ(one.events[i].type, two.events[i].type) << i;
-    EXPECT_EQ(one.events[i].invoice_id, two.events[i].invoice_id) << i;
-    EXPECT_EQ(one.events[i].amount_minor, two.events[i].amount_minor) << i;
-    EXPECT_EQ(one.events[i].reason, two.events[i].reason) << i;
-    EXPECT_EQ(one.events[i].rule, two.events[i].rule) << i;
-    EXPECT_EQ(one.events[i].signals, two.events[i].signals) << i;
-  }
+  ExpectSameEvents(one, two);
   ASSERT_EQ(one.payments.size(), two.payments.size());
   for (size_t i = 0; i < one.payments.size(); ++i) {
     EXPECT_EQ(one.payments[i].payment_id, two.payments[i].payment_id) << i;

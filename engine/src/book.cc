@@ -5,8 +5,29 @@
 #include <tuple>
 
 #include "cashmatch/engine/hints.h"
+#include "cashmatch/engine/invoice_keys.h"
 
 namespace cashmatch {
+namespace {
+
+// FNV-1a: the looser-key indexes hold a hash per invoice, not a string.
+uint64_t HashKey(std::string_view key) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : key) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string TolerantOf(const Invoice& inv) { return TolerantInvoiceKey(inv.number); }
+std::string BodyOf(const Invoice& inv) { return std::string(TypoBodyKey(NormalizeInvoiceNumber(inv.number))); }
+std::string PoOf(const Invoice& inv) { return inv.po_number.empty() ? std::string() : PurchaseOrderKey(inv.po_number); }
+
+// The characters of strict keys: what an edit may insert or substitute.
+constexpr std::string_view kKeyAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+}  // namespace
 
 void OpenBook::AddCustomer(Customer c) {
   assert(!sealed_);
@@ -72,8 +93,16 @@ const PaymentRecord* OpenBook::WaitingBankLineRecord(const std::string& payment_
   return it == bank_line_records_.end() ? nullptr : &it->second;
 }
 
+void OpenBook::MarkTypoCrowded(std::string body) {
+  assert(!sealed_);
+  typo_crowded_.insert(std::move(body));
+}
+
 void OpenBook::Seal() {
   assert(!sealed_);
+  assert(invoices_.size() < UINT32_MAX);
+  bool body_chars[256] = {};
+  std::string tolerant;  // reused: one key per invoice, no allocation each
   for (size_t i = 0; i < customers_.size(); ++i) {
     customer_by_id_.emplace(customers_[i].customer_id, i);
     // An account shared by two customers identifies neither: kAmbiguous.
@@ -84,9 +113,21 @@ void OpenBook::Seal() {
   }
   for (size_t i = 0; i < invoices_.size(); ++i) {
     invoice_by_id_.emplace(invoices_[i].invoice_id, i);
-    invoice_by_number_.emplace(NormalizeInvoiceNumber(invoices_[i].number), i);
+    std::string strict = NormalizeInvoiceNumber(invoices_[i].number);
+    const auto index = static_cast<uint32_t>(i);
+    TolerantInvoiceKeyTo(invoices_[i].number, &tolerant);
+    if (!tolerant.empty()) by_tolerant_.emplace_back(HashKey(tolerant), index);
+    const std::string_view body = TypoBodyKey(strict);
+    if (!body.empty()) by_body_.emplace_back(HashKey(body), index);
+    for (char c : body) body_chars[static_cast<unsigned char>(c)] = true;
+    if (!invoices_[i].po_number.empty()) by_po_.emplace_back(HashKey(PoOf(invoices_[i])), index);
+    invoice_by_number_.emplace(std::move(strict), i);
     if (!invoices_[i].stripe_invoice_id.empty()) invoice_by_stripe_id_.emplace(invoices_[i].stripe_invoice_id, i);
     if (invoices_[i].is_open()) open_by_customer_[invoices_[i].customer_id].push_back(&invoices_[i]);
+  }
+  for (KeyHashes* index : {&by_tolerant_, &by_body_, &by_po_}) std::sort(index->begin(), index->end());
+  for (char c : kKeyAlphabet) {
+    if (body_chars[static_cast<unsigned char>(c)]) body_alphabet_.push_back(c);
   }
   for (auto& [customer, list] : open_by_customer_) {
     std::sort(list.begin(), list.end(), [](const Invoice* a, const Invoice* b) {
@@ -135,6 +176,76 @@ const Invoice* OpenBook::FindInvoiceByStripeId(const std::string& id) const {
   assert(sealed_);
   auto it = invoice_by_stripe_id_.find(id);
   return it == invoice_by_stripe_id_.end() ? nullptr : &invoices_[it->second];
+}
+
+std::vector<const Invoice*> OpenBook::Lookup(const KeyHashes& index, std::string_view key,
+                                             std::string (*key_of)(const Invoice&)) const {
+  assert(sealed_);
+  std::vector<const Invoice*> out;
+  if (key.empty()) return out;
+  auto it = std::lower_bound(index.begin(), index.end(), std::make_pair(HashKey(key), uint32_t{0}));
+  for (const uint64_t h = HashKey(key); it != index.end() && it->first == h; ++it) {
+    const Invoice& inv = invoices_[it->second];
+    if (key_of(inv) == key) out.push_back(&inv);
+  }
+  std::sort(out.begin(), out.end(), [](const Invoice* a, const Invoice* b) { return a->invoice_id < b->invoice_id; });
+  return out;
+}
+
+std::vector<const Invoice*> OpenBook::FindInvoicesByTolerantKey(std::string_view tolerant) const {
+  return Lookup(by_tolerant_, tolerant, TolerantOf);
+}
+
+std::vector<const Invoice*> OpenBook::FindInvoicesByBody(std::string_view body) const {
+  return Lookup(by_body_, body, BodyOf);
+}
+
+std::vector<const Invoice*> OpenBook::FindInvoicesByPurchaseOrder(std::string_view po_key) const {
+  return Lookup(by_po_, po_key, PoOf);
+}
+
+std::vector<const Invoice*> OpenBook::FindInvoicesOneEditFrom(std::string_view body) const {
+  assert(sealed_);
+  std::vector<const Invoice*> out;
+  std::string v;
+  // Most probes miss: one hash and one binary search, no allocation.
+  auto probe = [&] {
+    const uint64_t h = HashKey(v);
+    auto it = std::lower_bound(by_body_.begin(), by_body_.end(), std::make_pair(h, uint32_t{0}));
+    for (; it != by_body_.end() && it->first == h; ++it) {
+      const Invoice* inv = &invoices_[it->second];
+      if (BodyOf(*inv) == v && std::find(out.begin(), out.end(), inv) == out.end()) out.push_back(inv);
+    }
+  };
+  const size_t n = body.size();
+  for (size_t i = 0; i < n; ++i) {  // deletions
+    v.assign(body.substr(0, i)).append(body.substr(i + 1));
+    probe();
+  }
+  for (size_t i = 0; i + 1 < n; ++i) {  // swaps of neighbours
+    if (body[i] == body[i + 1]) continue;
+    v.assign(body);
+    std::swap(v[i], v[i + 1]);
+    probe();
+  }
+  for (size_t i = 0; i <= n; ++i) {  // insertions and substitutions
+    for (char c : body_alphabet_) {
+      v.assign(body.substr(0, i)).push_back(c);
+      v.append(body.substr(i));
+      probe();
+      if (i == n || c == body[i]) continue;
+      v.assign(body);
+      v[i] = c;
+      probe();
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Invoice* a, const Invoice* b) { return a->invoice_id < b->invoice_id; });
+  return out;
+}
+
+bool OpenBook::IsTypoCrowded(std::string_view body) const {
+  assert(sealed_);
+  return typo_crowded_.find(body) != typo_crowded_.end();
 }
 
 const std::vector<const Invoice*>& OpenBook::OpenInvoicesOf(const std::string& customer_id) const {

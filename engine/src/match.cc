@@ -1,11 +1,14 @@
 // The matcher (DESIGN.md §3). Per payment in canonical order (value date,
 // then payment id), against balances that earlier payments of this batch
 // already reduced:
-//   1. resolve the invoices the hints name (number, Stripe id) and check
-//      each: currency, still open, usage reconciling (cash is held),
-//      disputed (only the undisputed part settles), stated amounts;
+//   1. resolve the invoices the hints name (number exactly or written
+//      differently, Stripe id) and check each: currency, still open, usage
+//      reconciling (cash is held), disputed (only the undisputed part
+//      settles), stated amounts;
 //   2. identify the customer (identify.h): bank account, Stripe customer
 //      id, referenced invoice, then payer name through the book's name index;
+//      then resolve what needed the customer (references.h): a bare tail,
+//      a PO number, a one-edit typo whose amount agrees;
 //   3. propose: the referenced invoices (exact, overpaid -> unapplied rest,
 //      short within tolerance -> written off, short beyond -> partial), or
 //      with no usable reference one open invoice with the exact amount (a
@@ -17,7 +20,6 @@
 //      exception with its reason, the proposal's rule and signals.
 #include "cashmatch/engine/match.h"
 
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -35,8 +37,10 @@
 #include <numeric>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "identify.h"
+#include "references.h"
 #include "wide.h"
 
 namespace cashmatch {
@@ -44,17 +48,17 @@ namespace cashmatch {
 std::vector<PaymentHints> ExtractAllHints(const SettlementBatch& batch, const HintExtractor& extractor,
                                           const MatchOptions& options) {
   std::vector<PaymentHints> hints(batch.payments.size());
-  std::unique_ptr<tbb::global_control> limit;
-  if (options.threads > 0) {
-    limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                  static_cast<size_t>(options.threads));
-  }
+  // An arena of the requested size limits this call only, where a
+  // global_control would limit every oneTBB user in the process.
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   // Each slot is written by exactly one task: the result cannot depend on
   // scheduling, only on the payment at that position.
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, batch.payments.size(), 64),
-                    [&](const tbb::blocked_range<size_t>& r) {
-                      for (size_t i = r.begin(); i != r.end(); ++i) hints[i] = extractor.Extract(batch.payments[i]);
-                    });
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, batch.payments.size(), 64),
+                      [&](const tbb::blocked_range<size_t>& r) {
+                        for (size_t i = r.begin(); i != r.end(); ++i) hints[i] = extractor.Extract(batch.payments[i]);
+                      });
+  });
   return hints;
 }
 
@@ -72,13 +76,7 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     if (!p.stripe_customer_id.empty()) req.stripe_customer_ids.insert(p.stripe_customer_id);
     AddPayerNameRequest(p, &req);
     if (IsStripeTransferLine(p)) req.payouts_wanted.emplace(p.currency->code(), p.amount_minor);
-    for (const InvoiceHint& h : hints[i].invoices) {
-      if (h.stripe_invoice) {
-        req.stripe_invoice_ids.insert(h.text);
-      } else {
-        req.invoice_numbers.insert(h.normalized);
-      }
-    }
+    for (const InvoiceHint& h : hints[i].invoices) AddToBookRequest(h, &req);
   }
   for (const Reversal& r : batch.reversals) {
     if (!r.original_payment_id.empty()) req.returned_payment_refs.insert(r.original_payment_id);
@@ -129,6 +127,8 @@ class WorkingBalances {
     }
   }
 
+  const OpenBook& book() const { return book_; }
+
  private:
   const OpenBook& book_;
   std::unordered_map<std::string, size_t> touched_;
@@ -145,6 +145,11 @@ struct Resolution {
   std::vector<const Invoice*> found;             // every referenced invoice that exists
   std::vector<std::string> signals;              // one "reference=<verdict>:<number>" per hint
   bool structured_unknown = false;               // a structured reference names no invoice
+  // Hints no strict, tolerant or body key found: tails, PO numbers and typos,
+  // resolved once the customer is identified (ResolveDeferred).
+  std::vector<const InvoiceHint*> deferred;
+  int32_t score_cap_milli = 1000;                // the weakest way a reference was found
+  const char* weak_rule = nullptr;               // and the rule it names ("reference_fuzzy" …)
   ExceptionReason reason = ExceptionReason::kNone;
   std::string detail;
 
@@ -190,8 +195,88 @@ const char* CheckReference(const Payment& p, const InvoiceHint& h, const Invoice
   return inv.disputed_minor > 0 ? "exact_disputed" : "exact";
 }
 
+// Takes a found invoice as one of the payment's references: once per
+// invoice (the same one named by number and by Stripe id counts once),
+// checked against the payment, with its signal. `how` names a non-exact
+// way it was found ("fuzzy", "tail", "po"). False when already taken.
+bool Admit(const Payment& p, const InvoiceHint& h, const Invoice& inv, const char* how, Resolution& res) {
+  for (const Invoice* f : res.found) {
+    if (f->invoice_id == inv.invoice_id) return false;
+  }
+  if (res.referenced_customer_id.empty()) res.referenced_customer_id = inv.customer_id;
+  res.found.push_back(&inv);
+  std::string verdict = CheckReference(p, h, inv, res);
+  if (verdict == "exact") verdict = how;
+  res.signals.push_back(std::string(h.stripe_invoice ? "stripe_invoice=" : "reference=") + verdict + ":" +
+                        (h.stripe_invoice ? h.text : inv.number));
+  return true;
+}
+
+CurrentInvoice CurrentOf(const WorkingBalances& balances) {
+  return [&balances](const Invoice& inv) { return balances.FindById(inv.invoice_id); };
+}
+
+// Records what a looser lookup found. A miss of an invoice number is an
+// unknown reference, as a strict miss always was; a soft miss (a bare tail,
+// a PO number) only leaves its signal.
+void Record(const Payment& p, const InvoiceHint& h, const LooseResult& r, Resolution& res) {
+  if (r.verdict == LooseVerdict::kFound) {
+    // The same invoice already named exactly: nothing weaker to record.
+    const size_t at = res.signals.size();
+    if (!Admit(p, h, *r.invoice, r.how, res)) return;
+    if (!r.signal.empty()) res.signals.insert(res.signals.begin() + static_cast<ptrdiff_t>(at), r.signal);
+    if (r.score_cap_milli < res.score_cap_milli) {
+      res.score_cap_milli = r.score_cap_milli;
+      res.weak_rule = std::string_view(r.how) == "fuzzy" ? "reference_fuzzy"
+                      : std::string_view(r.how) == "po" ? "reference_po"
+                                                        : "reference_tail";
+    }
+    return;
+  }
+  if (!r.signal.empty()) res.signals.push_back(r.signal);
+  switch (r.verdict) {
+    case LooseVerdict::kFound:
+      return;
+    case LooseVerdict::kAmbiguous:
+      if (!r.soft) res.Fail(ExceptionReason::kAmbiguous, r.why);
+      return;
+    case LooseVerdict::kNotFound:
+    case LooseVerdict::kRejected:
+      if (r.soft) return;
+      res.structured_unknown = res.structured_unknown || h.from_structured;
+      res.Fail(ExceptionReason::kUnknownInvoice,
+               "no invoice numbered '" + h.text + "'" + (r.why.empty() ? std::string() : ": " + r.why));
+      res.signals.push_back("reference=unknown:" + h.text);
+      return;
+  }
+}
+
+// What the references resolved so far claim: stated amounts, else what is
+// due on each, plus holds. Saturates instead of overflowing.
+int64_t DueSoFar(const Resolution& res) {
+  i128 due = 0;
+  for (size_t i = 0; i < res.invoices.size(); ++i) due += res.stated[i].value_or(Settleable(*res.invoices[i]));
+  for (const Invoice* h : res.held) due += h->amount_open_minor;
+  return due > INT64_MAX ? INT64_MAX : static_cast<int64_t>(due);
+}
+
+// The hints Resolve left (tails, PO numbers, typos), now that the customer
+// is known or known to be unknown. References.h has the rules.
+void ResolveDeferred(const Payment& p, const Policy& policy, const std::string& customer_id,
+                     const WorkingBalances& balances, Resolution& res) {
+  const CurrentInvoice current = CurrentOf(balances);
+  for (const InvoiceHint* h : res.deferred) {
+    const AmountContext amount{&p, &policy, DueSoFar(res)};
+    Record(p, *h, FindAfterIdentification(*h, customer_id, balances.book(), current, amount), res);
+  }
+  if (res.found.empty() && res.reason == ExceptionReason::kNone) {
+    res.Fail(ExceptionReason::kUnmatched, "no usable invoice reference in the remittance");
+  }
+}
+
 Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBalances& balances) {
   Resolution res;
+  res.signals = hints.signals;  // what the text said that is not a reference (Stripe charge ids, bad RF)
   if (hints.invoices.empty()) {
     res.Fail(ExceptionReason::kUnmatched, "no invoice reference in the remittance");
     return res;
@@ -202,29 +287,26 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
     res.Fail(ExceptionReason::kNeedsReview, "more invoice references than the policy's references_count_max");
   }
   for (const InvoiceHint& h : hints.invoices) {
-    const Invoice* inv = balances.Find(h);
+    const Invoice* inv = h.purchase_order ? nullptr : balances.Find(h);
+    if (inv == nullptr && !h.stripe_invoice) {
+      // Not by its strict key: the same number written differently, else
+      // left until the customer is known (ResolveDeferred).
+      LooseResult r = FindByLooserKey(h, balances.book(), CurrentOf(balances));
+      if (r.verdict == LooseVerdict::kNotFound) {
+        res.deferred.push_back(&h);
+      } else {
+        Record(p, h, r, res);
+      }
+      continue;
+    }
     if (inv == nullptr) {
       // An ERP that does not record Stripe's invoice ids makes an unknown
       // in_… no evidence against a number that does match.
-      if (h.stripe_invoice) {
-        res.signals.push_back("stripe_invoice=unknown:" + h.text);
-        if (hints.invoices.size() == 1) res.Fail(ExceptionReason::kUnknownInvoice, "no invoice with Stripe id " + h.text);
-        continue;
-      }
-      res.structured_unknown = res.structured_unknown || h.from_structured;
-      res.Fail(ExceptionReason::kUnknownInvoice, "no invoice numbered '" + h.text + "'");
-      res.signals.push_back("reference=unknown:" + h.text);
+      res.signals.push_back("stripe_invoice=unknown:" + h.text);
+      if (hints.invoices.size() == 1) res.Fail(ExceptionReason::kUnknownInvoice, "no invoice with Stripe id " + h.text);
       continue;
     }
-    // The same invoice named twice (by number and by Stripe id) counts once.
-    bool seen = false;
-    for (const Invoice* f : res.found) seen = seen || f->invoice_id == inv->invoice_id;
-    if (seen) continue;
-    if (res.referenced_customer_id.empty()) res.referenced_customer_id = inv->customer_id;
-    res.found.push_back(inv);
-    const char* verdict = CheckReference(p, h, *inv, res);
-    res.signals.push_back(std::string(h.stripe_invoice ? "stripe_invoice=" : "reference=") + verdict + ":" +
-                          (h.stripe_invoice ? h.text : inv->number));
+    Admit(p, h, *inv, "exact", res);
   }
   return res;
 }
@@ -870,6 +952,15 @@ Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenB
   return pr;
 }
 
+// A reference found by a tail, PO number or typo is weaker evidence than
+// the number itself: the proposal scores no higher than that, and an exact
+// fit is named by how it was found.
+void CapReferenceScore(const Resolution& res, Proposal& pr) {
+  if (res.weak_rule == nullptr || pr.score_milli <= res.score_cap_milli) return;
+  pr.score_milli = res.score_cap_milli;
+  if (pr.rule == "exact_reference") pr.rule = res.weak_rule;
+}
+
 // Decides one new payment: the referenced invoices when the remittance
 // names usable ones, else its amount against the identified customer's open
 // invoices; a score below the policy's auto line goes to review.
@@ -877,7 +968,13 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
                    const Policy& policy, WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out,
                    SettledPayment* settled) {
   Resolution res = Resolve(p, hints, balances);
-  const Identification id = IdentifyCustomer(p, res, book, policy);
+  Identification id = IdentifyCustomer(p, res, book, policy);
+  if (!res.deferred.empty()) {
+    // A bare tail, PO number or typo could need the customer to resolve;
+    // an invoice it found may in turn name the customer.
+    ResolveDeferred(p, policy, id.customer_id, balances, res);
+    if (id.customer_id.empty() && !res.referenced_customer_id.empty()) id = IdentifyCustomer(p, res, book, policy);
+  }
   rec.customer_id = id.customer_id;
   Event received = BaseEvent(EventType::kPaymentReceived, batch, p);
   received.customer_id = rec.customer_id;
@@ -895,6 +992,7 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
   if (res.reason == ExceptionReason::kNone) {
     proposal = ProposeReferenced(p, res, policy, &why);
     if (!proposal) reason = ExceptionReason::kOverTolerance;
+    if (proposal) CapReferenceScore(res, *proposal);
   } else if (by_amount && !rec.customer_id.empty()) {
     Proposal pr = ProposeForPayer(p, id, book, balances, policy, &reason, &why);
     for (std::string& s : pr.signals) signals.push_back(s);
@@ -1256,6 +1354,18 @@ struct PaymentSlot {
 // invoices (a parent's: its children's too) and the invoices it
 // references, so payments are joined through the customers of both
 // (union-find). Groups come in the order of their first payment.
+// Whether two groups' allocations changed the same invoice.
+bool GroupsOverlap(const std::vector<std::vector<Invoice>>& group_updates) {
+  if (group_updates.size() < 2) return false;
+  std::unordered_set<std::string_view> seen;
+  for (const std::vector<Invoice>& updates : group_updates) {
+    for (const Invoice& inv : updates) {
+      if (!seen.insert(inv.invoice_id).second) return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::vector<size_t>> AllocationGroups(const SettlementBatch& batch, const std::vector<PaymentHints>& hints,
                                                   const OpenBook& book, const Policy& policy,
                                                   const std::vector<size_t>& order,
@@ -1271,9 +1381,13 @@ std::vector<std::vector<size_t>> AllocationGroups(const SettlementBatch& batch, 
   for (size_t i = 0; i < positions.size(); ++i) {
     const size_t idx = order[positions[i]];
     const Payment& p = batch.payments[idx];
-    const Resolution res = Resolve(p, hints[idx], untouched);
+    Resolution res = Resolve(p, hints[idx], untouched);
     std::vector<std::string> customers;
-    const Identification id = IdentifyCustomer(p, res, book, policy);
+    Identification id = IdentifyCustomer(p, res, book, policy);
+    if (!res.deferred.empty()) {  // as DecidePayment does, against the snapshot
+      ResolveDeferred(p, policy, id.customer_id, untouched, res);
+      if (id.customer_id.empty() && !res.referenced_customer_id.empty()) id = IdentifyCustomer(p, res, book, policy);
+    }
     if (!id.customer_id.empty()) customers.push_back(id.customer_id);
     for (const Customer* child : book.ChildrenOf(id.customer_id)) customers.push_back(child->customer_id);
     for (const Invoice* inv : res.found) customers.push_back(inv->customer_id);
@@ -1345,7 +1459,7 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
   // canonical order against the balances the group's earlier payments
   // left; groups share no invoice, so they run in parallel and give what
   // one walk over all payments would.
-  const std::vector<std::vector<size_t>> groups = AllocationGroups(batch, hints, book, policy, order, to_allocate);
+  std::vector<std::vector<size_t>> groups = AllocationGroups(batch, hints, book, policy, order, to_allocate);
   std::vector<std::vector<Invoice>> group_updates(groups.size());
   auto allocate = [&](size_t g) {
     WorkingBalances balances(book);
@@ -1370,6 +1484,18 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
         for (size_t g = r.begin(); g != r.end(); ++g) allocate(g);
       });
     });
+  }
+
+  // The groups are a prediction made before allocation (a typo or PO number
+  // may resolve differently against balances earlier payments left). Should
+  // two groups have changed the same invoice, the prediction failed: the
+  // whole batch is allocated again as one group, serially. Either way the
+  // result depends on the input only, never on the threads.
+  if (GroupsOverlap(group_updates)) {
+    for (size_t k : to_allocate) slots[k] = PaymentSlot();
+    groups.assign(1, to_allocate);
+    group_updates.assign(1, {});
+    allocate(0);
   }
 
   BatchOutcome out;

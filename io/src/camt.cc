@@ -29,6 +29,7 @@
 
 #include "cashmatch/engine/currency.h"
 #include "cashmatch/engine/date.h"
+#include "cashmatch/engine/invoice_keys.h"
 #include "cashmatch/engine/money.h"
 #include "cashmatch/io/digest.h"
 #include "parsers.h"
@@ -262,25 +263,6 @@ Result<Date> ReadDateChoice(const Where& w, pugi::xml_node holder, std::string_v
   Result<Date> d = ParseIsoDate(text);
   if (!d.ok()) return w.Field(at, field, d.status().message());
   return d.value();
-}
-
-// ISO 11649: "RF" + two check digits + up to 21 letters or digits; moving
-// the first four characters to the end and reading letters as 10..35 gives
-// a number that is 1 modulo 97.
-bool IsValidRfReference(std::string_view ref) {
-  if (ref.size() < 5 || ref.size() > 25 || !EqualsIgnoreCase(ref.substr(0, 2), "RF")) return false;
-  std::string moved = std::string(ref.substr(4)) + std::string(ref.substr(0, 4));
-  uint32_t rem = 0;
-  for (char ch : moved) {
-    if (ch >= '0' && ch <= '9') {
-      rem = (rem * 10 + static_cast<uint32_t>(ch - '0')) % 97;
-    } else {
-      char up = ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 'a' + 'A') : ch;
-      if (up < 'A' || up > 'Z') return false;
-      rem = (rem * 100 + static_cast<uint32_t>(up - 'A' + 10)) % 97;
-    }
-  }
-  return rem == 1;
 }
 
 // ---------------------------------------------------------------------------

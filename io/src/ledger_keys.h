@@ -3,12 +3,16 @@
 // path in commit_writer.cc, so both spell every key the same way.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cashmatch/engine/event.h"
+#include "cashmatch/engine/hints.h"
+#include "cashmatch/engine/invoice_keys.h"
 #include "cashmatch/io/ledger.h"
 #include "codec.h"
 
@@ -47,6 +51,39 @@ inline void AppendPayoutKey(std::string* out, char kind, std::string_view curren
   codec::AppendBigEndian64(static_cast<uint64_t>(amount), out);
   out->push_back('\0');
   out->append(id);
+}
+
+// The keys that find an invoice by the looser keys of
+// cashmatch/engine/invoice_keys.h, each "<kind>\0<key>\0<invoice_id>", so
+// two invoices may share a key and renumbering one never touches another's:
+// 't' its tolerant key -> "", 'd' every string of its body's deletion
+// neighbourhood -> the body, so a lookup checks the edit distance before
+// loading anything (the typo index: about a dozen keys per invoice, so only
+// for invoices open when loaded, the only ones a typo may name, and none
+// for bodies under five characters), 'o' its PO number's key -> "".
+// Sorted by key, keys distinct. An invoice the matcher settles keeps its
+// 'd' keys until the next load of it: the matcher skips settled invoices.
+struct IndexEntry {
+  std::string key;
+  std::string value;
+};
+inline std::vector<IndexEntry> LooseIndexEntries(const Invoice& inv) {
+  std::vector<IndexEntry> entries;
+  const std::string tolerant = TolerantInvoiceKey(inv.number);
+  if (!tolerant.empty()) entries.push_back({Key3('t', tolerant, inv.invoice_id), {}});
+  const std::string strict = NormalizeInvoiceNumber(inv.number);
+  const std::string_view body = TypoBodyKey(strict);
+  if (inv.is_open()) {
+    for (const std::string& v : DeletionNeighbourhood(body)) {
+      entries.push_back({Key3('d', v, inv.invoice_id), std::string(body)});
+    }
+  }
+  if (!inv.po_number.empty()) {
+    const std::string po = PurchaseOrderKey(inv.po_number);
+    if (!po.empty()) entries.push_back({Key3('o', po, inv.invoice_id), {}});
+  }
+  std::sort(entries.begin(), entries.end(), [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
+  return entries;
 }
 
 // Audit-trail key kinds, indexed by Subject.

@@ -161,20 +161,30 @@ class Loader {
 
   Status Matching(const toml::node& node, const std::string& prefix) {
     return ForEach(node, prefix, [&](const std::string& key, const toml::node& v) -> Status {
-      if (key == "matching.invoice_number_patterns") {
-        const toml::array* arr = v.as_array();
-        if (arr == nullptr) return Bad(key, v, "an array of regular-expression strings");
-        std::vector<std::string> patterns;
-        for (const toml::node& el : *arr) {
-          auto s = el.value_exact<std::string>();
-          if (!s || s->empty()) return Bad(key, el, "an array of non-empty strings");
-          patterns.push_back(*s);
-        }
-        policy_->invoice_number_patterns = std::move(patterns);
-        return Status::Ok();
-      }
+      if (key == "matching.invoice_number_patterns") return Patterns(v, key, &policy_->invoice_number_patterns);
+      if (key == "matching.po_number_patterns") return Patterns(v, key, &policy_->po_number_patterns);
       return Unknown(key, v);
     });
+  }
+
+  // An array of RE2 patterns, each checked here so the error names the line
+  // as well as the key, the pattern and RE2's reason. An empty array turns
+  // that kind of hint off.
+  Status Patterns(const toml::node& v, const std::string& key, std::vector<std::string>* out) const {
+    const toml::array* arr = v.as_array();
+    if (arr == nullptr) return Bad(key, v, "an array of regular-expression strings");
+    std::vector<std::string> patterns;
+    for (const toml::node& el : *arr) {
+      auto s = el.value_exact<std::string>();
+      if (!s || s->empty()) return Bad(key, el, "an array of non-empty strings");
+      Status compiles = HintExtractor::CheckPattern(key, patterns.size(), *s);
+      if (!compiles.ok()) {
+        return Status::InvalidInput(name_ + ":" + std::to_string(el.source().begin.line) + ": " + compiles.message());
+      }
+      patterns.push_back(*s);
+    }
+    *out = std::move(patterns);
+    return Status::Ok();
   }
 
   Status Limit(const toml::node& v, const std::string& key, int64_t lo, int64_t hi, int32_t* out) const {

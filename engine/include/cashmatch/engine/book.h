@@ -12,6 +12,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -51,9 +52,22 @@ struct NameMatch {
   bool inconclusive = false;
 };
 
+// One number hint's keys (invoice_keys.h).
+struct NumberKeys {
+  std::string strict;    // NormalizeInvoiceNumber
+  std::string tolerant;  // TolerantInvoiceKey
+  auto operator<=>(const NumberKeys&) const = default;
+};
+
 // The keys a batch needs looked up before it can be matched.
 struct BookRequest {
   std::set<std::string> invoice_numbers;  // normalized (NormalizeInvoiceNumber)
+  // Every number hint's keys, for when its strict key finds nothing: the
+  // ledger then looks up the tolerant key, then the typo neighbourhood of
+  // the body (invoice_keys.h). A list, not a set: most strict keys are
+  // found, and the ledger skips repeats of those it looks further for.
+  std::vector<NumberKeys> number_fallbacks;
+  std::set<std::string> po_numbers;  // PurchaseOrderKey
   std::set<std::string> account_fps;
   std::set<std::string> payment_ids;
   std::set<std::string> stripe_invoice_ids;  // in_…
@@ -107,6 +121,8 @@ class OpenBook {
   // or a bank line with its payment record (no payout yet).
   void AddWaitingPayout(PayoutLink link);
   void AddWaitingBankLine(PayoutLink link, PaymentRecord record);
+  // The ledger's typo index named more invoices near `body` than it loads.
+  void MarkTypoCrowded(std::string body);
   void Seal();
 
   const Customer* FindCustomer(const std::string& customer_id) const;
@@ -116,6 +132,21 @@ class OpenBook {
   // `normalized` is the output of NormalizeInvoiceNumber.
   const Invoice* FindInvoiceByNumber(const std::string& normalized) const;
   const Invoice* FindInvoiceByStripeId(const std::string& stripe_invoice_id) const;
+  // The looser lookups of invoice_keys.h; each list is in invoice id order.
+  // Invoices whose TolerantInvoiceKey is `tolerant`.
+  std::vector<const Invoice*> FindInvoicesByTolerantKey(std::string_view tolerant) const;
+  // Invoices whose TypoBodyKey is `body`.
+  std::vector<const Invoice*> FindInvoicesByBody(std::string_view body) const;
+  // Invoices whose body is exactly one edit from `body`. Generates every
+  // string one edit away over the characters the book's bodies use (digits
+  // and A-Z at most) and looks each up in the body index: for all-digit
+  // numbers about 20 probes per character, whatever the book's size.
+  std::vector<const Invoice*> FindInvoicesOneEditFrom(std::string_view body) const;
+  // Invoices whose PurchaseOrderKey(po_number) is `po_key`.
+  std::vector<const Invoice*> FindInvoicesByPurchaseOrder(std::string_view po_key) const;
+  // Whether the ledger found more invoices near `body` than it loads (see
+  // MarkTypoCrowded): then no one of them can be called the one meant.
+  bool IsTypoCrowded(std::string_view body) const;
   bool IsPaymentCommitted(const std::string& payment_id) const;
   // The customer's open invoices in the book, oldest due first (then
   // issue date, then id): the candidates for matching on amount.
@@ -154,6 +185,16 @@ class OpenBook {
   std::unordered_map<std::string, size_t> invoice_by_id_;
   std::unordered_map<std::string, size_t> invoice_by_number_;
   std::unordered_map<std::string, size_t> invoice_by_stripe_id_;
+  // (hash of a looser key, invoice index), sorted: one vector per key kind
+  // instead of a string per invoice. A lookup verifies the key it hashed.
+  using KeyHashes = std::vector<std::pair<uint64_t, uint32_t>>;
+  std::vector<const Invoice*> Lookup(const KeyHashes& index, std::string_view key,
+                                     std::string (*key_of)(const Invoice&)) const;
+  KeyHashes by_tolerant_;
+  KeyHashes by_body_;
+  KeyHashes by_po_;
+  std::string body_alphabet_;  // the characters some body in the book has, in kKeyAlphabet order
+  std::set<std::string, std::less<>> typo_crowded_;
   std::unordered_map<std::string, std::vector<const Invoice*>> open_by_customer_;
   std::unordered_set<std::string> committed_payments_;
   std::unordered_map<std::string, SettledPayment> settled_by_ref_;

@@ -62,9 +62,25 @@ struct Policy {
   // Per-source overrides, keyed by PaymentSource name ("wire", "ach" …).
   std::map<std::string, Tolerance> source_tolerance;
 
-  // ECMAScript regular expressions that find invoice numbers in free
-  // remittance text. Default: common "INV-2026-004211"-style numbers.
-  std::vector<std::string> invoice_number_patterns = {R"(\b[A-Za-z]{2,5}[- ]?\d{2,4}[- ]?\d{2,8}\b)"};
+  // RE2 regular expressions (case-insensitive) that find invoice numbers in
+  // free remittance text; with a capturing group, the group is the number.
+  // Default: "INV-2026-004211"-style numbers (any 2-5 letter prefix; the
+  // last group may hold letters after its first digit, as a mistyped
+  // "INV-2026-0042I1" or a suffixed "INV-2026-4211A" does),
+  // labelled numbers ("Invoice no. 2026-4211", "inv# 4211") and bare
+  // "#4211" (resolved only within the identified customer's invoices).
+  std::vector<std::string> invoice_number_patterns = {
+      R"(\b[A-Za-z]{2,5}[- ]?\d{2,4}[- ]?\d[0-9A-Za-z]{1,7}\b)",
+      R"(\binv(?:oice)?\.?\s*(?:no|nr|num|number)?\.?\s*[:#]?\s*(\d{2,4}[-/ ]\d{2,8}|\d{3,12})\b)",
+      R"(#\s?(\d{3,12})\b)",
+  };
+  // RE2 regular expressions (case-insensitive) that find purchase-order
+  // numbers, matched against the invoices' po_number. Read before the
+  // invoice patterns, so "PO 4500012345" is not also taken for an invoice.
+  // Default: "PO 4500012345", "P.O. #88123", "PO-ACME-4471", "PO number: 7781".
+  std::vector<std::string> po_number_patterns = {
+      R"(\bp\.?o\b\.?\s*(?:no|nr|num|number)?\.?\s*[:#-]?\s*([A-Za-z0-9][A-Za-z0-9/-]{1,18}[0-9])\b)",
+  };
 
   // Bounds (TigerBeetle: every loop has a fixed upper bound).
   // Most open invoices considered for one payment. Default: 64.

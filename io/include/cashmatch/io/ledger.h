@@ -28,6 +28,12 @@
 //                a Stripe payout; waiting for its bank line until linked
 //              "Y\0<currency>\0<big-endian amount>\0<bank payment id>" ->
 //                PayoutLink: a bank line waiting for its payout until linked
+//              "t\0<tolerant key>\0<invoice_id>" -> "" (the number without
+//                prefix, punctuation or leading zeros; may be shared)
+//              "d\0<string>\0<invoice_id>" -> "" for each string of the
+//                deletion neighbourhood of the number's body: the typo index
+//              "o\0<PO key>\0<invoice_id>" -> ""
+//              (the keys of cashmatch/engine/invoice_keys.h; schema 3)
 //   meta       schema version, next sequence, fingerprint key,
 //              "b\0<idempotency key>" -> committed batch record
 //
@@ -47,6 +53,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cashmatch/engine/book.h"
@@ -145,10 +152,15 @@ struct VerifyReport {
 
 class Ledger {
  public:
+  // 3: invoices are also indexed by their tolerant key, their typo
+  // neighbourhood and their PO number ('t', 'd', 'o').
   // 2: audit trails have one key per subject and batch, listing its events
-  // (1: one key per event). Schema 1 ledgers are read as they are and
-  // marked 2 when first opened for writing.
-  static constexpr uint32_t kSchemaVersion = 2;
+  // (1: one key per event).
+  // Schema 1 and 2 ledgers are read as they are; when first opened for
+  // writing, their invoices are indexed by the schema-3 keys and the ledger
+  // is marked 3 (a read-only open of one finds invoices by strict number
+  // only).
+  static constexpr uint32_t kSchemaVersion = 3;
 
   // Opens (creating when absent, unless read-only) the ledger in `dir`.
   // Refuses a directory that is not a cashmatch ledger, one written by a
@@ -227,6 +239,15 @@ class Ledger {
   Status LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const;
   // The payment's record with its net applications and holds per invoice.
   Status LoadSettledPayment(const std::string& payment_id, const std::string& value, SettledPayment* settled) const;
+  // ledger_references.cc: the looser lookups of LoadBook, and the
+  // schema-3 backfill of their keys.
+  Status LoadLooseReferences(const BookRequest& req, const std::set<std::string>& missing_numbers, OpenBook& book,
+                             std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const;
+  Status ScanLooseKey(char kind, const std::string& key, size_t scan_max, std::string_view near_body,
+                      std::vector<std::string>* invoice_ids, bool* crowded) const;
+  Status LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, std::set<std::string>* loaded_invoices,
+                         std::set<std::string>* customer_ids) const;
+  Status BackfillLooseIndex();
   Status VerifyEvents(VerifyReport* report) const;
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;

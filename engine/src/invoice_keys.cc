@@ -1,0 +1,158 @@
+#include "cashmatch/engine/invoice_keys.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "cashmatch/engine/hints.h"
+
+namespace cashmatch {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+bool IsAlnum(char c) { return IsDigit(c) || IsUpper(c) || IsLower(c); }
+char Upper(char c) { return IsLower(c) ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// Adds the ISO 7064 value of one character to a running mod-97 remainder:
+// digits as themselves, letters A=10 … Z=35 (two digits).
+int Mod97Step(int rem, char c) {
+  if (IsDigit(c)) return (rem * 10 + (c - '0')) % 97;
+  const int v = Upper(c) - 'A' + 10;
+  return (rem * 100 + v) % 97;
+}
+
+constexpr size_t kRfCreditorLengthMax = 21;
+
+}  // namespace
+
+std::string TolerantInvoiceKey(std::string_view text) {
+  std::string out;
+  TolerantInvoiceKeyTo(text, &out);
+  return out;
+}
+
+void TolerantInvoiceKeyTo(std::string_view text, std::string* key) {
+  std::string& out = *key;
+  out.clear();
+  bool seen_digit = false;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!IsAlnum(text[i])) {
+      ++i;
+      continue;
+    }
+    const bool digits = IsDigit(text[i]);
+    size_t j = i;
+    while (j < text.size() && IsAlnum(text[j]) && IsDigit(text[j]) == digits) ++j;
+    std::string_view run = text.substr(i, j - i);
+    i = j;
+    if (!digits && !seen_digit) continue;  // the prefix: "INV", "Invoice no"
+    if (!out.empty()) out.push_back('-');
+    if (digits) {
+      seen_digit = true;
+      size_t z = 0;
+      while (z + 1 < run.size() && run[z] == '0') ++z;
+      out.append(run.substr(z));
+    } else {
+      for (char c : run) out.push_back(Upper(c));
+    }
+  }
+  if (!seen_digit) out.clear();
+}
+
+std::string_view TypoBodyKey(std::string_view strict) {
+  size_t i = 0;
+  while (i < strict.size() && !IsDigit(strict[i])) ++i;
+  return strict.substr(i);
+}
+
+std::string_view TailDigits(std::string_view tolerant) {
+  const size_t dash = tolerant.rfind('-');
+  std::string_view last = dash == std::string_view::npos ? tolerant : tolerant.substr(dash + 1);
+  if (last.empty() || !IsDigit(last.front())) return {};
+  return last;
+}
+
+bool IsBareNumber(std::string_view tolerant) {
+  return !tolerant.empty() && std::all_of(tolerant.begin(), tolerant.end(), IsDigit);
+}
+
+std::vector<std::string> DeletionNeighbourhood(std::string_view body) {
+  std::vector<std::string> out;
+  if (body.size() < kTypoIndexLengthMin) return out;
+  out.reserve(body.size() + 1);
+  out.emplace_back(body);
+  for (size_t i = 0; i < body.size(); ++i) {
+    // Deleting either of two equal neighbours gives the same string: keep
+    // the first only.
+    if (i > 0 && body[i] == body[i - 1]) continue;
+    std::string v;
+    v.reserve(body.size() - 1);
+    v.append(body.substr(0, i));
+    v.append(body.substr(i + 1));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+int EditDistanceUpToOne(std::string_view a, std::string_view b) {
+  if (a.size() < b.size()) std::swap(a, b);
+  if (a.size() - b.size() > 1) return 2;
+  size_t i = 0;
+  while (i < b.size() && a[i] == b[i]) ++i;
+  if (a.size() == b.size()) {
+    if (i == a.size()) return 0;
+    if (a.substr(i + 1) == b.substr(i + 1)) return 1;  // substitution
+    const bool swapped = i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i];
+    return swapped && a.substr(i + 2) == b.substr(i + 2) ? 1 : 2;
+  }
+  // One longer by a character: skipping a[i] must leave the rest equal.
+  return a.substr(i + 1) == b.substr(i) ? 1 : 2;
+}
+
+std::string PurchaseOrderKey(std::string_view text) {
+  std::string key = TolerantInvoiceKey(text);
+  return key.empty() ? NormalizeInvoiceNumber(text) : key;
+}
+
+bool IsValidRfReference(std::string_view compact) {
+  if (compact.size() < 5 || compact.size() > 4 + kRfCreditorLengthMax) return false;
+  if (Upper(compact[0]) != 'R' || Upper(compact[1]) != 'F') return false;
+  if (!IsDigit(compact[2]) || !IsDigit(compact[3])) return false;
+  int rem = 0;
+  // The creditor part first, then "RF" and the check digits (ISO 11649).
+  for (char c : compact.substr(4)) {
+    if (!IsAlnum(c)) return false;
+    rem = Mod97Step(rem, c);
+  }
+  for (char c : compact.substr(0, 4)) rem = Mod97Step(rem, c);
+  return rem == 1;
+}
+
+std::optional<std::string> RfCreditorPart(std::string_view text) {
+  std::string compact;
+  compact.reserve(text.size());
+  for (char c : text) {
+    if (c != ' ') compact.push_back(Upper(c));
+  }
+  if (!IsValidRfReference(compact)) return std::nullopt;
+  return compact.substr(4);
+}
+
+std::string MakeRfReference(std::string_view creditor) {
+  if (creditor.empty() || creditor.size() > kRfCreditorLengthMax) return {};
+  if (!std::all_of(creditor.begin(), creditor.end(), IsAlnum)) return {};
+  int rem = 0;
+  for (char c : creditor) rem = Mod97Step(rem, c);
+  for (char c : std::string_view("RF00")) rem = Mod97Step(rem, c);
+  const int check = 98 - rem;
+  std::string out = "RF";
+  out.push_back(static_cast<char>('0' + check / 10));
+  out.push_back(static_cast<char>('0' + check % 10));
+  for (char c : creditor) out.push_back(Upper(c));
+  assert(IsValidRfReference(out));
+  return out;
+}
+
+}  // namespace cashmatch
