@@ -415,8 +415,9 @@ TEST_F(LedgerTest, RenumberedInvoiceIsFoundByItsNewNumberOnly) {
   EXPECT_TRUE(lookup("inv 2026 777"));      // the new one, written loosely
 }
 
-// A schema-2 ledger (no 't', 'd' or 'o' keys) is indexed when first opened
-// for writing and marked schema 3; read-only opens read it as it is.
+// A schema-2 ledger (no 't', 'd', 'o' invoice keys, no 'm', 'u', 'h'
+// customer keys) is indexed when first opened for writing and marked
+// schema 3; read-only opens read it as it is.
 TEST_F(LedgerTest, SchemaTwoLedgerIsIndexedForLooserLookupsOnUpgrade) {
   ledger_.reset();
   WithRawLedger(db_dir_, [](rocksdb::DB* raw, const ColumnFamilyOf& cf) {
@@ -424,7 +425,7 @@ TEST_F(LedgerTest, SchemaTwoLedgerIsIndexedForLooserLookupsOnUpgrade) {
     size_t removed = 0;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const char kind = it->key()[0];
-      if (kind != 't' && kind != 'd' && kind != 'o') continue;
+      if (kind != 't' && kind != 'd' && kind != 'o' && kind != 'm' && kind != 'u' && kind != 'h') continue;
       ASSERT_TRUE(raw->Delete(rocksdb::WriteOptions(), cf("index"), it->key()).ok());
       ++removed;
     }
@@ -450,6 +451,14 @@ TEST_F(LedgerTest, SchemaTwoLedgerIsIndexedForLooserLookupsOnUpgrade) {
   auto book = ledger_->LoadBook(req);
   ASSERT_TRUE(book.ok());
   EXPECT_NE(book.value()->FindInvoice("I3"), nullptr);
+  // Customers are found by name again too.
+  BookRequest by_name;
+  by_name.payer_names.insert(PayerNameRequest{NormalizePayerName("ACME CORPORATION INC").tokens, "", ""});
+  auto named = ledger_->LoadBook(by_name);
+  ASSERT_TRUE(named.ok()) << named.status().message();
+  const NameMatch m = named.value()->MatchPayerName(by_name.payer_names.begin()->tokens, 800);
+  ASSERT_NE(m.customer, nullptr);
+  EXPECT_EQ(m.customer->customer_id, "C1");
 }
 
 TEST_F(LedgerTest, AccountNumbersAreNeverStoredInClear) {

@@ -196,11 +196,14 @@ Status Ledger::UpgradeSchema(uint64_t version) {
   // ledger is read as it is; before this process writes grouped trails it
   // is marked, so that an older cashmatch refuses it instead of reading
   // only the first event of every group.
-  // Schema 3 adds the looser invoice keys: every stored invoice gets them
-  // before the mark is written, so a crash in between redoes the backfill.
+  // Schema 3 adds the looser invoice keys and the customer keys (name
+  // tokens, Stripe customer ids, parent -> child): every stored invoice and
+  // customer gets them before the mark is written, so a crash in between
+  // redoes the backfill.
   assert(version == 1 || version == 2);
   (void)version;
   CASHMATCH_RETURN_IF_ERROR(BackfillLooseIndex());
+  CASHMATCH_RETURN_IF_ERROR(BackfillCustomerIndex());
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return FromRocks(db_->Put(wo, meta_, kMetaSchema, codec::BigEndian64(kSchemaVersion)),

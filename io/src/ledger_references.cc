@@ -13,6 +13,7 @@
 #include "cashmatch/engine/invoice_keys.h"
 #include "cashmatch/io/ledger.h"
 #include "codec.h"
+#include "customer_keys.h"
 #include "commit_writer.h"
 #include "ledger_keys.h"
 
@@ -137,6 +138,36 @@ Status Ledger::BackfillLooseIndex() {
     for (const IndexEntry& e : LooseIndexEntries(inv)) {
       entries.Key().append(e.key);
       entries.Value().append(e.value);
+    }
+    if (++pending == kBackfillBatchInvoices) CASHMATCH_RETURN_IF_ERROR(flush());
+  }
+  CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
+  if (pending > 0) CASHMATCH_RETURN_IF_ERROR(flush());
+  return Status::Ok();
+}
+
+// Schema 3 also finds customers by name, Stripe customer id and parent:
+// every stored customer gets the keys UpsertBook now writes.
+Status Ledger::BackfillCustomerIndex() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), customers_));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  PutList entries;
+  size_t pending = 0;
+  auto flush = [&]() -> Status {
+    rocksdb::WriteBatch wb;
+    entries.PutSorted(&wb, index_);
+    entries.Clear();
+    pending = 0;
+    return FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index customers for schema 3");
+  };
+  Customer c;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    c = Customer();
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeCustomer(it->value().ToStringView(), &c));
+    for (const std::string& key : CustomerIndexKeys(c)) {
+      entries.Key().append(key);
+      entries.Value();
     }
     if (++pending == kBackfillBatchInvoices) CASHMATCH_RETURN_IF_ERROR(flush());
   }

@@ -248,6 +248,7 @@ class Ledger {
   Status LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, std::set<std::string>* loaded_invoices,
                          std::set<std::string>* customer_ids) const;
   Status BackfillLooseIndex();
+  Status BackfillCustomerIndex();
   Status VerifyEvents(VerifyReport* report) const;
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;
