@@ -85,5 +85,13 @@ check "messy ledger balances" run 0 "$TMP/o" verify --db "$TMP/mdb"
 check "eval messy" run 0 "$TMP/j" eval --db "$TMP/mdb" --truth "$TMP/m/truth.ndjson" --format json
 check "every messy payment reached the ledger" has "$TMP/j" '"missing_payments":0'
 
+# --- issue 4, scenario 11: the same messy portfolio with 1 and 2 threads --
+# (the run above used all cores): byte-identical exports.
+check "load messy again" run 0 "$TMP/o" load --db "$TMP/mdb1" --customers "$TMP/m/customers.csv" --invoices "$TMP/m/invoices.csv"
+check "apply messy on one thread" run 0 "$TMP/apply" apply --db "$TMP/mdb1" --threads 1 "${files[@]}"
+"$BIN" export --db "$TMP/mdb" >"$TMP/export-n.ndjson"
+"$BIN" export --db "$TMP/mdb1" >"$TMP/export-1.ndjson"
+check "1-thread and N-thread exports are identical" cmp -s "$TMP/export-n.ndjson" "$TMP/export-1.ndjson"
+
 echo "gen/eval CLI: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
