@@ -7,13 +7,18 @@
 //
 // Determinism: the outcome depends only on the inputs, never on the thread
 // count. Hints are extracted in parallel (oneTBB) into a vector indexed by
-// payment position; allocation walks payments in canonical order (value
-// date, then payment id).
+// payment position; payments that can touch the same invoices (through
+// their customers) form groups, each allocated in canonical order (value
+// date, then payment id), groups in parallel; the decisions are joined in
+// canonical order.
 //
-// The matcher of this version applies exact matches only: every invoice a
-// payment references (structured or in its remittance) exists, is open, is
-// in the payment's currency, and the amounts agree exactly. Anything else
-// becomes an `exception` event carrying its reason.
+// What it decides (match.cc has the stages): identification by account,
+// Stripe customer id, referenced invoice or payer name; referenced invoices
+// (exact, tolerant, PO, RF, one typo) with short/over/partial handling,
+// holds and disputes; otherwise the amount against the customer's (and its
+// children's) open invoices through a bounded subset search; Stripe fees
+// and payout bank lines; returns. Anything it may not apply becomes an
+// `exception` event carrying its reason.
 #pragma once
 
 #include <string>
