@@ -649,6 +649,22 @@ TEST_F(MatchTest, WhenNoSetFitsTheFallbackOrderAppliesOnlyWhenThePolicyAsksForIt
   EXPECT_EQ(h.unapplied, 50000);
 }
 
+// Only a line that says it is a Stripe transfer or payout is one: a
+// customer who writes "paid via Stripe" is paying its invoice.
+TEST_F(MatchTest, ACustomerMentioningStripeIsPayingAnInvoiceNotMovingAPayout) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 125000));
+  Payment p = MakePayment("P1", 125000, "paid via Stripe INV-2026-000001");
+  p.payer_account_fp = "fp-acme";
+  Payment transfer = MakePayment("P2", 480000, "STRIPE TRANSFER ST-4Z7Q");
+  BatchOutcome out = Run({p, transfer});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["I1"], 125000);
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->payment_id, "P2");
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kPayoutPending);  // no payout listing of that amount yet
+}
+
 TEST_F(MatchTest, LaterPaymentsSeeBalancesEarlierOnesLeft) {
   book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 5000));
   // Same invoice paid twice in one batch: canonical order (value date, then

@@ -1214,11 +1214,16 @@ std::string PayoutIdIn(std::string_view text) {
 }
 
 // A bank line that brings a Stripe payout's net amount: the bank names
-// Stripe as the payer or in the text ("STRIPE TRANSFER", "STRIPE PAYOUT").
-// Stripe's own balance transactions are never one.
+// Stripe as the payer, or the text says it is a Stripe transfer or payout
+// ("STRIPE TRANSFER", "STRIPE PAYOUT", a po_… id). A customer writing "paid
+// via Stripe INV-…" is paying an invoice, not moving a payout. Stripe's own
+// balance transactions are never one.
 bool IsStripeTransferLine(const Payment& p) {
   if (p.source == PaymentSource::kStripe || p.amount_minor <= 0) return false;
-  return HasWordCaseless(p.payer_name, "STRIPE") || HasWordCaseless(p.remittance, "STRIPE");
+  if (HasWordCaseless(p.payer_name, "STRIPE")) return true;
+  return HasWordCaseless(p.remittance, "STRIPE") &&
+         (HasWordCaseless(p.remittance, "TRANSFER") || HasWordCaseless(p.remittance, "PAYOUT") ||
+          !PayoutIdIn(p.remittance).empty());
 }
 
 // A bank line and its payout are linked only within this many days of the
