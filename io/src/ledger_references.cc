@@ -115,41 +115,13 @@ Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::s
   return Status::Ok();
 }
 
-// Schema 3: puts the looser keys of every stored invoice, in writes of
-// kBackfillBatchInvoices invoices. Puts are idempotent, so an interrupted
-// backfill is simply done again at the next open.
-Status Ledger::BackfillLooseIndex() {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), invoices_));
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
-  PutList entries;  // one write's keys, put in key order (see UpsertBook)
-  size_t pending = 0;
-  auto flush = [&]() -> Status {
-    rocksdb::WriteBatch wb;
-    entries.PutSorted(&wb, index_);
-    entries.Clear();
-    pending = 0;
-    return FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index invoices for schema 3");
-  };
-  Invoice inv;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    inv = Invoice();
-    CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(it->value().ToStringView(), &inv));
-    for (const IndexEntry& e : LooseIndexEntries(inv)) {
-      entries.Key().append(e.key);
-      entries.Value().append(e.value);
-    }
-    if (++pending == kBackfillBatchInvoices) CASHMATCH_RETURN_IF_ERROR(flush());
-  }
-  CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
-  if (pending > 0) CASHMATCH_RETURN_IF_ERROR(flush());
-  return Status::Ok();
-}
-
-// Schema 3 also finds customers by name, Stripe customer id and parent:
-// every stored customer gets the keys UpsertBook now writes.
-Status Ledger::BackfillCustomerIndex() {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), customers_));
+// Schema 3: puts the index keys `add` gives for every record of `source`,
+// in writes of kBackfillBatchInvoices records, each in key order (see
+// UpsertBook). Puts are idempotent, so an interrupted backfill is simply
+// done again at the next open.
+Status Ledger::BackfillIndex(rocksdb::ColumnFamilyHandle* source, const char* what,
+                             const std::function<Status(std::string_view value, PutList& entries)>& add) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), source));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   PutList entries;
@@ -159,21 +131,42 @@ Status Ledger::BackfillCustomerIndex() {
     entries.PutSorted(&wb, index_);
     entries.Clear();
     pending = 0;
-    return FromRocksStatus(db_->Write(wo, &wb)).WithContext("cannot index customers for schema 3");
+    return FromRocksStatus(db_->Write(wo, &wb)).WithContext(std::string("cannot index ") + what + " for schema 3");
   };
-  Customer c;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    c = Customer();
-    CASHMATCH_RETURN_IF_ERROR(codec::DecodeCustomer(it->value().ToStringView(), &c));
-    for (const std::string& key : CustomerIndexKeys(c)) {
-      entries.Key().append(key);
-      entries.Value();
-    }
+    CASHMATCH_RETURN_IF_ERROR(add(it->value().ToStringView(), entries));
     if (++pending == kBackfillBatchInvoices) CASHMATCH_RETURN_IF_ERROR(flush());
   }
   CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
   if (pending > 0) CASHMATCH_RETURN_IF_ERROR(flush());
   return Status::Ok();
+}
+
+// The looser keys of every stored invoice (tolerant, typo, PO).
+Status Ledger::BackfillLooseIndex() {
+  return BackfillIndex(invoices_, "invoices", [](std::string_view value, PutList& entries) {
+    Invoice inv;
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
+    for (const IndexEntry& e : LooseIndexEntries(inv)) {
+      entries.Key().append(e.key);
+      entries.Value().append(e.value);
+    }
+    return Status::Ok();
+  });
+}
+
+// The keys UpsertBook now writes for every stored customer: name tokens,
+// Stripe customer ids, parent -> child.
+Status Ledger::BackfillCustomerIndex() {
+  return BackfillIndex(customers_, "customers", [](std::string_view value, PutList& entries) {
+    Customer c;
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeCustomer(value, &c));
+    for (const std::string& key : CustomerIndexKeys(c)) {
+      entries.Key().append(key);
+      entries.Value();
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace cashmatch::io

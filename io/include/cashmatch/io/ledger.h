@@ -72,6 +72,7 @@ class Status;
 namespace cashmatch::io {
 
 class CommitWriter;  // internal: builds a commit's WriteBatch
+class PutList;       // internal: one column family's puts of a WriteBatch
 
 struct LedgerOptions {
   // Open for reading only (reports, export beside a running writer).
@@ -247,6 +248,8 @@ class Ledger {
                       std::vector<std::string>* invoice_ids, bool* crowded) const;
   Status LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, std::set<std::string>* loaded_invoices,
                          std::set<std::string>* customer_ids) const;
+  Status BackfillIndex(rocksdb::ColumnFamilyHandle* source, const char* what,
+                       const std::function<Status(std::string_view value, PutList& entries)>& add);
   Status BackfillLooseIndex();
   Status BackfillCustomerIndex();
   Status VerifyEvents(VerifyReport* report) const;
