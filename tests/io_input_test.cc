@@ -11,6 +11,7 @@
 #include "cashmatch/io/payments_ndjson.h"
 #include "cashmatch/io/policy_toml.h"
 #include "cashmatch/io/settlement.h"
+#include "test_util.h"
 
 namespace cashmatch::io {
 namespace {
@@ -50,6 +51,70 @@ TEST(Csv, UnterminatedQuoteIsAnErrorWithItsLine) {
   ASSERT_TRUE(reader.Next(&rec));
   EXPECT_FALSE(reader.Next(&rec));
   EXPECT_NE(reader.status().message().find("t.csv:2"), std::string::npos) << reader.status().message();
+}
+
+// Streaming: the input cut anywhere (inside a BOM, a quoted field, a
+// doubled quote, a CRLF) reads the same records on the same lines as the
+// whole input read at once.
+TEST(Csv, ACutAnywhereReadsTheSameRecords) {
+  const std::string data = "\xEF\xBB\xBF" "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\r\n\n3,4\r\n,\n\"\",5";
+  auto read_all = [](CsvReader* reader, std::vector<CsvRecord>* out) {
+    CsvRecord rec;
+    while (reader->Next(&rec)) out->push_back(rec);
+  };
+  std::vector<CsvRecord> whole;
+  CsvReader one("t.csv", data);
+  read_all(&one, &whole);
+  ASSERT_TRUE(one.status().ok());
+  ASSERT_EQ(whole.size(), 5u);
+  for (size_t cut = 0; cut <= data.size(); ++cut) {
+    std::vector<CsvRecord> got;
+    CsvReader reader("t.csv", std::string_view(data).substr(0, cut), false);
+    read_all(&reader, &got);
+    ASSERT_TRUE(reader.status().ok()) << cut;
+    ASSERT_TRUE(reader.need_more()) << cut;
+    reader.Refill(std::string_view(data).substr(reader.consumed()), true);
+    read_all(&reader, &got);
+    ASSERT_TRUE(reader.status().ok()) << cut;
+    EXPECT_FALSE(reader.need_more());
+    ASSERT_EQ(got.size(), whole.size()) << "cut at " << cut;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].fields, whole[i].fields) << "cut at " << cut << ", record " << i;
+      EXPECT_EQ(got[i].line, whole[i].line) << "cut at " << cut << ", record " << i;
+    }
+  }
+}
+
+// CsvFile streams a file bigger than its read block and checks each
+// record's field count against the header.
+TEST(Csv, FileIsReadRecordByRecordAcrossBlocks) {
+  testing_util::TempDir tmp;
+  std::string data = "id,text\n";
+  const size_t rows = 200000;  // ~9 MB: more than two 4 MiB blocks
+  for (size_t i = 0; i < rows; ++i) {
+    data += std::to_string(i) + ",\"quoted, with a\nnewline " + std::to_string(i) + "\"\n";
+  }
+  auto f = CsvFile::Open(tmp.Write("big.csv", data), {"id", "text"}, {}, nullptr);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  size_t n = 0;
+  while (f.value()->Next()) {
+    ASSERT_EQ(f.value()->Row().Get("id"), std::to_string(n));
+    ASSERT_EQ(f.value()->Row().line(), 2 + 2 * n);
+    ++n;
+  }
+  EXPECT_TRUE(f.value()->status().ok()) << f.value()->status().message();
+  EXPECT_EQ(n, rows);
+
+  auto bad = CsvFile::Open(tmp.Write("bad.csv", "id,text\n1,a\n2,b,c\n"), {"id"}, {"text"}, nullptr);
+  ASSERT_TRUE(bad.ok());
+  ASSERT_TRUE(bad.value()->Next());
+  EXPECT_FALSE(bad.value()->Next());
+  EXPECT_NE(bad.value()->status().message().find("bad.csv:3: expected 2 fields"), std::string::npos)
+      << bad.value()->status().message();
+  auto missing = CsvFile::Open(tmp.Join("missing.csv"), {"id"}, {}, nullptr);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("missing.csv: cannot open"), std::string::npos);
+  ExpectError(CsvFile::Open(tmp.Write("empty.csv", ""), {"id"}, {}, nullptr), {"empty.csv:1", "empty file"});
 }
 
 TEST(Csv, ColumnsAreFoundByNameAndUnknownOnesWarn) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -471,6 +472,185 @@ TEST_F(LedgerTest, AccountNumbersAreNeverStoredInClear) {
     ss << in.rdbuf();
     EXPECT_EQ(ss.str().find("4455667788"), std::string::npos) << entry.path() << " holds the account in clear";
   }
+}
+
+// --- Loads too large for one write (LedgerOptions::load_chunk_rows) ---
+
+// Every key of the ledger's book column families, for comparing two
+// ledgers loaded the same way.
+std::map<std::string, std::string> BookKeys(const std::string& dir) {
+  std::map<std::string, std::string> keys;
+  WithRawLedger(dir, [&](rocksdb::DB* db, const ColumnFamilyOf& cf) {
+    for (const char* name : {"invoices", "customers", "index"}) {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf(name)));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        keys[std::string(name) + "/" + it->key().ToString()] = it->value().ToString();
+      }
+    }
+  });
+  return keys;
+}
+
+std::unique_ptr<Ledger> OpenWithChunk(const std::string& dir, size_t chunk_rows) {
+  LedgerOptions options;
+  options.load_chunk_rows = chunk_rows;
+  auto l = Ledger::Open(dir, options);
+  EXPECT_TRUE(l.ok()) << l.status().message();
+  return l.ok() ? std::move(l).value() : nullptr;
+}
+
+// A book of 5 customers (one whose parent comes later in the file) and 12
+// invoices, then a reload in which numbers change hands across chunks:
+// chunks of 3 rows leave the same keys as one write.
+TEST(LedgerLoad, AChunkedLoadLeavesWhatOneWriteWould) {
+  TempDir tmp;
+  const std::string customers = tmp.Write("c.csv",
+                                          "customer_id,name,parent_id,stripe_customer_ids\n"
+                                          "C1,Acme Corp.,C5,cus_1\nC2,Globex,,\nC3,Initech,,\nC4,Hooli,C2,\n"
+                                          "C5,Acme Holdings,,\n");
+  std::string invoices = "invoice_id,number,customer_id,currency,amount_total,due_date,po_number\n";
+  for (int i = 1; i <= 12; ++i) {
+    invoices += "I" + std::to_string(i) + ",INV-2026-0000" + (i < 10 ? "0" : "") + std::to_string(i) + ",C" +
+                std::to_string(1 + i % 5) + ",USD," + std::to_string(100 + i) + ".00,2026-12-01,PO-" +
+                std::to_string(i) + "\n";
+  }
+  // I2 takes I11's number, I11 (a later chunk) moves on; I12 takes I1's
+  // number, I1 (an earlier chunk) moved on already.
+  const std::string reload = tmp.Write("i2.csv",
+                                       "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                       "I1,INV-2026-000101,C2,USD,101.00,2026-12-01\n"
+                                       "I2,INV-2026-000011,C3,USD,102.00,2026-12-01\n"
+                                       "I3,INV-2026-000003,C4,USD,50.00,2026-12-01\n"
+                                       "I4,INV-2026-000004,C5,USD,104.00,2026-12-01\n"
+                                       "I11,INV-2026-000111,C2,USD,111.00,2026-12-01\n"
+                                       "I12,INV-2026-000001,C3,USD,112.00,2026-12-01\n");
+  const std::string inv_path = tmp.Write("i.csv", invoices);
+  for (const char* dir : {"one", "chunked"}) {
+    auto ledger = OpenWithChunk(tmp.Join(dir), std::string(dir) == "one" ? 1000 : 3);
+    ASSERT_NE(ledger, nullptr);
+    auto r = LoadBookFiles(*ledger, customers, inv_path);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r.value().customers_count, 5u);
+    EXPECT_EQ(r.value().invoices_count, 12u);
+    EXPECT_EQ(r.value().writes_count, std::string(dir) == "one" ? 1u : 6u);  // 17 rows in chunks of 3
+    auto again = LoadBookFiles(*ledger, "", reload);
+    ASSERT_TRUE(again.ok()) << again.status().message();
+    BookRequest req;
+    req.invoice_numbers = {"INV2026000001", "INV2026000011", "INV2026000101"};
+    auto book = ledger->LoadBook(req);
+    ASSERT_TRUE(book.ok()) << book.status().message();
+    EXPECT_NE(book.value()->FindInvoice("I12"), nullptr);
+    EXPECT_NE(book.value()->FindInvoice("I2"), nullptr);
+    EXPECT_NE(book.value()->FindInvoice("I1"), nullptr);
+  }
+  EXPECT_EQ(BookKeys(tmp.Join("one")), BookKeys(tmp.Join("chunked")));
+}
+
+// Rows are checked against each other across the whole load before
+// anything is written, so a clash between the first and last chunk writes
+// nothing; the message names both lines.
+TEST(LedgerLoad, ClashesAcrossChunksAreFoundBeforeAnythingIsWritten) {
+  TempDir tmp;
+  auto ledger = OpenWithChunk(tmp.Join("ledger"), 2);
+  ASSERT_NE(ledger, nullptr);
+  const std::string head = "invoice_id,number,customer_id,currency,amount_total,due_date\n";
+  const std::string c = tmp.Write("c.csv", "customer_id,name\nC1,Acme\n");
+  const std::string rows = "I1,INV-7,C1,USD,1.00,2026-12-01\nI2,INV-8,C1,USD,1.00,2026-12-01\n"
+                           "I3,INV-9,C1,USD,1.00,2026-12-01\nI4,INV-10,C1,USD,1.00,2026-12-01\n";
+  struct Case {
+    std::string last_row;
+    std::vector<std::string> fragments;
+  };
+  const Case cases[] = {
+      {"I5,inv 7,C1,USD,1.00,2026-12-01", {"i.csv:6: field 'number'", "same number as invoice 'I1' (line 2)"}},
+      {"I5,INV-8,C1,USD,1.00,2026-12-01", {"i.csv:6: field 'number'", "duplicate number 'INV-8' (first on line 3)"}},
+      {"I2,INV-11,C1,USD,1.00,2026-12-01", {"i.csv:6: field 'invoice_id'", "duplicate id 'I2' (first on line 3)"}},
+      {"I5,INV-11,C9,USD,1.00,2026-12-01", {"i.csv:6: field 'customer_id'", "no customer 'C9'"}},
+  };
+  for (const Case& k : cases) {
+    auto r = LoadBookFiles(*ledger, c, tmp.Write("i.csv", head + rows + k.last_row + "\n"));
+    ASSERT_FALSE(r.ok()) << k.last_row;
+    for (const std::string& f : k.fragments) {
+      EXPECT_NE(r.status().message().find(f), std::string::npos) << r.status().message();
+    }
+    EXPECT_NE(r.status().message().find("nothing was written"), std::string::npos) << r.status().message();
+    auto sum = ledger->Summarize();
+    ASSERT_TRUE(sum.ok());
+    EXPECT_EQ(sum.value().invoices_count, 0u);
+  }
+  auto parent = LoadBookFiles(*ledger, tmp.Write("c2.csv", "customer_id,name,parent_id\nC1,Acme,\nC2,Hooli,C7\n"), "");
+  ASSERT_FALSE(parent.ok());
+  EXPECT_NE(parent.status().message().find("c2.csv:3: field 'parent_id': no customer 'C7'"), std::string::npos)
+      << parent.status().message();
+}
+
+// A chunked load that stops part way (here: the file changed between the
+// passes) leaves the ledger marked: matching and releasing are refused,
+// also after a reopen, until the same load runs to its end.
+TEST(LedgerLoad, AnInterruptedLoadIsRefusedUntilRunAgain) {
+  TempDir tmp;
+  const std::string dir = tmp.Join("ledger");
+  auto ledger = OpenWithChunk(dir, 2);
+  ASSERT_NE(ledger, nullptr);
+  std::vector<Invoice> invoices;
+  for (int i = 1; i <= 7; ++i) {
+    Invoice inv;
+    inv.invoice_id = "I" + std::to_string(i);
+    inv.number = "INV-" + std::to_string(i);
+    inv.customer_id = "C1";
+    inv.currency = Currency::Find("USD");
+    inv.amount_total_minor = inv.amount_open_minor = 100 * i;
+    inv.due_date = inv.issue_date = ParseIsoDate("2026-12-01").value();
+    inv.source_line = static_cast<uint32_t>(i + 1);
+    invoices.push_back(inv);
+  }
+  Customer acme;
+  acme.customer_id = "C1";
+  acme.name = "Acme";
+  int invoice_scans = 0;
+  BookRows rows;
+  rows.customers = [&](const std::function<Status(Customer&&)>& sink) { return sink(Customer(acme)); };
+  rows.invoices = [&](const std::function<Status(Invoice&&)>& sink) -> Status {
+    const bool fail = ++invoice_scans == 2;  // the writing pass
+    for (size_t i = 0; i < invoices.size(); ++i) {
+      if (fail && i == 4) return Status::InvalidInput("i.csv:6: the file changed while it was loaded");
+      CASHMATCH_RETURN_IF_ERROR(sink(Invoice(invoices[i])));
+    }
+    return Status::Ok();
+  };
+  rows.customers_source = "c.csv";
+  rows.invoices_source = "i.csv";
+  Status s = ledger->UpsertBook(rows);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("the file changed"), std::string::npos) << s.message();
+  BookRequest req;
+  req.invoice_numbers = {"INV1"};
+  auto refused = ledger->LoadBook(req);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("a load of c.csv and i.csv stopped before its last chunk"),
+            std::string::npos)
+      << refused.status().message();
+  ledger.reset();
+  ledger = OpenWithChunk(dir, 2);
+  ASSERT_NE(ledger, nullptr);
+  EXPECT_FALSE(ledger->LoadBook(req).ok());
+  std::vector<HoldRelease> holds;
+  std::vector<std::string> reconciling;
+  EXPECT_FALSE(ledger->LoadReleasableHolds({}, &holds, &reconciling).ok());
+
+  BookLoadStats stats;
+  ASSERT_TRUE(ledger->UpsertBook(rows, &stats).ok());
+  EXPECT_EQ(stats.writes_count, 4u);  // 8 rows in chunks of 2
+  EXPECT_TRUE(ledger->LoadBook(req).ok());
+  ledger.reset();
+  ledger = OpenWithChunk(dir, 2);
+  ASSERT_NE(ledger, nullptr);
+  auto book = ledger->LoadBook(req);
+  ASSERT_TRUE(book.ok()) << book.status().message();
+  EXPECT_NE(book.value()->FindInvoice("I1"), nullptr);
+  auto sum = ledger->Summarize();
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(sum.value().invoices_count, 7u);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -79,7 +80,7 @@ int RunLoad(const LoadArgs& a) {
   auto ledger = OpenLedger(a.db, false);
   if (!ledger.ok()) return Fail(ledger.status());
   auto r = cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices);
-  if (!r.ok()) return Fail(r.status().WithContext("load failed, nothing was written"));
+  if (!r.ok()) return Fail(r.status().WithContext("load failed"));
   PrintWarnings(r.value().warnings);
   fmt::print("loaded {} customers and {} invoices into {}\n", r.value().customers_count, r.value().invoices_count,
              a.db);
@@ -91,7 +92,19 @@ struct ApplyArgs {
   std::vector<std::string> files;
   int threads = 0;
   bool skip_bad_records = false;
+  bool timings = false;
 };
+
+// One line of wall seconds per stage, on stderr.
+void PrintTimings(const std::string& what, const std::array<double, cmio::kApplyStageCount>& seconds) {
+  std::string line;
+  double total = 0;
+  for (size_t i = 0; i < seconds.size(); ++i) {
+    line += fmt::format(" {} {:.3f}", cmio::kApplyStageNames[i], seconds[i]);
+    total += seconds[i];
+  }
+  fmt::print(stderr, "cashmatch: timings (wall seconds) {}:{}; total {:.3f}\n", what, line, total);
+}
 
 int RunApply(const ApplyArgs& a) {
   cm::Policy policy;
@@ -118,6 +131,7 @@ int RunApply(const ApplyArgs& a) {
   // every file went in.
   cm::Status first_error;
   size_t failed = 0;
+  std::array<double, cmio::kApplyStageCount> stage_totals{};
   for (const std::string& path : a.files) {
     auto r = cmio::ApplyPaymentFile(*ledger.value(), path, policy, *extractor.value(), options, apply_options);
     if (!r.ok()) {
@@ -139,7 +153,10 @@ int RunApply(const ApplyArgs& a) {
     if (res.rejected_count > 0) {
       fmt::print("{}: skipped {} bad records, written to {}\n", path, res.rejected_count, res.rejects_path);
     }
+    for (size_t i = 0; i < stage_totals.size(); ++i) stage_totals[i] += res.stage_seconds[i];
+    if (a.timings) PrintTimings(path, res.stage_seconds);
   }
+  if (a.timings && a.files.size() > 1) PrintTimings("all files", stage_totals);
   if (failed > 0) {
     fmt::print(stderr, "cashmatch: {} of {} files failed\n", failed, a.files.size());
     return ExitCodeFor(first_error);
@@ -328,6 +345,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "ndjson", "bai2", "camt", "stripe-json", "stripe-csv", "nacha", "mt940"}));
   apply_cmd->add_flag("--skip-bad-records", apply.skip_bad_records,
                       "Write bad records to a rejects file and apply the rest (default: a bad record fails its file)");
+  apply_cmd->add_flag("--timings", apply.timings, "Print the wall time of each stage (read, parse, hints, load_book, match, commit) per file on stderr");
   apply_cmd->add_option("--rejects", apply.rejects, "Rejects file (default: FILE.rejects.ndjson beside each input)");
   apply_cmd->add_option("files", apply.files, "Settlement files: NDJSON, BAI2, camt.053/054, Stripe JSON or payout CSV, NACHA, MT940")->required();
 

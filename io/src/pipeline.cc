@@ -1,5 +1,7 @@
 #include "cashmatch/io/pipeline.h"
 
+#include <chrono>
+
 #include "cashmatch/io/book_csv.h"
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/digest.h"
@@ -11,29 +13,52 @@ namespace cashmatch::io {
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path,
                                  const std::string& invoices_path) {
   LoadResult result;
-  std::vector<Customer> customers;
-  std::vector<Invoice> invoices;
+  BookRows rows;
+  // The load reads each file more than once; header warnings are kept from
+  // the first reading only.
+  bool customers_read = false;
+  bool invoices_read = false;
   if (!customers_path.empty()) {
-    auto data = ReadFile(customers_path);
-    if (!data.ok()) return data.status();
-    auto parsed = ParseCustomersCsv(customers_path, data.value(), ledger.fingerprinter(), &result.warnings);
-    if (!parsed.ok()) return parsed.status();
-    customers = std::move(parsed).value();
+    rows.customers_source = customers_path;
+    rows.customers = [&](const std::function<Status(Customer&&)>& sink) {
+      std::vector<std::string>* warnings = customers_read ? nullptr : &result.warnings;
+      customers_read = true;
+      return ScanCustomersCsv(customers_path, ledger.fingerprinter(), warnings, sink);
+    };
   }
   if (!invoices_path.empty()) {
-    auto data = ReadFile(invoices_path);
-    if (!data.ok()) return data.status();
-    auto parsed = ParseInvoicesCsv(invoices_path, data.value(), &result.warnings);
-    if (!parsed.ok()) return parsed.status();
-    invoices = std::move(parsed).value();
+    rows.invoices_source = invoices_path;
+    rows.invoices = [&](const std::function<Status(Invoice&&)>& sink) {
+      std::vector<std::string>* warnings = invoices_read ? nullptr : &result.warnings;
+      invoices_read = true;
+      return ScanInvoicesCsv(invoices_path, warnings, sink);
+    };
   }
-  CASHMATCH_RETURN_IF_ERROR(ledger.UpsertBook(customers, invoices, customers_path, invoices_path));
-  result.customers_count = customers.size();
-  result.invoices_count = invoices.size();
+  BookLoadStats stats;
+  CASHMATCH_RETURN_IF_ERROR(ledger.UpsertBook(rows, &stats));
+  result.customers_count = stats.customers_count;
+  result.invoices_count = stats.invoices_count;
+  result.writes_count = stats.writes_count;
   return result;
 }
 
 namespace {
+
+// Adds the wall time since the previous lap to a stage's total.
+class StageClock {
+ public:
+  explicit StageClock(std::array<double, kApplyStageCount>* totals)
+      : totals_(totals), last_(std::chrono::steady_clock::now()) {}
+  void Lap(ApplyStage stage) {
+    const auto now = std::chrono::steady_clock::now();
+    (*totals_)[static_cast<size_t>(stage)] += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  std::array<double, kApplyStageCount>* totals_;
+  std::chrono::steady_clock::time_point last_;
+};
 
 // Appends the skipped records to the rejects file, one JSON object each.
 Status WriteRejects(const std::string& path, const std::string& source, const std::vector<Reject>& rejects) {
@@ -74,6 +99,7 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
                                      const ApplyOptions& apply_options) {
   ApplyResult result;
   result.path = path;
+  StageClock clock(&result.stage_seconds);
   auto data = ReadFile(path);
   if (!data.ok()) return data.status();
   result.format = apply_options.format == SettlementFormat::kAuto ? DetectSettlementFormat(data.value())
@@ -84,6 +110,7 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   auto seen = AlreadyCommitted(ledger, key, &result);
   if (!seen.ok()) return seen.status();
   if (seen.value()) return result;
+  clock.Lap(ApplyStage::kRead);
   ParseOptions parse_options;
   parse_options.skip_bad_records = apply_options.skip_bad_records;
   auto parsed = ParseSettlement(path, data.value(), result.format, ledger.fingerprinter(), parse_options);
@@ -106,14 +133,19 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
     result.rejected_count = ps.rejects.size();
   }
 
+  clock.Lap(ApplyStage::kParse);
   std::vector<PaymentHints> hints = ExtractAllHints(batch, extractor, options);
+  clock.Lap(ApplyStage::kHints);
   BookRequest request = PlanBookRequest(batch, hints);
   request.name_similarity_min_milli = policy.name_similarity_min_milli;
   auto book = ledger.LoadBook(request);
   if (!book.ok()) return book.status();
+  clock.Lap(ApplyStage::kLoadBook);
   BatchOutcome outcome = MatchBatch(batch, hints, *book.value(), policy, options);
+  clock.Lap(ApplyStage::kMatch);
   auto record = ledger.CommitBatch(batch, outcome);
   if (!record.ok()) return record.status();
+  clock.Lap(ApplyStage::kCommit);
   result.batch = record.value();
   result.payments_count = batch.payments.size();
   result.applied_count = outcome.applied_count;

@@ -10,6 +10,7 @@
 // naming file, line and field; nothing of the file is returned then.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,15 @@ Result<std::vector<Customer>> ParseCustomersCsv(const std::string& name, std::st
 
 Result<std::vector<Invoice>> ParseInvoicesCsv(const std::string& name, std::string_view data,
                                               std::vector<std::string>* warnings);
+
+// Streaming: reads the file at `path` a block at a time and passes each
+// parsed row to `sink`, stopping at the first bad row or the first error
+// `sink` returns. Rows are checked one by one, not against each other
+// (duplicate ids are the caller's to find). Header warnings go to
+// `warnings` (pass nullptr on a second scan of the same file).
+Status ScanCustomersCsv(const std::string& path, const Fingerprinter& fp, std::vector<std::string>* warnings,
+                        const std::function<Status(Customer&&)>& sink);
+Status ScanInvoicesCsv(const std::string& path, std::vector<std::string>* warnings,
+                       const std::function<Status(Invoice&&)>& sink);
 
 }  // namespace cashmatch::io

@@ -103,6 +103,28 @@ struct LedgerOptions {
   // name identifies, in child id order: the invoices a parent may pay.
   // Default: 64.
   uint32_t children_count_max = 64;
+
+  // A load (UpsertBook) of more rows than this is written in chunks of
+  // this many rows, so its memory stays bounded; a smaller one is one
+  // atomic write. Default: 50,000.
+  size_t load_chunk_rows = 50000;
+};
+
+// The rows of a book load. Each function calls its sink once per row, in
+// file order, stopping at the first error; the load calls it again for
+// each pass, so it must give the same rows every time (a file read
+// anew). Either may be empty. The sources name the rows in messages.
+struct BookRows {
+  std::function<Status(const std::function<Status(Customer&&)>&)> customers;
+  std::function<Status(const std::function<Status(Invoice&&)>&)> invoices;
+  std::string customers_source = "customers";
+  std::string invoices_source = "invoices";
+};
+
+struct BookLoadStats {
+  size_t customers_count = 0;
+  size_t invoices_count = 0;
+  size_t writes_count = 0;  // RocksDB writes: 1 unless the load was chunked
 };
 
 
@@ -180,6 +202,18 @@ class Ledger {
   Status UpsertBook(const std::vector<Customer>& customers, const std::vector<Invoice>& invoices,
                     const std::string& customers_source = "customers",
                     const std::string& invoices_source = "invoices");
+  // The same, streaming (ledger_load.cc). A first pass checks every row
+  // (ids unique, customers and parents known, invoice numbers unique in the
+  // load and the ledger) and writes nothing if one is wrong. A second pass
+  // writes: in one atomic write when the load has at most
+  // LedgerOptions::load_chunk_rows rows, else in chunks of that many. A
+  // chunked load marks the ledger until its last chunk is written; if it is
+  // interrupted, LoadBook and LoadReleasableHolds refuse the ledger (see
+  // CheckBookComplete) until the same load is run again. Memory: one chunk
+  // plus 16 bytes per invoice and the load's customer ids.
+  Status UpsertBook(const BookRows& rows, BookLoadStats* stats = nullptr);
+  // An error naming the interrupted load, if the ledger has one.
+  Status CheckBookComplete() const;
 
   // The batch committed under `idempotency_key`, if any.
   Result<std::optional<CommittedBatch>> FindBatch(const std::string& idempotency_key) const;
@@ -256,8 +290,21 @@ class Ledger {
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;
   Status LoadMeta(bool created);
+  // ledger_load.cc: the passes of UpsertBook(BookRows).
+  struct LoadCheck;
+  Status CheckBookRows(const BookRows& rows, LoadCheck* check) const;
+  Status WriteBookRows(const BookRows& rows, const LoadCheck& check, BookLoadStats* stats);
   Status UpgradeSchema(uint64_t version);
   Status Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string* value, bool* found) const;
+  // Point lookups of many keys in one RocksDB MultiGet: values[i] and
+  // found[i] for keys[i].
+  Status MultiGet(rocksdb::ColumnFamilyHandle* cf, const std::vector<std::string>& keys,
+                  std::vector<std::string>* values, std::vector<char>* found) const;
+  // Reads the invoices (duplicates ignored) into `book`; with `open_only`
+  // settled ones are skipped. Each loaded id goes into `loaded_invoices`,
+  // its customer into `customer_ids` (when not null).
+  Status LoadInvoicesById(std::vector<std::string> invoice_ids, bool open_only, OpenBook& book,
+                          std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -271,6 +318,7 @@ class Ledger {
   std::string dir_;
   std::string secondary_dir_;  // follow mode: RocksDB's secondary instance files
   uint64_t next_seq_ = 1;
+  std::string interrupted_load_;  // meta "load_pending": what a chunked load was writing
   std::unique_ptr<Fingerprinter> fingerprinter_;
   // The commit path's buffers, reused from one commit to the next.
   std::unique_ptr<CommitWriter> commit_writer_;

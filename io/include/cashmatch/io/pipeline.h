@@ -8,6 +8,7 @@
 // A bad file commits nothing; a file applied before changes nothing.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,13 @@ namespace cashmatch::io {
 struct LoadResult {
   size_t customers_count = 0;
   size_t invoices_count = 0;
+  size_t writes_count = 0;  // 1, or the chunks of a large load
   std::vector<std::string> warnings;
 };
 
-// Either path may be empty. Both files are parsed in full before anything is
-// written; then both are upserted in one write.
+// Either path may be empty. The files are streamed: both are read and
+// checked in full before anything is written, then upserted in one write,
+// or in chunks for a large book (see Ledger::UpsertBook(const BookRows&)).
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path,
                                  const std::string& invoices_path);
 
@@ -41,6 +44,12 @@ struct ApplyOptions {
   std::string rejects_path;
 };
 
+// The stages of ApplyPaymentFile, in order, for --timings.
+enum class ApplyStage { kRead, kParse, kHints, kLoadBook, kMatch, kCommit };
+inline constexpr size_t kApplyStageCount = 6;
+inline constexpr const char* kApplyStageNames[kApplyStageCount] = {"read", "parse", "hints", "load_book", "match",
+                                                                   "commit"};
+
 struct ApplyResult {
   std::string path;
   SettlementFormat format = SettlementFormat::kAuto;
@@ -53,6 +62,8 @@ struct ApplyResult {
   size_t exception_count = 0;
   size_t duplicate_count = 0;
   std::vector<std::string> warnings;
+  // Wall seconds per stage (ApplyStage order), for `apply --timings`.
+  std::array<double, kApplyStageCount> stage_seconds{};
 };
 
 Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, const Policy& policy,
