@@ -65,6 +65,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Iterator;
 class Env;
 class Status;
 }  // namespace rocksdb
@@ -278,7 +279,8 @@ class Ledger {
   // schema-3 backfill of their keys.
   Status LoadLooseReferences(const BookRequest& req, const std::set<std::string>& missing_numbers, OpenBook& book,
                              std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const;
-  Status ScanLooseKey(char kind, const std::string& key, size_t scan_max, std::string_view near_body,
+  Status ScanLooseKey(rocksdb::Iterator* it, char kind, const std::string& key, size_t scan_max,
+                      std::string_view near_body,
                       std::vector<std::string>* invoice_ids, bool* crowded) const;
   Status LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, std::set<std::string>* loaded_invoices,
                          std::set<std::string>* customer_ids) const;
