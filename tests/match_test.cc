@@ -368,6 +368,67 @@ TEST_F(MatchTest, NoRemittanceWithARivalSetOneInvoiceLargerAmongManyIsAmbiguous)
   EXPECT_NE(ex[0]->detail.find("INV-2026-000005"), std::string::npos) << ex[0]->detail;
 }
 
+// A customer with more open invoices than limits.candidates_count_max: the
+// search covers those due first, and what it finds there is applied only if
+// the invoices past the window cannot rival it.
+TEST_F(MatchTest, ASetFoundInTheCandidateWindowMustHaveNoRivalBeyondIt) {
+  policy_.candidates_count_max = 3;
+  struct Case {
+    const char* what;
+    std::vector<int64_t> beyond;  // amounts of the invoices due later
+    int64_t payment;
+    ExceptionReason reason;  // kNone: applied to W1
+  };
+  const Case cases[] = {
+      {"a pair past the window also fits", {3000, 7000}, 10000, ExceptionReason::kAmbiguous},
+      {"nothing past the window fits", {3000, 7100}, 10000, ExceptionReason::kNone},
+      {"an equal amount past the window is the same answer", {10000}, 10000, ExceptionReason::kNone},
+      {"a set of two in the window is not proven unique", {3000}, 30000, ExceptionReason::kNeedsReview},
+  };
+  for (const Case& k : cases) {
+    OpenBook book;
+    Customer c;
+    c.customer_id = "C1";
+    c.name = "Acme Corp.";
+    c.bank_account_fps = {"fp-acme"};
+    book.AddCustomer(c);
+    const int64_t window[] = {10000, 20000, 40000};
+    for (int i = 0; i < 3; ++i) {
+      Invoice inv = MakeInvoice("W" + std::to_string(i + 1), "INV-2026-00010" + std::to_string(i), window[i]);
+      inv.due_date = ParseIsoDate("2026-10-0" + std::to_string(i + 1)).value();
+      book.AddInvoice(inv);
+    }
+    for (size_t i = 0; i < k.beyond.size(); ++i) {
+      book.AddInvoice(MakeInvoice("B" + std::to_string(i + 1), "INV-2026-00020" + std::to_string(i), k.beyond[i]));
+    }
+    book.Seal();
+    SettlementBatch batch;
+    batch.batch_id = "b-window";
+    Payment p = MakePayment("P1", k.payment, "");
+    p.payer_account_fp = "fp-acme";
+    batch.payments = {p};
+    MatchOptions options;
+    options.threads = 1;
+    auto hints = ExtractAllHints(batch, *extractor_, options);
+    BatchOutcome out = MatchBatch(batch, hints, book, policy_, options);
+    auto ex = OfType(out, EventType::kException);
+    if (k.reason == ExceptionReason::kNone) {
+      EXPECT_TRUE(ex.empty()) << k.what << ": " << (ex.empty() ? "" : ex[0]->detail);
+      Effects f = EffectsOf(out);
+      EXPECT_EQ(f.applied.size(), 1u) << k.what;
+      EXPECT_EQ(f.applied["W1"], 10000) << k.what;
+    } else {
+      ASSERT_EQ(ex.size(), 1u) << k.what;
+      EXPECT_EQ(ex[0]->reason, k.reason) << k.what << ": " << ex[0]->detail;
+      const std::string& d = ex[0]->detail;
+      EXPECT_TRUE(d.find("only the 3 due first of the customer's") != std::string::npos ||
+                  d.find("too among all") != std::string::npos)
+          << d;
+      EXPECT_TRUE(OfType(out, EventType::kApplied).empty()) << k.what;
+    }
+  }
+}
+
 TEST_F(MatchTest, EqualAmountInvoicesAreOneAnswerAndTheOldestDueIsTaken) {
   Invoice newer = MakeInvoice("NEW", "INV-2026-000002", 100000);
   newer.due_date = ParseIsoDate("2026-12-31").value();

@@ -706,6 +706,61 @@ void FillInOrder(const Payment& p, std::vector<const Invoice*> candidates, const
   pr.signals.push_back("fallback=" + std::string(past_due_first ? "past_due_first" : "oldest_first"));
 }
 
+// A set found among the first candidates_count_max open invoices is the
+// answer only if the invoices past the window cannot rival it. For one
+// invoice that is checked over all of them: no other single invoice of
+// another amount and no pair in [lo, hi] (the rivals that count against a
+// set of one, as in SubsetSearch). A larger set is not proven unique
+// without searching every invoice: a person reviews it. False: `reason`
+// and `why` say which.
+bool RivalFreeBeyondWindow(const std::vector<const Invoice*>& chosen, const std::vector<const Invoice*>& window,
+                           const std::vector<const Invoice*>& beyond, int64_t lo, int64_t hi, ExceptionReason* reason,
+                           std::string* why) {
+  const size_t total = window.size() + beyond.size();
+  if (chosen.size() > 1) {
+    *reason = ExceptionReason::kNeedsReview;
+    *why = "a set of " + std::to_string(chosen.size()) + " open invoices fits, but only the " +
+           std::to_string(window.size()) + " due first of the customer's " + std::to_string(total) +
+           " were searched; another set may fit too";
+    return false;
+  }
+  const int64_t mine = Settleable(*chosen.front());
+  std::vector<int64_t> amounts;
+  amounts.reserve(total);
+  for (const auto* list : {&window, &beyond}) {
+    for (const Invoice* inv : *list) amounts.push_back(Settleable(*inv));
+  }
+  std::sort(amounts.begin(), amounts.end());
+  auto count_in = [&](int64_t from, int64_t to) -> size_t {
+    if (from > to) return 0;
+    return static_cast<size_t>(std::upper_bound(amounts.begin(), amounts.end(), to) -
+                               std::lower_bound(amounts.begin(), amounts.end(), from));
+  };
+  const Invoice* rival = nullptr;
+  for (const Invoice* inv : beyond) {
+    const int64_t x = Settleable(*inv);
+    if (x >= lo && x <= hi && x != mine) rival = inv;
+  }
+  bool pair = false;
+  for (size_t i = 0; i < amounts.size() && !pair; ++i) {
+    const int64_t x = amounts[i];
+    if (x >= hi) break;  // amounts are positive: x plus anything exceeds hi
+    // Partners y >= x (each pair counted from its smaller member); x itself
+    // is not its own partner.
+    const int64_t from = std::max(lo - x, x);
+    size_t n = count_in(from, hi - x);
+    if (from <= x && x <= hi - x) --n;
+    pair = n > 0;
+  }
+  if (rival == nullptr && !pair) return true;
+  *reason = ExceptionReason::kAmbiguous;
+  *why = "invoice " + chosen.front()->invoice_id + " fits the amount among the " + std::to_string(window.size()) +
+         " open invoices due first, but " +
+         (rival != nullptr ? "invoice " + rival->invoice_id + " fits too" : std::string("two invoices together fit too")) +
+         " among all " + std::to_string(total);
+  return false;
+}
+
 // A payment with no usable reference from a known customer: a unique set
 // of its open invoices (one invoice is a set of one) that sums to the
 // amount exactly, else within the tolerance, else cash on account. Two
@@ -717,13 +772,21 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
                          ExceptionReason* reason, std::string* why) {
   Proposal pr;
   std::vector<const Invoice*> candidates;
+  // The search covers the first candidates_count_max by due date; the rest
+  // are kept to check that what the window gives is not rivalled outside it.
+  std::vector<const Invoice*> beyond;
   for (const Invoice* base : with_children ? book.OpenInvoicesOfFamily(customer_id) : book.OpenInvoicesOf(customer_id)) {
-    if (static_cast<int32_t>(candidates.size()) >= policy.candidates_count_max) break;
     const Invoice* inv = balances.FindById(base->invoice_id);
     if (inv == nullptr || inv->currency != p.currency || inv->usage_status == UsageStatus::kReconciling) continue;
-    if (Settleable(*inv) > 0) candidates.push_back(inv);
+    if (Settleable(*inv) <= 0) continue;
+    if (static_cast<int32_t>(candidates.size()) < policy.candidates_count_max) {
+      candidates.push_back(inv);
+    } else {
+      beyond.push_back(inv);
+    }
   }
   pr.signals.push_back("candidates=" + std::to_string(candidates.size()));
+  if (!beyond.empty()) pr.signals.push_back("candidates_beyond_window=" + std::to_string(beyond.size()));
   const int exp = p.currency->exponent();
   std::map<int64_t, std::vector<const Invoice*>> by_amount;
   for (const Invoice* inv : candidates) by_amount[Settleable(*inv)].push_back(inv);
@@ -731,11 +794,15 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   for (auto& [amount, invs] : by_amount) values.push_back(SubsetSearch::Value{amount, std::move(invs)});
   SubsetSearch search(std::move(values), policy.set_size_max);
   const int64_t tol = policy.ShortfallAllowedMinor(p.source, p.currency, p.amount_minor);
-  search.Run(p.amount_minor, p.amount_minor);
+  int64_t lo = p.amount_minor;
+  int64_t hi = p.amount_minor;
+  search.Run(lo, hi);
   bool exact = true;
   if (search.answers().empty() && !search.cut() && tol > 0) {
     exact = false;
-    search.Run(p.amount_minor + 1, p.amount_minor > INT64_MAX - tol ? INT64_MAX : p.amount_minor + tol);
+    lo = p.amount_minor + 1;
+    hi = p.amount_minor > INT64_MAX - tol ? INT64_MAX : p.amount_minor + tol;
+    search.Run(lo, hi);
   }
   if (search.answers().size() >= 2) {
     *reason = ExceptionReason::kAmbiguous;
@@ -764,6 +831,10 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   std::vector<const Invoice*> chosen;
   for (const auto& [vi, k] : a) {
     for (int j = 0; j < k; ++j) chosen.push_back(search.value(vi).invoices[j]);
+  }
+  if (!beyond.empty() && !RivalFreeBeyondWindow(chosen, candidates, beyond, lo, hi, reason, why)) {
+    pr.signals.push_back("set=" + DescribeAnswer(search, a));
+    return pr;
   }
   std::sort(chosen.begin(), chosen.end(), [](const Invoice* x, const Invoice* y) {
     if (x->due_date != y->due_date) return x->due_date < y->due_date;
