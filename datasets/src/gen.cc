@@ -281,6 +281,40 @@ uint64_t CountFits(const std::vector<int64_t>& sorted, int64_t amount, uint64_t 
   return n;
 }
 
+// Whether any set of `sorted` (ascending, positive) of at most
+// `kOnAccountSetSizeMax` invoices sums into [amount, amount + tolerance]:
+// a set the matcher could apply an on-account payment to. A depth-first
+// walk cut by the running sum; past `kOnAccountNodesMax` steps it answers
+// true, so an amount it cannot clear is drawn again rather than trusted.
+constexpr int kOnAccountSetSizeMax = 12;  // the default policy's set_size_max
+constexpr uint64_t kOnAccountNodesMax = 200000;
+// Amounts drawn for an on-account payment before it falls back to a
+// stranger's payment; a customer with many open invoices makes most
+// amounts fit some set.
+constexpr int kOnAccountDrawAttempts = 16;
+bool AnySetFits(const std::vector<int64_t>& sorted, int64_t amount) {
+  const int64_t hi = amount + kToleranceMinor;
+  uint64_t nodes = 0;
+  bool fits = false;
+  auto walk = [&](auto& self, size_t from, int64_t sum, int depth) -> void {
+    for (size_t i = from; i < sorted.size() && !fits; ++i) {
+      if (++nodes > kOnAccountNodesMax) {
+        fits = true;
+        return;
+      }
+      const int64_t s = sum + sorted[i];
+      if (s > hi) return;  // ascending: every later invoice overshoots too
+      if (s >= amount) {
+        fits = true;
+        return;
+      }
+      if (depth + 1 < kOnAccountSetSizeMax) self(self, i + 1, s, depth + 1);
+    }
+  };
+  walk(walk, 0, 0, 0);
+  return fits;
+}
+
 // --- Planning one customer's payments ----------------------------------
 
 class CustomerPlanner {
@@ -371,12 +405,23 @@ class CustomerPlanner {
     return true;
   }
 
-  // Cash from a known account with nothing it could pay: on account.
+  // Cash from a known account with nothing it could pay: on account. No
+  // set of the customer's open invoices may fit the amount, or the matcher
+  // would rightly apply it there.
   bool OnAccount(PlannedPayment* p) {
     Bank(p, Scenario::kOnAccount, "ach");
-    for (int i = 0; i < kUniqueDrawAttempts; ++i) {
+    // What the matcher may see open: every invoice as loaded, what is left
+    // of one after a partial or short payment, the undisputed part of a
+    // disputed one.
+    std::vector<int64_t> seen = sorted_;
+    seen.insert(seen.end(), residuals_.begin(), residuals_.end());
+    for (const GenInvoice& g : inv_) {
+      if (g.disputed_minor > 0) seen.push_back(g.open_minor - g.disputed_minor);
+    }
+    std::sort(seen.begin(), seen.end());
+    for (int i = 0; i < kOnAccountDrawAttempts; ++i) {
       p->amount_minor = DrawAmount(rng_);
-      if (CountFits(sorted_, p->amount_minor, 1) == 0) {
+      if (!AnySetFits(seen, p->amount_minor)) {
         p->outcome = "unapplied";
         p->unapplied_minor = p->amount_minor;
         return true;
@@ -421,6 +466,7 @@ class CustomerPlanner {
 
   void Allocate(PlannedPayment* p, const GenInvoice& g, int64_t amount) {
     p->allocations.push_back({g.id, amount});
+    if (amount < g.open_minor) residuals_.push_back(g.open_minor - amount);
   }
 
   std::string RefText(const GenInvoice& g, Reference kind) {
@@ -585,6 +631,7 @@ class CustomerPlanner {
   std::vector<GenInvoice>& inv_;
   const uint64_t invoices_count_;  // in the whole book, to tell which numbers exist
   std::vector<int64_t> sorted_;
+  std::vector<int64_t> residuals_;  // open amounts left by partial allocations
 };
 
 // --- Output rows ---------------------------------------------------------
@@ -732,14 +779,23 @@ class PortfolioWriter {
       if (drawn[k] == Scenario::kAmbiguous) done[k] = planner.ShapeAmbiguous(&planned[k]);
     }
     planner.SortAmounts();
+    // On-account payments last: their amounts must fit nothing the other
+    // payments leave open.
+    for (size_t k = 0; k < drawn.size(); ++k) {
+      if (done[k] || drawn[k] == Scenario::kOnAccount) continue;
+      PlannedPayment& p = planned[k];
+      Scenario s = drawn[k] == Scenario::kAmbiguous ? Scenario::kExactReference : drawn[k];
+      if (planner.Plan(s, &p, parent ? &*parent : nullptr)) {
+        done[k] = true;
+        continue;
+      }
+      p = PlannedPayment();
+      done[k] = planner.Plan(Scenario::kExactReference, &p, nullptr);
+      if (!done[k]) p = PlannedPayment();
+    }
     for (size_t k = 0; k < drawn.size(); ++k) {
       if (done[k]) continue;
       PlannedPayment& p = planned[k];
-      Scenario s = drawn[k] == Scenario::kAmbiguous ? Scenario::kExactReference : drawn[k];
-      if (planner.Plan(s, &p, parent ? &*parent : nullptr)) continue;
-      p = PlannedPayment();
-      if (planner.Plan(Scenario::kExactReference, &p, nullptr)) continue;
-      p = PlannedPayment();
       if (planner.Plan(Scenario::kOnAccount, &p, nullptr)) continue;
       p = PlannedPayment();
       planner.Unknown(&p);
