@@ -74,18 +74,13 @@ class AuditTest : public ::testing::Test {
   template <typename Fn>
   void WithRawDb(Fn fn, const LedgerOptions& reopen = LedgerOptions()) {
     ledger_.reset();
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-    for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_, descs, &handles, &raw).ok());
-    std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
-    for (size_t i = 0; i < names.size(); ++i) by_name[names[i]] = handles[i];
-    fn(raw, by_name);
-    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-    delete raw;
+    testing_util::WithRawLedger(dir_, [&](rocksdb::DB* raw, const testing_util::ColumnFamilyOf& cf) {
+      std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+      for (const char* name : {"default", "events", "invoices", "payments", "customers", "index", "meta"}) {
+        by_name[name] = cf(name);
+      }
+      fn(raw, by_name);
+    });
     Open(reopen);
   }
 
