@@ -84,7 +84,8 @@ struct LedgerOptions {
   // Default: false.
   bool read_only = false;
   // Sync the write-ahead log on every commit. Off only in benchmarks that
-  // measure the engine without the disk. Default: true.
+  // measure the engine without the disk. A batch committed by ingestion
+  // (commit_ingest_keys_min) is synced whatever this says. Default: true.
   bool sync = true;
   // Follow a ledger another process writes (export --follow): opened as a
   // RocksDB secondary instance that CatchUp() brings up to date. Implies
