@@ -1,10 +1,12 @@
 // Ledger commit throughput: one settlement batch's events and state in one
-// RocksDB WriteBatch, with and without a synced WAL. Each run opens a fresh
+// write (a RocksDB WriteBatch, or for a large batch one ingestion of SST
+// files), synced and not. Each run opens a fresh
 // ledger in its own scratch directory, removed at the end. Rates are
 // wall-clock (UseRealTime): RocksDB works on other threads, and a synced
 // commit waits on the disk.
 #include <benchmark/benchmark.h>
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,9 +21,11 @@ namespace {
 
 constexpr uint64_t kCommitPaymentsCount = 10000;
 
-std::unique_ptr<io::Ledger> OpenLedger(const ScratchDir& dir, bool sync, benchmark::State& state) {
+std::unique_ptr<io::Ledger> OpenLedger(const ScratchDir& dir, bool sync, uint64_t ingest_keys_min,
+                                       benchmark::State& state) {
   io::LedgerOptions options;
   options.sync = sync;
+  options.commit_ingest_keys_min = ingest_keys_min;
   auto ledger = io::Ledger::Open((dir.path() / "ledger").string(), options);
   if (!ledger.ok()) {
     state.SkipWithError(ledger.status().message().c_str());
@@ -92,7 +96,7 @@ void AddSettled(Event applied, uint64_t index, BatchOutcome* outcome) {
 
 // What the matcher would hand the ledger for `round`, ids unique across
 // rounds.
-void MakeCommit(uint64_t round, Shape shape, SettlementBatch* batch, BatchOutcome* outcome) {
+void MakeCommit(uint64_t round, Shape shape, uint64_t payments_count, SettlementBatch* batch, BatchOutcome* outcome) {
   const Currency* usd = Currency::Find("USD");
   const std::string round_text = std::to_string(round);
   batch->batch_id = "b-bench-" + round_text;
@@ -100,8 +104,8 @@ void MakeCommit(uint64_t round, Shape shape, SettlementBatch* batch, BatchOutcom
   batch->source_name = "bench-" + round_text + ".ndjson";
   batch->payments.clear();
   *outcome = BatchOutcome();
-  for (uint64_t i = 0; i < kCommitPaymentsCount; ++i) {
-    const uint64_t index = round * kCommitPaymentsCount + i;
+  for (uint64_t i = 0; i < payments_count; ++i) {
+    const uint64_t index = round * payments_count + i;
     Payment p;
     p.payment_id = "P-" + round_text + "-" + std::to_string(i);
     p.source = PaymentSource::kAch;
@@ -131,15 +135,15 @@ void MakeCommit(uint64_t round, Shape shape, SettlementBatch* batch, BatchOutcom
     outcome->payments.push_back(std::move(r));
     batch->payments.push_back(std::move(p));
   }
-  outcome->applied_count = kCommitPaymentsCount;
+  outcome->applied_count = payments_count;
 }
 
-// Commits one generated batch per iteration. Arg: 1 syncs the WAL on every
-// commit (the product's setting), 0 does not.
-void RunCommits(benchmark::State& state, Shape shape) {
-  const bool sync = state.range(0) == 1;
+// Commits one generated batch of `payments_count` payments per iteration.
+// `sync`: sync every commit (the product's setting). `ingest_keys_min`:
+// LedgerOptions::commit_ingest_keys_min.
+void RunCommits(benchmark::State& state, Shape shape, bool sync, uint64_t payments_count, uint64_t ingest_keys_min) {
   ScratchDir dir;
-  std::unique_ptr<io::Ledger> ledger = OpenLedger(dir, sync, state);
+  std::unique_ptr<io::Ledger> ledger = OpenLedger(dir, sync, ingest_keys_min, state);
   if (ledger == nullptr) return;
   SettlementBatch batch;
   BatchOutcome outcome;
@@ -147,7 +151,7 @@ void RunCommits(benchmark::State& state, Shape shape) {
   uint64_t events_count = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    MakeCommit(round++, shape, &batch, &outcome);
+    MakeCommit(round++, shape, payments_count, &batch, &outcome);
     events_count += outcome.events.size();
     state.ResumeTiming();
     auto committed = ledger->CommitBatch(batch, outcome);
@@ -158,11 +162,29 @@ void RunCommits(benchmark::State& state, Shape shape) {
   }
   state.counters["events/s"] = benchmark::Counter(static_cast<double>(events_count), benchmark::Counter::kIsRate);
   state.SetLabel(std::to_string(outcome.events.size()) + " events, " + std::to_string(outcome.payments.size()) +
-                 " payment records, " + std::to_string(outcome.invoice_updates.size()) + " invoices per commit");
+                 " payment records, " + std::to_string(outcome.invoice_updates.size()) + " invoices per commit, " +
+                 std::to_string(ledger->ingested_commits_count()) + " of " + std::to_string(round) + " ingested");
 }
 
-void BM_LedgerCommitBatch(benchmark::State& state) { RunCommits(state, Shape::kAppliedOnly); }
-void BM_LedgerCommitSettled(benchmark::State& state) { RunCommits(state, Shape::kSettled); }
+// Arg sync: 1 syncs every commit (the product's setting), 0 does not. The
+// default ingestion threshold applies.
+void BM_LedgerCommitBatch(benchmark::State& state) {
+  RunCommits(state, Shape::kAppliedOnly, state.range(0) == 1, kCommitPaymentsCount,
+             io::LedgerOptions::kDefaultCommitIngestKeysMin);
+}
+void BM_LedgerCommitSettled(benchmark::State& state) {
+  RunCommits(state, Shape::kSettled, state.range(0) == 1, kCommitPaymentsCount,
+             io::LedgerOptions::kDefaultCommitIngestKeysMin);
+}
+
+// The matcher's shape, synced, by batch size and path, to place the
+// ingestion threshold: ingest:0 always takes the WriteBatch, ingest:1
+// always ingests. About 9 keys per payment.
+void BM_LedgerCommitSize(benchmark::State& state) {
+  const bool ingest = state.range(1) == 1;
+  RunCommits(state, Shape::kSettled, true, static_cast<uint64_t>(state.range(0)),
+             ingest ? 0 : std::numeric_limits<uint64_t>::max());
+}
 
 // Both shapes, synced and not. MinTime: a commit takes ~0.1 s, so a run of
 // 0.2 s (make bench) would time only two or three, too few to average out
@@ -172,6 +194,12 @@ void CommitSettings(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_LedgerCommitBatch)->Apply(CommitSettings);
 BENCHMARK(BM_LedgerCommitSettled)->Apply(CommitSettings);
+BENCHMARK(BM_LedgerCommitSize)
+    ->ArgNames({"payments", "ingest"})
+    ->ArgsProduct({{100, 300, 1000, 2000, 3000, 5000, 10000, 100000}, {0, 1}})
+    ->MinTime(0.5)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace cashmatch::bench

@@ -13,6 +13,7 @@
 #include "cashmatch/io/export.h"
 #include "cashmatch/io/pipeline.h"
 #include "cashmatch/io/reports.h"
+#include "faulty_fs.h"
 #include "test_util.h"
 
 namespace cashmatch::io {
@@ -73,18 +74,13 @@ class AuditTest : public ::testing::Test {
   template <typename Fn>
   void WithRawDb(Fn fn, const LedgerOptions& reopen = LedgerOptions()) {
     ledger_.reset();
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-    for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_, descs, &handles, &raw).ok());
-    std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
-    for (size_t i = 0; i < names.size(); ++i) by_name[names[i]] = handles[i];
-    fn(raw, by_name);
-    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-    delete raw;
+    testing_util::WithRawLedger(dir_, [&](rocksdb::DB* raw, const testing_util::ColumnFamilyOf& cf) {
+      std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+      for (const char* name : {"default", "events", "invoices", "payments", "customers", "index", "meta"}) {
+        by_name[name] = cf(name);
+      }
+      fn(raw, by_name);
+    });
     Open(reopen);
   }
 
@@ -299,42 +295,8 @@ TEST_F(AuditTest, AFollowerSeesCommitsMadeAfterItOpened) {
   EXPECT_EQ(fresh.front(), seen + 1);
 }
 
-// A file system whose WAL writes fail with "no space" while `full` is set.
-class FullDiskFs : public rocksdb::FileSystemWrapper {
- public:
-  explicit FullDiskFs(std::shared_ptr<rocksdb::FileSystem> base) : FileSystemWrapper(std::move(base)) {}
-  const char* Name() const override { return "FullDiskFs"; }
-  std::atomic<bool> full{false};
-
-  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& opts,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* r, rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = target()->NewWritableFile(f, opts, r, dbg);
-    if (s.ok()) *r = std::make_unique<File>(std::move(*r), &full);
-    return s;
-  }
-
- private:
-  class File : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> t, std::atomic<bool>* full)
-        : FSWritableFileOwnerWrapper(std::move(t)), full_(full) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o, rocksdb::IODebugContext* g) override {
-      if (*full_) return rocksdb::IOStatus::NoSpace("disk full (test)");
-      return FSWritableFileOwnerWrapper::Append(d, o, g);
-    }
-    rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o, const rocksdb::DataVerificationInfo& v,
-                             rocksdb::IODebugContext* g) override {
-      if (*full_) return rocksdb::IOStatus::NoSpace("disk full (test)");
-      return FSWritableFileOwnerWrapper::Append(d, o, v, g);
-    }
-
-   private:
-    std::atomic<bool>* full_;
-  };
-};
-
 TEST_F(AuditTest, ADiskFullDuringCommitCommitsNothingAndSaysSo) {
-  auto fs = std::make_shared<FullDiskFs>(rocksdb::FileSystem::Default());
+  auto fs = std::make_shared<testing_util::FaultyFs>(rocksdb::FileSystem::Default());
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   LedgerOptions options;
   options.env = env.get();

@@ -21,7 +21,9 @@
 namespace cashmatch::io {
 namespace {
 
+using testing_util::ColumnFamilyOf;
 using testing_util::TempDir;
+using testing_util::WithRawLedger;
 
 constexpr char kCustomers[] =
     "customer_id,name,bank_accounts\n"
@@ -37,27 +39,6 @@ constexpr char kPayments[] =
     "\n"
     R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000003","amount":"80.00"}]})"
     "\n";
-
-// Opens the ledger in `dir` as a plain RocksDB database (no cashmatch
-// checks) and hands it to `fn`, which finds column families by name: how a
-// test makes a ledger as an older or newer cashmatch would have left it.
-using ColumnFamilyOf = std::function<rocksdb::ColumnFamilyHandle*(const char*)>;
-void WithRawLedger(const std::string& dir, const std::function<void(rocksdb::DB*, const ColumnFamilyOf&)>& fn) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descs, &handles, &raw).ok());
-  fn(raw, [&](const char* name) {
-    const size_t i = static_cast<size_t>(std::find(names.begin(), names.end(), name) - names.begin());
-    EXPECT_LT(i, names.size()) << name;
-    return i < names.size() ? handles[i] : nullptr;
-  });
-  for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-  delete raw;
-}
 
 // A stored schema version (big-endian 64 bits).
 std::string SchemaValue(uint8_t version) {

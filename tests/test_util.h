@@ -1,15 +1,20 @@
-// Shared helpers for the test suite: temporary directories and files.
+// Shared helpers for the test suite: temporary directories and files, and
+// the ledger's RocksDB database opened directly.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <map>
-#include <string_view>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <map>
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cashmatch/io/ledger.h"
 #include "cashmatch/io/settlement.h"
@@ -46,6 +51,27 @@ inline std::string ReadCorpus(const std::string& rel) {
   std::ifstream in(std::string(CASHMATCH_CORPUS_DIR) + "/" + rel, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot read corpus file " << rel;
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Opens the ledger in `dir` as a plain RocksDB database (no cashmatch
+// checks) and hands it to `fn`, which finds column families by name: how a
+// test makes a ledger as an older or newer cashmatch would have left it.
+using ColumnFamilyOf = std::function<rocksdb::ColumnFamilyHandle*(const char*)>;
+inline void WithRawLedger(const std::string& dir, const std::function<void(rocksdb::DB*, const ColumnFamilyOf&)>& fn) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descs, &handles, &raw).ok());
+  fn(raw, [&](const char* name) {
+    const size_t i = static_cast<size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+    EXPECT_LT(i, names.size()) << name;
+    return i < names.size() ? handles[i] : nullptr;
+  });
+  for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+  delete raw;
 }
 
 // Helpers for the parser tests: totals and look-ups over a parsed batch.

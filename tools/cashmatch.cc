@@ -62,9 +62,11 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) fmt::print(stderr, "cashmatch: warning: {}\n", w);
 }
 
-cm::Result<std::unique_ptr<cmio::Ledger>> OpenLedger(const std::string& db, bool read_only) {
+cm::Result<std::unique_ptr<cmio::Ledger>> OpenLedger(const std::string& db, bool read_only,
+                                                     uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin) {
   cmio::LedgerOptions options;
   options.read_only = read_only;
+  options.commit_ingest_keys_min = ingest_keys_min;
   return cmio::Ledger::Open(db, options);
 }
 
@@ -93,6 +95,7 @@ struct ApplyArgs {
   int threads = 0;
   bool skip_bad_records = false;
   bool timings = false;
+  uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin;
 };
 
 // One line of wall seconds per stage, on stderr.
@@ -115,7 +118,7 @@ int RunApply(const ApplyArgs& a) {
   }
   auto extractor = cm::HintExtractor::Create(policy);
   if (!extractor.ok()) return Fail(extractor.status());
-  auto ledger = OpenLedger(a.db, false);
+  auto ledger = OpenLedger(a.db, false, a.ingest_keys_min);
   if (!ledger.ok()) return Fail(ledger.status());
   cm::MatchOptions options;
   options.threads = a.threads;
@@ -346,6 +349,10 @@ int main(int argc, char** argv) {
   apply_cmd->add_flag("--skip-bad-records", apply.skip_bad_records,
                       "Write bad records to a rejects file and apply the rest (default: a bad record fails its file)");
   apply_cmd->add_flag("--timings", apply.timings, "Print the wall time of each stage (read, parse, hints, load_book, match, commit) per file on stderr");
+  apply_cmd->add_option("--ingest-keys-min", apply.ingest_keys_min,
+                        "Commit a file that writes at least this many keys as ingested SST files instead of a "
+                        "WriteBatch (0: every file); both are atomic and synced")
+      ->capture_default_str();
   apply_cmd->add_option("--rejects", apply.rejects, "Rejects file (default: FILE.rejects.ndjson beside each input)");
   apply_cmd->add_option("files", apply.files, "Settlement files: NDJSON, BAI2, camt.053/054, Stripe JSON or payout CSV, NACHA, MT940")->required();
 

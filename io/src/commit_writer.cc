@@ -55,16 +55,20 @@ void PutList::PutInOrder(rocksdb::WriteBatch* wb, rocksdb::ColumnFamilyHandle* c
   }
 }
 
-void PutList::PutSorted(rocksdb::WriteBatch* wb, rocksdb::ColumnFamilyHandle* cf) {
+void PutList::Sort() {
   CloseLast();
   // string_view orders bytes as unsigned, as RocksDB's bytewise comparator does.
   std::stable_sort(entries_.begin(), entries_.end(),
                    [this](const Entry& a, const Entry& b) { return KeyOf(a) < KeyOf(b); });
+}
+
+void PutList::PutSorted(rocksdb::WriteBatch* wb, rocksdb::ColumnFamilyHandle* cf) {
+  Sort();
   PutInOrder(wb, cf);
 }
 
 void CommitWriter::Clear() {
-  for (PutList* list : {&events, &trails, &index, &invoices, &payments}) list->Clear();
+  for (PutList* list : {&events, &trails, &index, &invoices, &payments, &meta}) list->Clear();
   refs_.clear();
 }
 
@@ -151,13 +155,13 @@ void CommitWriter::AddPayoutLinks(const std::vector<PayoutLink>& links) {
 
 size_t CommitWriter::batch_bytes() const {
   size_t total = 0;
-  for (const PutList* list : {&events, &trails, &index, &invoices, &payments}) total += list->batch_bytes();
+  for (const PutList* list : {&events, &trails, &index, &invoices, &payments, &meta}) total += list->batch_bytes();
   return total;
 }
 
 size_t CommitWriter::keys_count() const {
   size_t total = 0;
-  for (const PutList* list : {&events, &trails, &index, &invoices, &payments}) total += list->count();
+  for (const PutList* list : {&events, &trails, &index, &invoices, &payments, &meta}) total += list->count();
   return total;
 }
 

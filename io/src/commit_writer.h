@@ -57,6 +57,15 @@ class PutList {
   // Puts every entry into `wb` under `cf` in key order. The sort is stable,
   // so of two entries with the same key the one added last still wins.
   void PutSorted(rocksdb::WriteBatch* wb, rocksdb::ColumnFamilyHandle* cf);
+  // Orders the entries by key, stably: of two entries with the same key the
+  // one added last stays last, so it still wins. Then key(i)/value(i) walk
+  // them in key order.
+  void Sort();
+  // Ends the last entry, so key(i)/value(i) see it whole (Sort and the
+  // Put* methods do it themselves).
+  void CloseLast();
+  std::string_view key(size_t i) const { return KeyOf(entries_[i]); }
+  std::string_view value(size_t i) const { return ValueOf(entries_[i]); }
 
  private:
   struct Entry {
@@ -64,7 +73,6 @@ class PutList {
     size_t key_end = 0;  // offset of the value
     size_t end = 0;      // one past the value; set when the entry is closed
   };
-  void CloseLast();
   std::string_view KeyOf(const Entry& e) const { return {bytes_.data() + e.begin, e.key_end - e.begin}; }
   std::string_view ValueOf(const Entry& e) const { return {bytes_.data() + e.key_end, e.end - e.key_end}; }
 
@@ -73,8 +81,7 @@ class PutList {
   bool open_ = false;  // the last entry has not been closed yet
 };
 
-// The puts of one settlement batch, per column family. The batch record and
-// the sequence counter (meta) are put by the Ledger itself.
+// The puts of one settlement batch, per column family.
 class CommitWriter {
  public:
   // Forgets the previous batch; the buffers keep their capacity.
@@ -103,6 +110,8 @@ class CommitWriter {
   PutList index;
   PutList invoices;
   PutList payments;
+  // The batch record and the sequence counter, put by the Ledger itself.
+  PutList meta;
 
  private:
   void AddTrails(const std::vector<Event>& events);

@@ -19,6 +19,7 @@
 
 #include "cashmatch/engine/hints.h"
 #include "codec.h"
+#include "commit_ingest.h"
 #include "commit_writer.h"
 #include "customer_keys.h"
 #include "ledger_keys.h"
@@ -168,7 +169,13 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Ledge
   ledger->index_ = ledger->handles_[5];
   ledger->meta_ = ledger->handles_[6];
   CASHMATCH_RETURN_IF_ERROR(ledger->LoadMeta(!exists));
-  if (!read_only) ledger->commit_writer_ = std::make_unique<CommitWriter>();
+  if (!read_only) {
+    ledger->commit_writer_ = std::make_unique<CommitWriter>();
+    // We hold the lock: whatever is staged is from a commit that never
+    // reached IngestExternalFiles, or whose links RocksDB did not remove.
+    CommitIngester::RemoveStaged(dir);
+    ledger->commit_ingester_ = std::make_unique<CommitIngester>(rocksdb::Options(db_options, cf_options), dir);
+  }
   return ledger;
 }
 
@@ -517,30 +524,64 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   for (Event& e : outcome.events) e.seq = seq++;
   record.last_seq = seq - 1;
 
-  // Everything of the batch goes into one WriteBatch: events, their audit
-  // trails and review-queue keys (so they can never disagree after a
-  // crash), the new state, the idempotency key and the sequence counter.
+  // Everything of the batch goes into one write, a WriteBatch or one
+  // ingestion: events, their audit trails and review-queue keys (so they
+  // can never disagree after a crash), the new state, the idempotency key
+  // and the sequence counter.
   CommitWriter& w = *commit_writer_;
   w.Clear();
   w.AddEvents(outcome.events);
   w.AddInvoices(outcome.invoice_updates);
   w.AddPayments(outcome.payments);
   w.AddPayoutLinks(outcome.payout_links);
-  const std::string batch_key = BatchKey(batch.idempotency_key);
-  const std::string batch_value = codec::EncodeBatch(record);
-  rocksdb::WriteBatch wb(w.batch_bytes() + batch_key.size() + batch_value.size() + 64);
+  w.meta.Key().append(BatchKey(batch.idempotency_key));
+  w.meta.Value().append(codec::EncodeBatch(record));
+  w.meta.Key().append(kMetaNextSeq);
+  codec::AppendBigEndian64(seq, &w.meta.Value());
+  if (w.keys_count() >= options_.commit_ingest_keys_min) {
+    CASHMATCH_RETURN_IF_ERROR(CommitByIngestion(batch.batch_id));
+    ++ingested_commits_count_;
+  } else {
+    CASHMATCH_RETURN_IF_ERROR(CommitInWriteBatch(batch.batch_id));
+  }
+  next_seq_ = seq;
+  return record;
+}
+
+Status Ledger::CommitInWriteBatch(const std::string& batch_id) {
+  CommitWriter& w = *commit_writer_;
+  rocksdb::WriteBatch wb(w.batch_bytes() + 64);
   w.events.PutInOrder(&wb, events_);
   w.trails.PutInOrder(&wb, index_);
   w.index.PutSorted(&wb, index_);
   w.invoices.PutSorted(&wb, invoices_);
   w.payments.PutSorted(&wb, payments_);
-  wb.Put(meta_, batch_key, batch_value);
-  wb.Put(meta_, kMetaNextSeq, codec::BigEndian64(seq));
+  w.meta.PutSorted(&wb, meta_);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  CASHMATCH_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "cannot commit batch " + batch.batch_id));
-  next_seq_ = seq;
-  return record;
+  return FromRocks(db_->Write(wo, &wb), "cannot commit batch " + batch_id);
+}
+
+Status Ledger::CommitByIngestion(const std::string& batch_id) {
+  CommitWriter& w = *commit_writer_;
+  CommitIngester& in = *commit_ingester_;
+  // Events and trails are built in key order; the rest is sorted here.
+  w.events.CloseLast();
+  w.trails.CloseLast();
+  for (PutList* list : {&w.index, &w.invoices, &w.payments, &w.meta}) list->Sort();
+  rocksdb::Status s = in.Stage(events_, "events", {&w.events});
+  // Trails and the other index keys share a column family, so one file;
+  // trails first, as in the WriteBatch.
+  if (s.ok()) s = in.Stage(index_, "index", {&w.trails, &w.index});
+  if (s.ok()) s = in.Stage(invoices_, "invoices", {&w.invoices});
+  if (s.ok()) s = in.Stage(payments_, "payments", {&w.payments});
+  if (s.ok()) s = in.Stage(meta_, "meta", {&w.meta});
+  if (s.ok()) {
+    s = in.Ingest(db_.get());
+  } else {
+    in.Discard();
+  }
+  return FromRocks(s, "cannot commit batch " + batch_id);
 }
 
 Status Ledger::ForEachEvent(uint64_t since, const std::function<bool(const Event&)>& fn) const {
