@@ -409,6 +409,9 @@ class CustomerPlanner {
   // set of the customer's open invoices may fit the amount, or the matcher
   // would rightly apply it there.
   bool OnAccount(PlannedPayment* p) {
+    // A parent's payment is matched against its subsidiaries' invoices too,
+    // which this planner does not see: only other customers pay on account.
+    if (c_.has_children) return false;
     Bank(p, Scenario::kOnAccount, "ach");
     // What the matcher may see open: every invoice as loaded, what is left
     // of one after a partial or short payment, the undisputed part of a
