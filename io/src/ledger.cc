@@ -33,8 +33,8 @@ const char* const kColumnFamilies[] = {"default", "events", "invoices", "payment
 constexpr char kMetaSchema[] = "schema_version";
 constexpr char kMetaNextSeq[] = "next_seq";
 constexpr char kMetaFpKey[] = "fingerprint_key";
-// The block cache (data, index and filter blocks of every column family)
-// and the memtables' budget: together they bound what RocksDB holds.
+// The block cache (data blocks of every column family) and the memtables'
+// budget: with the tables' index and filter blocks, what RocksDB holds.
 constexpr size_t kBlockCacheBytes = size_t{256} << 20;
 constexpr size_t kMemtablesBytes = size_t{256} << 20;
 
