@@ -156,6 +156,43 @@ TEST_F(AuditTest, VerifyNamesAnInvoiceWhoseStateDisagreesWithItsEvents) {
   EXPECT_NE(s.message().find("invoice I1 (INV-2026-000001)"), std::string::npos) << s.message();
 }
 
+// The index keys the matcher finds an invoice by are checked too: a number
+// key naming another invoice, or a missing typo key, is named; a ledger
+// whose keys are all there passes.
+TEST_F(AuditTest, VerifyNamesAnInvoiceTheIndexWouldNotFind) {
+  ASSERT_TRUE(Apply("d1.ndjson", kDay1).ok());
+  ASSERT_TRUE(Verify().ok());
+  const std::string number_key = std::string("n\0", 2) + NormalizeInvoiceNumber("INV-2026-000002");
+  Tamper("index", number_key, std::string("I3"));
+  Status s = Verify();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kInvariantViolated);
+  EXPECT_NE(s.message().find("invoice I2 (INV-2026-000002): its number index key names invoice 'I3'"),
+            std::string::npos)
+      << s.message();
+  Tamper("index", number_key, std::string("I2"));
+  ASSERT_TRUE(Verify().ok());
+
+  // One string of I2's typo neighbourhood (I2 is still open).
+  std::string typo_key;
+  WithRawDb([&](rocksdb::DB* raw, std::map<std::string, rocksdb::ColumnFamilyHandle*>& cf) {
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), cf["index"]));
+    const std::string suffix("\0I2", 3);
+    for (it->Seek(std::string("d\0", 2)); it->Valid() && it->key().starts_with(std::string("d\0", 2)); it->Next()) {
+      if (it->key().ToStringView().ends_with(suffix)) {
+        typo_key = it->key().ToString();
+        break;
+      }
+    }
+  });
+  ASSERT_FALSE(typo_key.empty());
+  Tamper("index", typo_key, std::nullopt);
+  s = Verify();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("invoice I2 (INV-2026-000002): missing a typo index key"), std::string::npos)
+      << s.message();
+}
+
 // A ledger written by schema 1 (one audit-trail key per event, empty value)
 // is read as it is: trails, reports and verify give what they gave. Opened
 // for writing it is marked schema 2 (so an older cashmatch refuses it), and

@@ -415,7 +415,7 @@ int main(int argc, char** argv) {
       "Check the ledger's invariants: per payment, received = applied + unapplied + held + in review + returned\n"
       "(applied net of returns);\n"
       "per invoice, open at load - open now = applied + written off - reversed since; no open amount below zero;\n"
-      "gapless event sequence. Exits 6 naming the first violation.");
+      "every invoice's index keys present and naming it; gapless event sequence. Exits 6 naming the first violation.");
   verify_cmd->add_option("--db", verify_db, "Ledger directory")->required();
 
   // gen and eval: options and runners in gen_eval_cmd.cc.

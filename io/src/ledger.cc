@@ -250,8 +250,10 @@ Status Ledger::LoadMeta(bool created) {
                                ", newer than this cashmatch (" + std::to_string(kSchemaVersion) +
                                "); upgrade cashmatch to open it");
   }
+  schema_version_ = version;
   if (version < kSchemaVersion && !options_.read_only && !options_.follow) {
     CASHMATCH_RETURN_IF_ERROR(UpgradeSchema(version));
+    schema_version_ = kSchemaVersion;
   }
   CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaNextSeq, &value, &found));
   if (!found || value.size() != 8) return Status::LedgerCorrupt(dir_ + ": missing sequence counter");

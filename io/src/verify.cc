@@ -19,6 +19,7 @@
 
 #include "cashmatch/io/ledger.h"
 #include "codec.h"
+#include "ledger_keys.h"
 
 namespace cashmatch::io {
 namespace {
@@ -183,6 +184,7 @@ Status Ledger::VerifyInvoices(VerifyReport* report) const {
     const std::string who = "invoice " + inv.invoice_id + " (" + inv.number + "): ";
     const Currency* c = inv.currency;
     if (inv.amount_open_minor < 0) return Violation(who + "open amount " + Fmt(inv.amount_open_minor, c) + " is below zero");
+    CASHMATCH_RETURN_IF_ERROR(VerifyInvoiceKeys(inv, who));
     int64_t settled = 0;
     CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kInvoice, inv.invoice_id, [&](const Event& e) {
       if (e.seq <= inv.loaded_at_seq) return true;
@@ -197,6 +199,36 @@ Status Ledger::VerifyInvoices(VerifyReport* report) const {
     ++report->invoices_checked;
   }
   return FromRocksStatus(it->status());
+}
+
+// What the matcher finds an invoice by: its number ('n'), its customer
+// ('c'), its Stripe invoice id ('s') and, from schema 3, its tolerant, PO
+// and (while open) typo keys. A missing or stray key would make an invoice
+// silently unfindable, or found as another.
+Status Ledger::VerifyInvoiceKeys(const Invoice& inv, const std::string& who) const {
+  std::string value;
+  bool found = false;
+  auto expect_names = [&](const std::string& key, const char* what) -> Status {
+    CASHMATCH_RETURN_IF_ERROR(Get(index_, key, &value, &found));
+    if (!found) return Violation(who + "no " + what + " index key");
+    if (value != inv.invoice_id) return Violation(who + "its " + what + " index key names invoice '" + value + "'");
+    return Status::Ok();
+  };
+  CASHMATCH_RETURN_IF_ERROR(expect_names(Key2('n', NormalizeInvoiceNumber(inv.number)), "number"));
+  if (!inv.stripe_invoice_id.empty()) {
+    CASHMATCH_RETURN_IF_ERROR(expect_names(Key2('s', inv.stripe_invoice_id), "Stripe invoice id"));
+  }
+  CASHMATCH_RETURN_IF_ERROR(Get(index_, Key3('c', inv.customer_id, inv.invoice_id), &value, &found));
+  if (!found) return Violation(who + "missing from customer " + inv.customer_id + "'s invoice index");
+  if (schema_version_ < 3) return Status::Ok();  // not indexed loosely yet: done when first opened for writing
+  for (const IndexEntry& e : LooseIndexEntries(inv)) {
+    CASHMATCH_RETURN_IF_ERROR(Get(index_, e.key, &value, &found));
+    if (!found || value != e.value) {
+      const char* kind = e.key[0] == 't' ? "tolerant-number" : e.key[0] == 'd' ? "typo" : "PO";
+      return Violation(who + (found ? "wrong value under a " : "missing a ") + kind + " index key");
+    }
+  }
+  return Status::Ok();
 }
 
 Status Ledger::Verify(VerifyReport* report) const {

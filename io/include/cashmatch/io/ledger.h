@@ -312,6 +312,8 @@ class Ledger {
   Status VerifyEvents(VerifyReport* report) const;
   Status VerifyPayments(VerifyReport* report) const;
   Status VerifyInvoices(VerifyReport* report) const;
+  // The index keys an invoice record owns are there and name it.
+  Status VerifyInvoiceKeys(const Invoice& inv, const std::string& who) const;
   Status LoadMeta(bool created);
   // ledger_load.cc: the passes of UpsertBook(BookRows).
   struct LoadCheck;
@@ -345,6 +347,7 @@ class Ledger {
   std::string secondary_dir_;  // follow mode: RocksDB's secondary instance files
   uint64_t next_seq_ = 1;
   std::string interrupted_load_;  // meta "load_pending": what a chunked load was writing
+  uint64_t schema_version_ = kSchemaVersion;  // as stored (a read-only open does not upgrade)
   uint64_t ingested_commits_count_ = 0;
   std::unique_ptr<Fingerprinter> fingerprinter_;
   // The commit path's buffers, reused from one commit to the next.
