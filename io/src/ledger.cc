@@ -207,6 +207,7 @@ Status Ledger::MultiGet(rocksdb::ColumnFamilyHandle* cf, const std::vector<std::
 
 Status Ledger::LoadInvoicesById(std::vector<std::string> invoice_ids, bool open_only, OpenBook& book,
                                 std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const {
+  std::erase_if(invoice_ids, [&](const std::string& id) { return loaded_invoices->count(id) != 0; });
   std::sort(invoice_ids.begin(), invoice_ids.end());
   invoice_ids.erase(std::unique(invoice_ids.begin(), invoice_ids.end()), invoice_ids.end());
   std::vector<std::string> values;
@@ -302,8 +303,6 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   std::set<std::string> customer_ids;
   std::set<std::string> loaded_by_number;
   std::set<std::string> missing_numbers;  // strict keys the 'n' index lacks: looked up loosely
-  std::string value;
-  bool found = false;
   // Point lookups go through MultiGet, a batch per kind in key order:
   // RocksDB then reads each block once for all the keys in it.
   std::vector<std::string> keys;
@@ -327,17 +326,15 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   }
   CASHMATCH_RETURN_IF_ERROR(LoadInvoicesById(std::move(invoice_ids), /*open_only=*/false, *book, &loaded_by_number,
                                              &customer_ids));
-  for (const std::string& stripe_id : req.stripe_invoice_ids) {
-    std::string invoice_id;
-    CASHMATCH_RETURN_IF_ERROR(Get(index_, Key2('s', stripe_id), &invoice_id, &found));
-    if (!found || !loaded_by_number.insert(invoice_id).second) continue;
-    CASHMATCH_RETURN_IF_ERROR(Get(invoices_, invoice_id, &value, &found));
-    if (!found) return Status::LedgerCorrupt("index names invoice '" + invoice_id + "' which is not stored");
-    Invoice inv;
-    CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
-    customer_ids.insert(inv.customer_id);
-    book->AddInvoice(std::move(inv));
+  keys.clear();
+  for (const std::string& stripe_id : req.stripe_invoice_ids) keys.push_back(Key2('s', stripe_id));
+  CASHMATCH_RETURN_IF_ERROR(MultiGet(index_, keys, &values, &present));
+  invoice_ids.clear();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (present[i]) invoice_ids.push_back(std::move(values[i]));
   }
+  CASHMATCH_RETURN_IF_ERROR(LoadInvoicesById(std::move(invoice_ids), /*open_only=*/false, *book, &loaded_by_number,
+                                             &customer_ids));
   CASHMATCH_RETURN_IF_ERROR(LoadLooseReferences(req, missing_numbers, *book, &loaded_by_number, &customer_ids));
   // The payers: by account, Stripe customer id and name, with the
   // children of each (ledger_payers.cc).
@@ -356,8 +353,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     prefix = Key2('c', id);
     prefix.push_back('\0');
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      std::string invoice_id = it->key().ToString().substr(prefix.size());
-      if (loaded_by_number.count(invoice_id) == 0) invoice_ids.push_back(std::move(invoice_id));
+      invoice_ids.push_back(it->key().ToString().substr(prefix.size()));
     }
   }
   CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger index scan"));

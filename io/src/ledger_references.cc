@@ -53,21 +53,6 @@ Status Ledger::ScanLooseKey(rocksdb::Iterator* it, char kind, const std::string&
   return FromRocksStatus(it->status());
 }
 
-Status Ledger::LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, std::set<std::string>* loaded_invoices,
-                               std::set<std::string>* customer_ids) const {
-  if (loaded_invoices->count(invoice_id) != 0) return Status::Ok();
-  std::string value;
-  bool found = false;
-  CASHMATCH_RETURN_IF_ERROR(Get(invoices_, invoice_id, &value, &found));
-  if (!found) return Status::LedgerCorrupt("index names invoice '" + invoice_id + "' which is not stored");
-  Invoice inv;
-  CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &inv));
-  loaded_invoices->insert(invoice_id);
-  customer_ids->insert(inv.customer_id);
-  book.AddInvoice(std::move(inv));
-  return Status::Ok();
-}
-
 // For each number hint its strict key did not find: the invoices sharing
 // its tolerant key; if none, the invoices whose body is within one edit of
 // its body (the deletion neighbourhoods of the two meet). Then the PO
@@ -77,6 +62,7 @@ Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::s
                                    std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const {
   std::set<NumberKeys> done;
   std::vector<std::string> ids;
+  std::vector<std::string> to_load;  // read together at the end
   bool crowded = false;
   if (missing_numbers.empty() && req.po_numbers.empty()) return Status::Ok();
   // One iterator for every scan: creating one costs more than a seek.
@@ -101,19 +87,15 @@ Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::s
         }
       }
     }
-    for (const std::string& id : ids) {
-      CASHMATCH_RETURN_IF_ERROR(LoadInvoiceInto(id, book, loaded_invoices, customer_ids));
-    }
+    to_load.insert(to_load.end(), ids.begin(), ids.end());
   }
   for (const std::string& po : req.po_numbers) {
     ids.clear();
     CASHMATCH_RETURN_IF_ERROR(ScanLooseKey(it.get(), 'o', po, kNeighbourLoadMax, {}, &ids, &crowded));
     if (crowded) continue;  // a blanket PO names no one invoice
-    for (const std::string& id : ids) {
-      CASHMATCH_RETURN_IF_ERROR(LoadInvoiceInto(id, book, loaded_invoices, customer_ids));
-    }
+    to_load.insert(to_load.end(), ids.begin(), ids.end());
   }
-  return Status::Ok();
+  return LoadInvoicesById(std::move(to_load), /*open_only=*/false, book, loaded_invoices, customer_ids);
 }
 
 // Schema 3: puts the index keys `add` gives for every record of `source`,

@@ -303,8 +303,6 @@ class Ledger {
   Status ScanLooseKey(rocksdb::Iterator* it, char kind, const std::string& key, size_t scan_max,
                       std::string_view near_body,
                       std::vector<std::string>* invoice_ids, bool* crowded) const;
-  Status LoadInvoiceInto(const std::string& invoice_id, OpenBook& book, std::set<std::string>* loaded_invoices,
-                         std::set<std::string>* customer_ids) const;
   Status BackfillIndex(rocksdb::ColumnFamilyHandle* source, const char* what,
                        const std::function<Status(std::string_view value, PutList& entries)>& add);
   Status BackfillLooseIndex();
@@ -328,9 +326,10 @@ class Ledger {
   // found[i] for keys[i].
   Status MultiGet(rocksdb::ColumnFamilyHandle* cf, const std::vector<std::string>& keys,
                   std::vector<std::string>* values, std::vector<char>* found) const;
-  // Reads the invoices (duplicates ignored) into `book`; with `open_only`
-  // settled ones are skipped. Each loaded id goes into `loaded_invoices`,
-  // its customer into `customer_ids` (when not null).
+  // Reads the invoices into `book`, skipping those already in
+  // `loaded_invoices` and repeats; with `open_only` settled ones are
+  // skipped too. Each loaded id goes into `loaded_invoices`, its customer
+  // into `customer_ids` (when not null).
   Status LoadInvoicesById(std::vector<std::string> invoice_ids, bool open_only, OpenBook& book,
                           std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const;
 
