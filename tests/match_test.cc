@@ -44,11 +44,16 @@ class MatchTest : public ::testing::Test {
     auto ex = HintExtractor::Create(policy_);
     ASSERT_TRUE(ex.ok());
     extractor_ = std::move(ex).value();
+    book_.AddCustomer(Acme());
+  }
+
+  // C1, known by the account fingerprint "fp-acme".
+  static Customer Acme() {
     Customer c;
     c.customer_id = "C1";
     c.name = "Acme Corp.";
     c.bank_account_fps = {"fp-acme"};
-    book_.AddCustomer(c);
+    return c;
   }
 
   BatchOutcome Run(const std::vector<Payment>& payments, int threads = 1) {
@@ -56,12 +61,17 @@ class MatchTest : public ::testing::Test {
       book_.Seal();
       sealed_ = true;
     }
+    return RunOn(book_, payments, threads);
+  }
+
+  // The batch matched against `book` (sealed) instead of the fixture's.
+  BatchOutcome RunOn(const OpenBook& book, const std::vector<Payment>& payments, int threads = 1) {
     batch_.batch_id = "b-test";
     batch_.payments = payments;
     MatchOptions options;
     options.threads = threads;
     auto hints = ExtractAllHints(batch_, *extractor_, options);
-    return MatchBatch(batch_, hints, book_, policy_, options);
+    return MatchBatch(batch_, hints, book, policy_, options);
   }
 
   // The same decisions, event by event: what a second thread count or
@@ -387,11 +397,7 @@ TEST_F(MatchTest, ASetFoundInTheCandidateWindowMustHaveNoRivalBeyondIt) {
   };
   for (const Case& k : cases) {
     OpenBook book;
-    Customer c;
-    c.customer_id = "C1";
-    c.name = "Acme Corp.";
-    c.bank_account_fps = {"fp-acme"};
-    book.AddCustomer(c);
+    book.AddCustomer(Acme());
     const int64_t window[] = {10000, 20000, 40000};
     for (int i = 0; i < 3; ++i) {
       Invoice inv = MakeInvoice("W" + std::to_string(i + 1), "INV-2026-00010" + std::to_string(i), window[i]);
@@ -402,15 +408,9 @@ TEST_F(MatchTest, ASetFoundInTheCandidateWindowMustHaveNoRivalBeyondIt) {
       book.AddInvoice(MakeInvoice("B" + std::to_string(i + 1), "INV-2026-00020" + std::to_string(i), k.beyond[i]));
     }
     book.Seal();
-    SettlementBatch batch;
-    batch.batch_id = "b-window";
     Payment p = MakePayment("P1", k.payment, "");
     p.payer_account_fp = "fp-acme";
-    batch.payments = {p};
-    MatchOptions options;
-    options.threads = 1;
-    auto hints = ExtractAllHints(batch, *extractor_, options);
-    BatchOutcome out = MatchBatch(batch, hints, book, policy_, options);
+    BatchOutcome out = RunOn(book, {p});
     auto ex = OfType(out, EventType::kException);
     if (k.reason == ExceptionReason::kNone) {
       EXPECT_TRUE(ex.empty()) << k.what << ": " << (ex.empty() ? "" : ex[0]->detail);
