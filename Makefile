@@ -8,24 +8,32 @@ SAMPLE       = datasets/sample
 GENERATED    = datasets/generated
 
 FUZZ_SECONDS ?= 20
+# Colours in compiler output only when a person is watching: CI logs stay plain.
+COLOR       := $(shell [ -t 1 ] && echo ON || echo OFF)
+CONFIGURE    = cmake -G Ninja -DCMAKE_COLOR_DIAGNOSTICS=$(COLOR)
+MAKEFLAGS   += --no-print-directory
 
-.PHONY: deps build demo test test-asan fuzz bench clean
+.PHONY: deps configure build demo test test-asan fuzz bench clean
 
 deps:
 	@tools/install-deps
 
-build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+configure: deps
+	@$(CONFIGURE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The demo needs only the CLI: the tests and benchmarks are not built for it.
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target cashmatch
 	@tools/demo.sh $(CASHMATCH) $(SAMPLE) $(DEMO_DB) $(GENERATED)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 test-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCASHMATCH_BUILD_BENCH=OFF \
+	@$(CONFIGURE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCASHMATCH_BUILD_BENCH=OFF \
 	  "-DCASHMATCH_SANITIZE=address;undefined" >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)

@@ -12,7 +12,7 @@
 #include "cashmatch/engine/currency.h"
 #include "cashmatch/engine/event.h"
 #include "cashmatch/io/export.h"
-#include "codec.h"  // internal to io: the ledger's encoding (bench/CMakeLists.txt adds io/src)
+#include "ledger/codec.h"  // internal to io: the ledger's encoding (bench/CMakeLists.txt adds io/src)
 
 namespace cashmatch::bench {
 namespace {

@@ -6,7 +6,7 @@
 // copies, so the gap between the two is what the parser adds.
 #include <benchmark/benchmark.h>
 // simdjson exactly as io/ compiles it (see io/src/simdjson_release.h).
-#include "simdjson_release.h"
+#include "readers/simdjson_release.h"
 
 #include <cstring>
 #include <string>

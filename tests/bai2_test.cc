@@ -9,7 +9,7 @@
 // Scenario tests pin down the lexical rules on small files built here, and
 // bad-input tests check that each error names file:line, record and field.
 //
-// ParseBai2 is called directly (declared in io/src/parsers.h) so that these
+// ParseBai2 is called directly (declared in io/src/readers/parsers.h) so that these
 // tests do not depend on the dispatcher's wiring.
 #include <gtest/gtest.h>
 
@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../io/src/parsers.h"
+#include "../io/src/readers/parsers.h"
 #include "cashmatch/engine/date.h"
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/digest.h"

@@ -1,4 +1,4 @@
-// ISO 20022 camt.052/053/054 reading: ParseCamt (io/src/camt.cc), called
+// ISO 20022 camt.052/053/054 reading: ParseCamt (io/src/readers/camt.cc), called
 // directly through the internal parsers.h so that these tests do not depend
 // on how ParseSettlement dispatches.
 //
@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../io/src/parsers.h"
+#include "../io/src/readers/parsers.h"
 #include "cashmatch/engine/date.h"
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/digest.h"

@@ -1,5 +1,5 @@
 // A large batch is committed by ingesting one SST file per column family
-// (io/src/commit_ingest.h) instead of through a WriteBatch. These tests check
+// (io/src/ledger/commit_ingest.h) instead of through a WriteBatch. These tests check
 // that the two paths leave the same ledger, that the ingested batch is
 // recognised when it comes again, that readers see it, and that a failure
 // between writing the files and ingesting them commits nothing.

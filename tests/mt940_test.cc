@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "../io/src/parsers.h"
+#include "../io/src/readers/parsers.h"
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/settlement.h"
 

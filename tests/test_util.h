@@ -45,7 +45,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// The content of a file of ../shared/corpus, by its path below the corpus
+// The content of a file of tests/corpus, by its path below the corpus
 // (e.g. "bai2/sample1.txt"); a test failure and "" when it cannot be read.
 inline std::string ReadCorpus(const std::string& rel) {
   std::ifstream in(std::string(CASHMATCH_CORPUS_DIR) + "/" + rel, std::ios::binary);

@@ -10,7 +10,8 @@ SAMPLE=$2
 DB=$3
 GENERATED=${4:-}
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD='' PLAIN=''; fi
+step() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 
 rm -rf "$DB"
 step "load the AR book: customers and open invoices"

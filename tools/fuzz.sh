@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for a bounded time,
-# seeded with the real files of ../shared/corpus (read in place, never
-# copied) and, for NDJSON, the sample portfolio. A crash leaves its input in
+# seeded with the real files of tests/corpus (the repository's copy, see its
+# SOURCES.md) and, for NDJSON, the sample portfolio. A crash leaves its input in
 # build/fuzz/crashes/ and fails the run; turn it into a regression test.
 # Usage: tools/fuzz.sh [SECONDS_PER_TARGET]   (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-20}
 BUILD=build/fuzz
-CORPUS=../shared/corpus
+CORPUS=tests/corpus
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCASHMATCH_FUZZ=ON >/dev/null
 cmake --build "$BUILD" -j 2 --target fuzz_ndjson fuzz_bai2 fuzz_camt fuzz_stripe_json fuzz_stripe_csv fuzz_nacha fuzz_mt940
 mkdir -p "$BUILD/crashes"

@@ -222,7 +222,7 @@ class Ledger {
   Status UpsertBook(const std::vector<Customer>& customers, const std::vector<Invoice>& invoices,
                     const std::string& customers_source = "customers",
                     const std::string& invoices_source = "invoices");
-  // The same, streaming (ledger_load.cc). A first pass checks every row
+  // The same, streaming (io/src/ledger/load.cc). A first pass checks every row
   // (ids unique, customers and parents known, invoice numbers unique in the
   // load and the ledger) and writes nothing if one is wrong. A second pass
   // writes: in one atomic write when the load has at most
@@ -289,14 +289,14 @@ class Ledger {
   template <typename T>
   Status ScanByPrefix(char kind, rocksdb::ColumnFamilyHandle* target, const std::function<bool(const T&)>& fn) const;
   static Status FromRocksStatus(const rocksdb::Status& s);
-  // ledger_payers.cc
+  // io/src/ledger/payers.cc
   Status LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::set<std::string>* customer_ids) const;
   Status LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
                               std::set<std::string>* customer_ids) const;
   Status LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const;
   // The payment's record with its net applications and holds per invoice.
   Status LoadSettledPayment(const std::string& payment_id, const std::string& value, SettledPayment* settled) const;
-  // ledger_references.cc: the looser lookups of LoadBook, and the
+  // io/src/ledger/references.cc: the looser lookups of LoadBook, and the
   // schema-3 backfill of their keys.
   Status LoadLooseReferences(const BookRequest& req, const std::set<std::string>& missing_numbers, OpenBook& book,
                              std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const;
@@ -313,7 +313,7 @@ class Ledger {
   // The index keys an invoice record owns are there and name it.
   Status VerifyInvoiceKeys(const Invoice& inv, const std::string& who) const;
   Status LoadMeta(bool created);
-  // ledger_load.cc: the passes of UpsertBook(BookRows).
+  // io/src/ledger/load.cc: the passes of UpsertBook(BookRows).
   struct LoadCheck;
   Status CheckBookRows(const BookRows& rows, LoadCheck* check) const;
   Status WriteBookRows(const BookRows& rows, const LoadCheck& check, BookLoadStats* stats);

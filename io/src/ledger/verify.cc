@@ -19,7 +19,7 @@
 
 #include "cashmatch/io/ledger.h"
 #include "codec.h"
-#include "ledger_keys.h"
+#include "keys.h"
 
 namespace cashmatch::io {
 namespace {

@@ -27,7 +27,7 @@
 #include "cashmatch/io/ledger.h"
 #include "codec.h"
 #include "customer_keys.h"
-#include "ledger_keys.h"
+#include "keys.h"
 
 namespace cashmatch::io {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "cashmatch/engine/domain.h"
 #include "cashmatch/engine/payer_name.h"
-#include "ledger_keys.h"
+#include "keys.h"
 
 namespace cashmatch::io {
 

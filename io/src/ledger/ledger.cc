@@ -22,7 +22,7 @@
 #include "commit_ingest.h"
 #include "commit_writer.h"
 #include "customer_keys.h"
-#include "ledger_keys.h"
+#include "keys.h"
 
 namespace cashmatch::io {
 namespace {
@@ -337,7 +337,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
                                              &customer_ids));
   CASHMATCH_RETURN_IF_ERROR(LoadLooseReferences(req, missing_numbers, *book, &loaded_by_number, &customer_ids));
   // The payers: by account, Stripe customer id and name, with the
-  // children of each (ledger_payers.cc).
+  // children of each (ledger/payers.cc).
   CASHMATCH_RETURN_IF_ERROR(LoadPayerCustomers(req, *book, &customer_ids));
   CASHMATCH_RETURN_IF_ERROR(LoadReturnedPayments(req, *book, &loaded_by_number, &customer_ids));
   CASHMATCH_RETURN_IF_ERROR(LoadWaitingPayouts(req, *book));

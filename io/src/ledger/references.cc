@@ -1,4 +1,4 @@
-// The ledger's side of tolerant, typo and PO lookups (keys in ledger_keys.h,
+// The ledger's side of tolerant, typo and PO lookups (keys in ledger/keys.h,
 // rules in engine/src/references.h): LoadBook brings every invoice a hint
 // could name by a looser key into the OpenBook, and the matcher decides.
 // Each lookup is a prefix seek over one index kind, bounded in how many
@@ -15,7 +15,7 @@
 #include "codec.h"
 #include "customer_keys.h"
 #include "commit_writer.h"
-#include "ledger_keys.h"
+#include "keys.h"
 
 namespace cashmatch::io {
 namespace {

@@ -31,7 +31,7 @@
 #include "codec.h"
 #include "commit_writer.h"
 #include "customer_keys.h"
-#include "ledger_keys.h"
+#include "keys.h"
 
 namespace cashmatch::io {
 namespace {

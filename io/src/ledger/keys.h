@@ -63,7 +63,7 @@ inline void AppendPayoutKey(std::string* out, char kind, std::string_view curren
 // for bodies under five characters), 'o' its PO number's key -> "".
 // Sorted by key, keys distinct. An invoice the matcher settles keeps its
 // 'd' keys until the next load of it: the matcher skips settled invoices.
-// meta: present while a chunked load is being written (ledger_load.cc);
+// meta: present while a chunked load is being written (load.cc);
 // its value names the load.
 inline constexpr char kMetaLoadPending[] = "load_pending";
 

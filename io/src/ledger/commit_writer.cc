@@ -6,7 +6,7 @@
 #include <cassert>
 
 #include "codec.h"
-#include "ledger_keys.h"
+#include "keys.h"
 
 namespace cashmatch::io {
 namespace {

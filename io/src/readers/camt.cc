@@ -1,4 +1,4 @@
-// File: io/src/camt.cc
+// File: io/src/readers/camt.cc
 //
 // ISO 20022 bank-to-customer messages — camt.053 statements, camt.054
 // debit/credit notifications and camt.052 account reports, any version —

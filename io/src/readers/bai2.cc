@@ -3,7 +3,7 @@
 // BAI2 (Cash Management Balance Reporting Specifications, Version 2) read
 // into one SettlementBatch. Credits become Payments, returns become
 // Reversals, and every other amount only counts toward the control totals.
-// Field reference: shared/corpus/FORMATS.md §2; contract: settlement.h.
+// Field reference: tests/corpus/FORMATS.md §2; contract: settlement.h.
 //
 // A file flows through here in one pass:
 //   1. Physical lines are cut into segments. A segment starts at a line
