@@ -2,6 +2,7 @@
 JOBS        ?= 2
 BUILD       ?= build/release
 ASAN_BUILD  ?= build/asan
+TSAN_BUILD  ?= build/tsan
 DEMO_DB     ?= build/demo-ledger
 CASHMATCH    = $(BUILD)/tools/cashmatch
 SAMPLE       = datasets/sample
@@ -13,7 +14,7 @@ COLOR       := $(shell [ -t 1 ] && echo ON || echo OFF)
 CONFIGURE    = cmake -G Ninja -DCMAKE_COLOR_DIAGNOSTICS=$(COLOR)
 MAKEFLAGS   += --no-print-directory
 
-.PHONY: deps configure build demo test test-asan fuzz bench clean
+.PHONY: deps configure build demo test test-asan test-tsan fuzz bench format clean
 
 deps:
 	@tools/install-deps
@@ -38,11 +39,26 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer over the code that runs on several threads: the matcher's
+# parallel stages (MatchTest runs 1 vs 2 threads) and the CLI runs with
+# --threads 2 (cli_end_to_end, gen_eval_cli).
+TSAN_TESTS ?= MatchTest|cli_end_to_end|gen_eval_cli
+test-tsan: deps
+	@$(CONFIGURE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASHMATCH_BUILD_BENCH=OFF \
+	  -DCASHMATCH_SANITIZE=thread >/dev/null
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target cashmatch_tests cashmatch
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
+
 fuzz: deps
 	tools/fuzz.sh $(FUZZ_SECONDS)
 
 bench: build
 	$(BUILD)/bench/cashmatch_bench --benchmark_min_time=0.2
+
+# The house layout (.clang-format), applied to every C++ file.
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf build
