@@ -1064,33 +1064,5 @@ TEST_F(MatchTest, OutcomeIsIndependentOfInputOrderAndThreads) {
   EXPECT_GT(one.exception_count, 0u);
 }
 
-TEST(Hints, PatternsAreCaseInsensitiveAndStructuredRefsComeFirst) {
-  Policy policy;
-  policy.invoice_number_patterns = {R"(\bINV[- ]?\d{4}[- ]?\d{6}\b)"};
-  auto ex = HintExtractor::Create(policy);
-  ASSERT_TRUE(ex.ok());
-  Payment p;
-  p.references = {{"INV-2026-000009", std::nullopt}};
-  p.remittance = "inv 2026 000001, INV-2026-000001 and INV2026000009";
-  PaymentHints h = ex.value()->Extract(p);
-  ASSERT_EQ(h.invoices.size(), 2u);
-  EXPECT_EQ(h.invoices[0].normalized, "INV2026000009");
-  EXPECT_TRUE(h.invoices[0].from_structured);
-  EXPECT_EQ(h.invoices[1].normalized, "INV2026000001");
-  EXPECT_EQ(NormalizeInvoiceNumber("inv-2026/004211 "), "INV2026004211");
-}
-
-TEST(Hints, ReferenceCountIsBounded) {
-  Policy policy;
-  policy.references_count_max = 3;
-  auto ex = HintExtractor::Create(policy);
-  ASSERT_TRUE(ex.ok());
-  Payment p;
-  for (int i = 0; i < 10; ++i) p.references.push_back({"INV-" + std::to_string(i), std::nullopt});
-  PaymentHints h = ex.value()->Extract(p);
-  EXPECT_EQ(h.invoices.size(), 3u);
-  EXPECT_TRUE(h.truncated);
-}
-
 }  // namespace
 }  // namespace cashmatch

@@ -1,0 +1,180 @@
+// Internal: what the matcher's stages share (engine/README.md tells how a
+// payment flows through them). Not part of the public API: the public seam
+// is cashmatch/engine/match.h.
+//
+// Invariants: (1) the book is immutable while a batch is matched; every
+// change goes through a WorkingBalances, first touch copies. (2) Money
+// moves between a payment and an invoice only in the same currency.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cashmatch/engine/book.h"
+#include "cashmatch/engine/match.h"
+#include "identify.h"
+#include "wide.h"
+
+namespace cashmatch::matcher {
+
+// Invoice balances as this batch has left them so far. The book is
+// immutable; the first touch copies an invoice here.
+class WorkingBalances {
+ public:
+  explicit WorkingBalances(const OpenBook& book) : book_(book) {}
+
+  const Invoice* Find(const InvoiceHint& h) const {
+    const Invoice* base = h.stripe_invoice ? book_.FindInvoiceByStripeId(h.text) : book_.FindInvoiceByNumber(h.normalized);
+    if (base == nullptr) return nullptr;
+    auto it = touched_.find(base->invoice_id);
+    return it == touched_.end() ? base : &updates_[it->second];
+  }
+
+  const Invoice* FindById(const std::string& invoice_id) const {
+    auto it = touched_.find(invoice_id);
+    if (it != touched_.end()) return &updates_[it->second];
+    return book_.FindInvoice(invoice_id);
+  }
+
+  Invoice& Mutable(const Invoice& inv) {
+    auto it = touched_.find(inv.invoice_id);
+    if (it != touched_.end()) return updates_[it->second];
+    touched_.emplace(inv.invoice_id, updates_.size());
+    updates_.push_back(inv);
+    return updates_.back();
+  }
+
+  std::vector<Invoice> Take() { return std::vector<Invoice>(updates_.begin(), updates_.end()); }
+
+  // Takes over invoice states another WorkingBalances over the same book
+  // produced (a group allocated apart); none may be touched here yet.
+  void Absorb(std::vector<Invoice> updates) {
+    for (Invoice& inv : updates) {
+      assert(touched_.count(inv.invoice_id) == 0);
+      touched_.emplace(inv.invoice_id, updates_.size());
+      updates_.push_back(std::move(inv));
+    }
+  }
+
+  const OpenBook& book() const { return book_; }
+
+ private:
+  const OpenBook& book_;
+  std::unordered_map<std::string, size_t> touched_;
+  // First-touch order, so the outcome is deterministic. A deque, because
+  // callers hold pointers from Find() across later Mutable() calls.
+  std::deque<Invoice> updates_;
+};
+
+struct Resolution {
+  std::vector<const Invoice*> invoices;          // references that passed every check: to settle
+  std::vector<std::optional<int64_t>> stated;    // per invoice: the amount the remittance states for it
+  std::vector<const Invoice*> held;              // usage still reconciling: cash is held, never applied
+  std::string referenced_customer_id;            // customer of the first invoice found at all
+  std::vector<const Invoice*> found;             // every referenced invoice that exists
+  std::vector<std::string> signals;              // one "reference=<verdict>:<number>" per hint
+  bool structured_unknown = false;               // a structured reference names no invoice
+  // Hints no strict, tolerant or body key found: tails, PO numbers and typos,
+  // resolved once the customer is identified (ResolveDeferred).
+  std::vector<const InvoiceHint*> deferred;
+  int32_t score_cap_milli = 1000;                // the weakest way a reference was found
+  const char* weak_rule = nullptr;               // and the rule it names ("reference_fuzzy" …)
+  ExceptionReason reason = ExceptionReason::kNone;
+  std::string detail;
+
+  void Fail(ExceptionReason r, std::string why) {
+    if (reason == ExceptionReason::kNone || r < reason) {
+      reason = r;
+      detail = std::move(why);
+    }
+  }
+};
+
+// What can be settled on an invoice now: the open amount less what is disputed.
+inline int64_t Settleable(const Invoice& inv) {
+  return std::max<int64_t>(0, inv.amount_open_minor - inv.disputed_minor);
+}
+
+// Scores, in thousandths. A reference the payer wrote is the strongest
+// evidence; an amount match on a customer known by its bank account comes
+// next; every adjustment (write-off, partial, several invoices) costs a
+// little, so a policy can draw its auto-apply line between them.
+constexpr int32_t kScoreExactReference = 1000;
+constexpr int32_t kScoreReferenceAdjusted = 950;   // reference, amount differs (short, partial, over)
+constexpr int32_t kScoreExactAmount = 950;         // one open invoice with exactly the amount
+constexpr int32_t kScoreSubsetSum = 930;           // a unique set of open invoices sums to it
+constexpr int32_t kScoreWithinTolerance = 910;     // a unique set sums to it within the tolerance
+constexpr int32_t kScoreSearchCut = 700;           // the bounded search stopped before proving uniqueness
+
+// One proposed allocation: invoices with the amount each gets, and what
+// the payment leaves over or short.
+struct Proposal {
+  std::string rule;
+  int32_t score_milli = 0;
+  std::vector<std::pair<const Invoice*, int64_t>> applications;  // canonical order
+  std::vector<std::pair<const Invoice*, int64_t>> write_offs;
+  std::vector<std::pair<const Invoice*, int64_t>> holds;
+  int64_t unapplied_minor = 0;
+  std::vector<std::string> signals;
+};
+
+// ---- resolve.cc: the invoices a remittance names, and who pays ----
+
+// The references in the hints checked against the balances: found,
+// settleable, held, or why not. Tails, PO numbers and typos wait in
+// `deferred` for the customer.
+Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBalances& balances);
+// The deferred hints, once the customer is known (or known to be unknown).
+void ResolveDeferred(const Payment& p, const Policy& policy, const std::string& customer_id,
+                     const WorkingBalances& balances, Resolution& res);
+// Free text that only produced numbers we do not know is no reference.
+bool OnlyUnknownFreeText(const Resolution& res);
+// The customer and the signals that identified it (identify.h).
+Identification IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book, const Policy& policy);
+
+// ---- propose_reference.cc ----
+
+std::string Delta(int64_t payment, int64_t due, int exponent);
+std::optional<Proposal> ProposeReferenced(const Payment& p, const Resolution& res, const Policy& policy,
+                                          std::string* why);
+void CapReferenceScore(const Resolution& res, Proposal& pr);
+
+// ---- propose_amount.cc ----
+
+Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenBook& book,
+                         const WorkingBalances& balances, const Policy& policy, ExceptionReason* reason,
+                         std::string* why);
+
+// ---- allocate.cc: deciding a payment and applying what was decided ----
+
+Event BaseEvent(EventType type, const SettlementBatch& batch, const Payment& p);
+PaymentRecord NewRecord(const SettlementBatch& batch, const Payment& p);
+bool DunningAfter(const Invoice& w, bool held, const Policy& policy, Event* s);
+void DecidePayment(const SettlementBatch& batch, const Payment& p, const PaymentHints& hints, const OpenBook& book,
+                   const Policy& policy, WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out,
+                   SettledPayment* settled);
+
+// ---- reversals.cc ----
+
+void ApplyReversals(const SettlementBatch& batch, const OpenBook& book, WorkingBalances& balances,
+                    std::unordered_map<std::string, SettledPayment>& settled_here, BatchOutcome& out);
+
+// ---- stripe_payouts.cc ----
+
+// Payout halves this batch has already linked, so none is linked twice.
+using PayoutClaims = std::set<std::string>;
+
+Event FeeEvent(const SettlementBatch& batch, const Payment& p, const std::string& customer_id);
+void BookStandaloneFees(const SettlementBatch& batch, BatchOutcome& out);
+bool IsStripeTransferLine(const Payment& p);
+void DecideTransferLine(const SettlementBatch& batch, const Payment& p, const OpenBook& book, PayoutClaims& claims,
+                        PaymentRecord& rec, BatchOutcome& out);
+void LinkPayout(const SettlementBatch& batch, const OpenBook& book, BatchOutcome& out);
+
+}  // namespace cashmatch::matcher
