@@ -50,11 +50,11 @@ check "load sample" run 0 "$TMP/load" load --db "$DB" --customers "$SAMPLE/custo
 check "load says what it loaded" has "$TMP/load" "loaded 8 customers and 15 invoices"
 check "apply sample" run 0 "$TMP/apply" apply --db "$DB" --policy "$SAMPLE/policy.toml" --threads 1 \
   "$SAMPLE/payments-2026-11-23.ndjson" "$SAMPLE/payments-2026-11-24.ndjson"
-check "apply reports counts" has "$TMP/apply" "9 payments, 7 applied, 2 exceptions, 0 duplicates"
+check "apply reports counts" has "$TMP/apply" "9 payments, 7 applied, 2 exceptions, 0 duplicates, 0 returns (0 reversed), 0 released, 0 payouts (0 linked)"
 "$BIN" export --db "$DB" >"$TMP/export.ndjson"
 check "export equals the golden file" diff -u "$GOLDEN/sample_export.ndjson" "$TMP/export.ndjson"
 check "summary runs" run 0 "$TMP/summary" report --db "$DB" summary
-check "summary has USD totals" has "$TMP/summary" "347718.02"
+check "summary table groups thousands" has "$TMP/summary" "347,718.02"
 check "summary json runs" run 0 "$TMP/summary.json" report --db "$DB" summary --format json
 check "summary json has applied total" has "$TMP/summary.json" '"applied":"273929.50"'
 
@@ -97,7 +97,7 @@ check "report on a missing ledger exits 1" run 1 "$TMP/o" report --db "$TMP/none
 check "verify passes on the sample" run 0 "$TMP/verify" verify --db "$DB"
 check "verify shows the balance" has "$TMP/verify" "USD: received 347718.02 = applied 273929.50"
 check "aging report" run 0 "$TMP/aging" report --db "$DB" aging --as-of 2026-12-15 --format csv
-check "aging: Acme's usage invoice is 31-60 days late" has "$TMP/aging" "C-ACME,USD,0.00,12500.00,48210.75,0.00,0.00,60710.75,2"
+check "aging: Acme's usage invoice is 31-60 days late" has "$TMP/aging" "C-ACME,Acme Corp.,USD,0.00,12500.00,48210.75,0.00,0.00,60710.75,2"
 check "exceptions report" run 0 "$TMP/exc" report --db "$DB" exceptions --format csv
 check "review queue starts with the largest amount" test "$(sed -n 2p "$TMP/exc" | cut -d, -f1-3)" = "USD,12500.00,P-2026112301"
 check "invoice trail" run 0 "$TMP/trail" report --db "$DB" invoice I-1001
@@ -107,7 +107,7 @@ check "unknown id is named" has "$TMP/o" "no payment 'NOPE'"
 check "customer trail as json" run 0 "$TMP/cust" report --db "$DB" --format json customer C-STARK
 check "dso report" run 0 "$TMP/dso" report --db "$DB" dso --from 2026-10-01 --to 2026-11-30
 check "dso states its formula" has "$TMP/dso" "DSO = AR(end) / sales * days"
-check "dso with a bad date exits 1" run 1 "$TMP/o" report --db "$DB" dso --from 2026-10-01 --to 2026-11-31
+check "dso with a bad date is a usage error (2)" run 2 "$TMP/o" report --db "$DB" dso --from 2026-10-01 --to 2026-11-31
 check "unapplied report" run 0 "$TMP/o" report --db "$DB" unapplied
 check "dso --help states the formula" run 0 "$TMP/o" report dso --help
 check "dso --help has DSO" has "$TMP/o" "DSO = AR(to) / sales * days"
@@ -132,6 +132,142 @@ leaks=$( { "$BIN" export --db "$DB"; "$BIN" report --db "$DB" payment P-20261123
            "$BIN" report --db "$DB" customer C-ACME; cat "$DB"/LOG* 2>/dev/null; } | grep -c "4455667788")
 check "no account number in clear in export, reports or the RocksDB log" test "$leaks" -eq 0
 check "payment trail shows only the mask" sh -c "'$BIN' report --db '$DB' payment P-2026112301 | grep -q '\*\*\*\*7788'"
+
+# --- options after the subcommand name work as before it (issue 11) ------
+check "report --db before the report name" run 0 "$TMP/exc-before" report --db "$DB" exceptions
+check "report --db after the report name" run 0 "$TMP/exc-after" report exceptions --db "$DB"
+check "both orders print the same" cmp -s "$TMP/exc-before" "$TMP/exc-after"
+check "report --format after the name" run 0 "$TMP/o" report summary --db "$DB" --format json
+check "... is json" has "$TMP/o" '"applied":"273929.50"'
+check "report --format before the name" run 0 "$TMP/o" report --format csv --db "$DB" summary
+check "... is csv" has "$TMP/o" "currency,payments,received"
+check "apply: files before the options" run 0 "$TMP/o" apply "$SAMPLE/payments-2026-11-23.ndjson" --db "$DB" --policy "$SAMPLE/policy.toml"
+check "--quiet before any subcommand" run 0 "$TMP/o" --quiet verify --db "$DB"
+check "--quiet after the subcommand" run 0 "$TMP/o" verify --db "$DB" --quiet
+check "--quiet after a report name" run 0 "$TMP/o" report aging --as-of 2026-12-15 --quiet --db "$DB"
+check "--quiet after export" run 0 "$TMP/o" export --db "$DB" --until-seq 1 --quiet
+check "--quiet after release" run 0 "$TMP/o" release --db "$DB" --quiet
+check "--quiet after load" run 0 "$TMP/o" load --db "$DB" --customers "$SAMPLE/customers.csv" --quiet
+
+# --- --version, and every exit code from every command that can give it ---
+version=$(sed -n 's/^project(cashmatch VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+check "--version exits 0" run 0 "$TMP/o" --version
+check "--version prints the CMake project version" test "$(cat "$TMP/o")" = "cashmatch $version"
+FOREIGN=$TMP/foreign
+NOTDIR=$TMP/plain-file && echo hello >"$NOTDIR"
+: >"$TMP/truth.ndjson"
+for db in "$FOREIGN" "$NOTDIR"; do
+  check "load: not a ledger exits 4 ($db)" run 4 "$TMP/o" load --db "$db" --customers "$SAMPLE/customers.csv"
+  check "apply: not a ledger exits 4 ($db)" run 4 "$TMP/o" apply --db "$db" "$SAMPLE/payments-2026-11-23.ndjson"
+  check "release: not a ledger exits 4 ($db)" run 4 "$TMP/o" release --db "$db"
+  check "export: not a ledger exits 4 ($db)" run 4 "$TMP/o" export --db "$db"
+  check "verify: not a ledger exits 4 ($db)" run 4 "$TMP/o" verify --db "$db"
+  for r in summary exceptions unapplied; do
+    check "report $r: not a ledger exits 4 ($db)" run 4 "$TMP/o" report "$r" --db "$db"
+  done
+  check "report invoice: not a ledger exits 4 ($db)" run 4 "$TMP/o" report invoice I-1001 --db "$db"
+  check "eval: not a ledger exits 4 ($db)" run 4 "$TMP/o" eval --db "$db" --truth "$TMP/truth.ndjson"
+done
+check "not a ledger is named" has "$TMP/o" "is not a cashmatch ledger"
+check "foreign directory left untouched" test "$(ls "$FOREIGN")" = "file.txt"
+# A ledger whose schema is newer than this cashmatch is exit 4 as well: the
+# ledger tests cover the schema check; here, a missing ledger for readers is 1.
+for cmd in "export --db $TMP/none" "verify --db $TMP/none" "report summary --db $TMP/none"; do
+  # shellcheck disable=SC2086
+  check "$cmd: a missing ledger is exit 1" run 1 "$TMP/o" $cmd
+done
+check "release: a bad policy exits 1" run 1 "$TMP/o" release --db "$DB" --policy "$TMP/policy.toml"
+check "eval: a missing truth file exits 1" run 1 "$TMP/o" eval --db "$DB" --truth "$TMP/none.ndjson"
+# Malformed option values are usage errors (2), whatever the command.
+check "apply --threads abc is 2" run 2 "$TMP/o" apply --db "$DB" --threads abc "$SAMPLE/payments-2026-11-23.ndjson"
+check "apply --threads -1 is 2" run 2 "$TMP/o" apply --db "$DB" --threads -1 "$SAMPLE/payments-2026-11-23.ndjson"
+check "export --since -3 is 2" run 2 "$TMP/o" export --db "$DB" --since -3
+check "export --since abc is 2" run 2 "$TMP/o" export --db "$DB" --since abc
+check "export --poll-ms x is 2" run 2 "$TMP/o" export --db "$DB" --poll-ms x
+check "report aging --as-of 2026-13-01 is 2" run 2 "$TMP/o" report aging --db "$DB" --as-of 2026-13-01
+check "report cei --to tomorrow is 2" run 2 "$TMP/o" report cei --db "$DB" --from 2026-10-01 --to tomorrow
+check "report --format xml is 2" run 2 "$TMP/o" report summary --db "$DB" --format xml
+check "load without --db is 2" run 2 "$TMP/o" load --customers "$SAMPLE/customers.csv"
+check "release --bogus is 2" run 2 "$TMP/o" release --db "$DB" --bogus
+check "verify with an extra argument is 2" run 2 "$TMP/o" verify --db "$DB" extra
+check "gen --first-day 2026-02-30 is 2" run 2 "$TMP/o" gen --out "$TMP/g" --customers 1 --invoices 1 --payments 0 --seed 1 --first-day 2026-02-30
+check "eval --format xml is 2" run 2 "$TMP/o" eval --db "$DB" --truth x --format xml
+# A writer holds the ledger: other writers get 3, readers still read.
+mkfifo "$TMP/fifo"
+"$BIN" apply --db "$DB" "$TMP/fifo" >/dev/null 2>&1 &
+writer=$!
+for _ in $(seq 100); do "$BIN" load --db "$DB" --customers "$SAMPLE/customers.csv" >/dev/null 2>&1; [ $? -eq 3 ] && break; sleep 0.05; done
+check "load beside a writer exits 3" run 3 "$TMP/o" load --db "$DB" --customers "$SAMPLE/customers.csv"
+check "apply beside a writer exits 3" run 3 "$TMP/o" apply --db "$DB" "$SAMPLE/payments-2026-11-23.ndjson"
+check "release beside a writer exits 3" run 3 "$TMP/o" release --db "$DB"
+check "verify beside a writer exits 0" run 0 "$TMP/o" verify --db "$DB"
+check "report beside a writer exits 0" run 0 "$TMP/o" report summary --db "$DB"
+: >"$TMP/fifo"
+wait $writer
+# An I/O error is 5: the rejects file cannot be written.
+printf '%s\n' '{"payment_id":"R1","amount":"5.00","currency":"USD","value_date":"2026-11-24"}' \
+  '{"payment_id":"R2","amount":"oops","currency":"USD","value_date":"2026-11-24","payer_account":"021000021-4455667788"}' >"$TMP/rej.ndjson"
+check "apply: an unwritable rejects file exits 5" run 5 "$TMP/o" apply --db "$DB" --skip-bad-records --rejects "$TMP/no/such/dir/r.ndjson" "$TMP/rej.ndjson"
+
+# --- --threads is bounded (issue 12, item 6) -------------------------------
+check "--threads 70000 is a usage error, not a crash" run 2 "$TMP/o" apply --db "$DB" --threads 70000 "$SAMPLE/payments-2026-11-23.ndjson"
+check "--threads 257 is a usage error" run 2 "$TMP/o" apply --db "$DB" --threads 257 "$SAMPLE/payments-2026-11-23.ndjson"
+check "--threads 256 is fine" run 0 "$TMP/o" apply --db "$DB" --threads 256 "$SAMPLE/payments-2026-11-23.ndjson"
+
+# --- no output path inside the ledger (issue 12, item 10) ------------------
+cp "$DB/CURRENT" "$TMP/CURRENT.before"
+check "--rejects at the ledger's CURRENT is a usage error" run 2 "$TMP/o" apply --db "$DB" --skip-bad-records --rejects "$DB/CURRENT" "$TMP/rej.ndjson"
+check "... naming the rejects path" has "$TMP/o" "$DB/CURRENT"
+check "... and the ledger" has "$TMP/o" "ledger directory '$DB'"
+ln -s "$DB" "$TMP/ledger-link"
+check "--rejects through a symlink into the ledger is refused" run 2 "$TMP/o" apply --db "$DB" --skip-bad-records --rejects "$TMP/ledger-link/LOG" "$TMP/rej.ndjson"
+check "--rejects through .. into the ledger is refused" run 2 "$TMP/o" apply --db "$TMP/ledger-link" --skip-bad-records --rejects "$TMP/foreign/../ledger/new.ndjson" "$TMP/rej.ndjson"
+check "the default rejects file inside the ledger is refused" run 2 "$TMP/o" apply --db "$DB" --skip-bad-records "$DB/CURRENT"
+check "CURRENT unchanged" cmp -s "$DB/CURRENT" "$TMP/CURRENT.before"
+check "ledger still verifies" run 0 "$TMP/o" verify --db "$DB"
+check "a sibling directory is not inside the ledger" run 0 "$TMP/o" apply --db "$DB" --skip-bad-records --rejects "${DB}2-rejects.ndjson" "$TMP/rej.ndjson"
+
+# --- rejects files mask account numbers (issue 12) -------------------------
+check "rejects file written" test -s "${DB}2-rejects.ndjson"
+check "rejects file has no account number in clear" sh -c "! grep -q 4455667788 '${DB}2-rejects.ndjson'"
+check "rejects file shows the mask" has "${DB}2-rejects.ndjson" '\"payer_account\":\"****7788\"'
+printf '%s\n' '01,SENDER,RECEIVER,261124,0800,1,,,2/' '02,RECEIVER,SENDER,1,261124,,USD,2/' '03,123456789,USD,010,100000,,/' \
+  '16,195,oops,Z,REF1,CUST1/' '88,DACT: 4455667788, DBNM: ACME INC' '49,100000,3/' '98,100000,1,5/' '99,100000,1,7/' >"$TMP/rej.bai"
+"$BIN" apply --db "$DB" --skip-bad-records --format bai2 --rejects "$TMP/rej-bai.ndjson" "$TMP/rej.bai" >"$TMP/o" 2>&1
+check "bai2 bad record written to the rejects file" test -s "$TMP/rej-bai.ndjson"
+check "bai2 rejects have no account number in clear" sh -c "! grep -q 4455667788 '$TMP/rej-bai.ndjson'"
+check "bai2 rejects show the 88 DACT tag masked" has "$TMP/rej-bai.ndjson" "DACT: ****7788"
+
+# --- the per-file line, release (issue 11) ---------------------------------
+DB4=$TMP/ledger4
+"$BIN" load --db "$DB4" --customers "$SAMPLE/customers.csv" --invoices "$SAMPLE/invoices.csv" >/dev/null 2>&1
+"$BIN" apply --db "$DB4" --policy "$SAMPLE/policy.toml" "$SAMPLE/payments-2026-11-23.ndjson" "$SAMPLE/payments-2026-11-24.ndjson" >/dev/null 2>&1
+printf '%s\n' '{"payment_id":"RET-1","type":"return","original_payment_id":"P-2026112302","amount":"4650.50","currency":"USD","value_date":"2026-11-25","reason_code":"R01"}' >"$TMP/ret.ndjson"
+check "apply a return" run 0 "$TMP/o" apply --db "$DB4" "$TMP/ret.ndjson"
+check "the per-file line counts returns" has "$TMP/o" "1 returns (1 reversed)"
+check "a failing later file keeps the earlier file's line" run 1 "$TMP/o" apply --db "$DB4" "$SAMPLE/payments-2026-11-24.ndjson" "$TMP/bad.ndjson"
+check "... the earlier line is there" has "$TMP/o" "payments-2026-11-24.ndjson: already applied"
+check "release counts still-reconciling invoices" run 0 "$TMP/rel" release --db "$DB4"
+check "... as a count" has "$TMP/rel" "1 invoices with held cash are still reconciling usage"
+check "... without listing them" sh -c "! grep -q 'invoice I-1003' '$TMP/rel'"
+check "release --verbose lists them" run 0 "$TMP/rel" release --db "$DB4" --verbose
+check "... by id" has "$TMP/rel" "invoice I-1003: usage still reconciling"
+
+# --- progress only on a terminal (issue 11) --------------------------------
+DB5=$TMP/ledger5
+"$BIN" load --db "$DB5" --customers "$SAMPLE/customers.csv" --invoices "$SAMPLE/invoices.csv" >/dev/null 2>"$TMP/load.err"
+"$BIN" apply --db "$DB5" "$SAMPLE/payments-2026-11-23.ndjson" >/dev/null 2>"$TMP/apply.err"
+"$BIN" verify --db "$DB5" >/dev/null 2>"$TMP/verify.err"
+"$BIN" gen --out "$TMP/gen" --customers 3 --invoices 5 --payments 4 --seed 7 >/dev/null 2>"$TMP/gen.err"
+for f in load apply verify gen; do
+  check "$f: no progress when stderr is not a terminal" sh -c "! grep -qE 'elapsed|\\r' '$TMP/$f.err'"
+done
+if command -v script >/dev/null 2>&1; then
+  # Under a pseudo-terminal the progress line is drawn (a run this short may
+  # finish before the first redraw: only --quiet's silence is asserted).
+  script -qec "'$BIN' --quiet verify --db '$DB5'" /dev/null >"$TMP/tty.out" 2>&1
+  check "--quiet: no progress even on a terminal" sh -c "! grep -q elapsed '$TMP/tty.out'"
+fi
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -360,14 +360,15 @@ TEST_F(AuditTest, ReportsSayWhatAnArTeamNeeds) {
   ASSERT_TRUE(Apply("d1.ndjson", kDay1).ok());
   Date as_of = ParseIsoDate("2026-12-15").value();
   // I2 (250.00, due 11-30) is 15 days late; I3 (75.50, due 09-15) is 91.
+  // Each customer's name stands beside its id; the overall rows have none.
   std::string aging = Capture([&](std::FILE* f) { return ReportAging(*ledger_, as_of, ReportFormat::kCsv, f); });
-  EXPECT_NE(aging.find("customer_id,currency,current,1-30,31-60,61-90,90+,total,invoices\n"), std::string::npos) << aging;
-  EXPECT_NE(aging.find("C1,USD,0.00,250.00,0.00,0.00,0.00,250.00,1\n"), std::string::npos) << aging;
-  EXPECT_NE(aging.find("C2,USD,0.00,0.00,0.00,0.00,75.50,75.50,1\n"), std::string::npos) << aging;
-  EXPECT_NE(aging.find("ALL,USD,0.00,250.00,0.00,0.00,75.50,325.50,2\n"), std::string::npos) << aging;
+  EXPECT_NE(aging.find("customer_id,customer_name,currency,current,1-30,31-60,61-90,90+,total,invoices\n"), std::string::npos) << aging;
+  EXPECT_NE(aging.find("C1,Acme Corp.,USD,0.00,250.00,0.00,0.00,0.00,250.00,1\n"), std::string::npos) << aging;
+  EXPECT_NE(aging.find("C2,Globex,USD,0.00,0.00,0.00,0.00,75.50,75.50,1\n"), std::string::npos) << aging;
+  EXPECT_NE(aging.find("ALL,,USD,0.00,250.00,0.00,0.00,75.50,325.50,2\n"), std::string::npos) << aging;
 
   std::string queue = Capture([&](std::FILE* f) { return ReportExceptions(*ledger_, ReportFormat::kJson, f); });
-  EXPECT_NE(queue.find(R"("amount":"75.00","payment_id":"P2","customer_id":"C2","reason":"amount_mismatch")"),
+  EXPECT_NE(queue.find(R"("amount":"75.00","payment_id":"P2","customer_id":"C2","customer_name":"Globex","reason":"amount_mismatch")"),
             std::string::npos)
       << queue;
 

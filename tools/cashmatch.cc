@@ -1,13 +1,7 @@
-// The cashmatch command line: load, apply, export, report.
-//
-// Exit codes scripts can trust:
-//   0 success (including "already applied: nothing to do")
-//   1 bad input (a file, line or field is wrong; that batch committed nothing)
-//   2 usage error (unknown option, missing argument)
-//   3 the ledger is in use by another process
-//   4 the ledger is corrupt, foreign, or from a newer cashmatch
-//   5 an I/O error (disk full, permissions)
-//   6 verify found books that do not balance
+// The cashmatch command line: load, apply, release, export, report, verify,
+// gen and eval. Each subcommand has its options struct and its Run function
+// here (gen and eval in gen_eval_cmd.cc); what they share (exit codes,
+// opening a ledger, progress) is in cli_util.h, which lists the exit codes.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -16,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <thread>
 #include <iostream>
 #include <memory>
@@ -30,6 +25,7 @@
 #include "cashmatch/io/pipeline.h"
 #include "cashmatch/io/policy_toml.h"
 #include "cashmatch/io/reports.h"
+#include "cli_util.h"
 #include "gen_eval_cmd.h"
 
 namespace cm = cashmatch;
@@ -37,26 +33,15 @@ namespace cmio = cashmatch::io;
 
 namespace {
 
-constexpr int kExitUsage = 2;
+using cashmatch::tools::ExitCodeFor;
+using cashmatch::tools::Fail;
+using cashmatch::tools::kExitUsage;
+using cashmatch::tools::Progress;
 
-int ExitCodeFor(const cm::Status& s) {
-  switch (s.code()) {
-    case cm::StatusCode::kOk: return 0;
-    case cm::StatusCode::kInvalidInput:
-    case cm::StatusCode::kNotFound: return 1;
-    case cm::StatusCode::kLedgerBusy: return 3;
-    case cm::StatusCode::kLedgerCorrupt:
-    case cm::StatusCode::kUnsupported: return 4;
-    case cm::StatusCode::kIOError: return 5;
-    case cm::StatusCode::kInvariantViolated: return 6;
-  }
-  return 1;
-}
-
-int Fail(const cm::Status& s) {
-  fmt::print(stderr, "cashmatch: error: {}\n", s.message());
-  return ExitCodeFor(s);
-}
+// Options every subcommand accepts, before or after its name.
+struct GlobalArgs {
+  bool quiet = false;
+};
 
 void PrintWarnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) fmt::print(stderr, "cashmatch: warning: {}\n", w);
@@ -67,21 +52,24 @@ cm::Result<std::unique_ptr<cmio::Ledger>> OpenLedger(const std::string& db, bool
   cmio::LedgerOptions options;
   options.read_only = read_only;
   options.commit_ingest_keys_min = ingest_keys_min;
-  return cmio::Ledger::Open(db, options);
+  return cashmatch::tools::OpenLedger(db, options);
 }
 
 struct LoadArgs {
   std::string db, customers, invoices;
 };
 
-int RunLoad(const LoadArgs& a) {
+int RunLoad(const LoadArgs& a, const GlobalArgs& g) {
   if (a.customers.empty() && a.invoices.empty()) {
     fmt::print(stderr, "cashmatch load: give --customers, --invoices or both\n");
     return kExitUsage;
   }
   auto ledger = OpenLedger(a.db, false);
   if (!ledger.ok()) return Fail(ledger.status());
-  auto r = cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices);
+  Progress progress(Progress::Wanted(g.quiet), "load", "rows");
+  auto r = cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices,
+                               [&progress](uint64_t rows) { progress.Add(rows); });
+  progress.Done();
   if (!r.ok()) return Fail(r.status().WithContext("load failed"));
   PrintWarnings(r.value().warnings);
   fmt::print("loaded {} customers and {} invoices into {}\n", r.value().customers_count, r.value().invoices_count,
@@ -109,7 +97,47 @@ void PrintTimings(const std::string& what, const std::array<double, cmio::kApply
   fmt::print(stderr, "cashmatch: timings (wall seconds) {}:{}; total {:.3f}\n", what, line, total);
 }
 
-int RunApply(const ApplyArgs& a) {
+// The rejects file(s) this run may write must lie outside the ledger: one
+// byte written into its CURRENT file or a table makes it unreadable.
+std::string RejectsInsideLedger(const ApplyArgs& a) {
+  if (!a.rejects.empty()) return cashmatch::tools::OutputInsideLedger(a.rejects, a.db, "--rejects");
+  if (!a.skip_bad_records) return {};
+  for (const std::string& path : a.files) {
+    std::string bad = cashmatch::tools::OutputInsideLedger(path + ".rejects.ndjson", a.db, "the rejects file");
+    if (!bad.empty()) return bad + " (give --rejects elsewhere)";
+  }
+  return {};
+}
+
+// The line of one committed file, printed and flushed as soon as its batch
+// commits, so that a later file failing hard cannot take it with it.
+void PrintApplied(const std::string& path, const cmio::ApplyResult& res) {
+  fmt::print("{}: {} batch {}: {} payments, {} applied, {} exceptions, {} duplicates, {} returns ({} reversed), "
+             "{} released, {} payouts ({} linked); events {}..{}\n",
+             path, cmio::SettlementFormatName(res.format), res.batch.batch_id, res.payments_count, res.applied_count,
+             res.exception_count, res.duplicate_count, res.returns_count, res.reversed_count, res.released_count,
+             res.payouts_count, res.payouts_linked_count, res.batch.first_seq, res.batch.last_seq);
+  if (res.rejected_count > 0) {
+    fmt::print("{}: skipped {} bad records, written to {}\n", path, res.rejected_count, res.rejects_path);
+  }
+  std::fflush(stdout);
+}
+
+uint64_t FileBytes(const std::vector<std::string>& files) {
+  uint64_t total = 0;
+  for (const std::string& f : files) {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(f, ec);
+    if (!ec) total += n;
+  }
+  return total;
+}
+
+int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
+  if (std::string bad = RejectsInsideLedger(a); !bad.empty()) {
+    fmt::print(stderr, "cashmatch apply: {}\n", bad);
+    return kExitUsage;
+  }
   cm::Policy policy;
   if (!a.policy.empty()) {
     auto p = cmio::LoadPolicyFile(a.policy);
@@ -135,9 +163,14 @@ int RunApply(const ApplyArgs& a) {
   cm::Status first_error;
   size_t failed = 0;
   std::array<double, cmio::kApplyStageCount> stage_totals{};
+  Progress progress(Progress::Wanted(g.quiet), "apply", "bytes", FileBytes(a.files));
   for (const std::string& path : a.files) {
     auto r = cmio::ApplyPaymentFile(*ledger.value(), path, policy, *extractor.value(), options, apply_options);
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(path, ec);
+    progress.Add(ec ? 0 : bytes);
     if (!r.ok()) {
+      progress.Done();
       fmt::print(stderr, "cashmatch: error: {} (batch not applied, nothing committed)\n", r.status().message());
       if (first_error.ok()) first_error = r.status();
       ++failed;
@@ -148,17 +181,14 @@ int RunApply(const ApplyArgs& a) {
     if (res.already_applied) {
       fmt::print("{}: already applied as batch {} (events {}..{}); nothing changed\n", path, res.batch.batch_id,
                  res.batch.first_seq, res.batch.last_seq);
+      std::fflush(stdout);
       continue;
     }
-    fmt::print("{}: {} batch {}: {} payments, {} applied, {} exceptions, {} duplicates; events {}..{}\n", path,
-               cmio::SettlementFormatName(res.format), res.batch.batch_id, res.payments_count, res.applied_count,
-               res.exception_count, res.duplicate_count, res.batch.first_seq, res.batch.last_seq);
-    if (res.rejected_count > 0) {
-      fmt::print("{}: skipped {} bad records, written to {}\n", path, res.rejected_count, res.rejects_path);
-    }
+    PrintApplied(path, res);
     for (size_t i = 0; i < stage_totals.size(); ++i) stage_totals[i] += res.stage_seconds[i];
     if (a.timings) PrintTimings(path, res.stage_seconds);
   }
+  progress.Done();
   if (a.timings && a.files.size() > 1) PrintTimings("all files", stage_totals);
   if (failed > 0) {
     fmt::print(stderr, "cashmatch: {} of {} files failed\n", failed, a.files.size());
@@ -171,6 +201,7 @@ struct ReleaseArgs {
   std::string db;
   std::string policy;
   std::vector<std::string> invoices;
+  bool verbose = false;
 };
 
 int RunRelease(const ReleaseArgs& a) {
@@ -185,8 +216,15 @@ int RunRelease(const ReleaseArgs& a) {
   auto r = cmio::ReleaseFinalHolds(*ledger.value(), policy, std::set<std::string>(a.invoices.begin(), a.invoices.end()));
   if (!r.ok()) return Fail(r.status());
   const cmio::ReleaseResult& res = r.value();
-  for (const std::string& id : res.still_reconciling) {
-    fmt::print("invoice {}: usage still reconciling; its held cash stays held (load it as final to release)\n", id);
+  // Still-reconciling invoices are a count: they are the same ones every
+  // night until their usage is final. --verbose names them.
+  if (!res.still_reconciling.empty()) {
+    fmt::print("{} invoices with held cash are still reconciling usage; their cash stays held (load them as final "
+               "to release{})\n",
+               res.still_reconciling.size(), a.verbose ? "" : "; --verbose lists them");
+  }
+  if (a.verbose) {
+    for (const std::string& id : res.still_reconciling) fmt::print("  invoice {}: usage still reconciling\n", id);
   }
   if (res.nothing_to_release) {
     fmt::print("nothing to release: no cash is held against a final invoice\n");
@@ -236,7 +274,7 @@ int RunExport(const ExportArgs& a) {
   cmio::LedgerOptions options;
   options.read_only = true;
   options.follow = a.follow;
-  auto ledger = cmio::Ledger::Open(a.db, options);
+  auto ledger = cashmatch::tools::OpenLedger(a.db, options);
   if (!ledger.ok()) return Fail(ledger.status());
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGINT, OnStopSignal);
@@ -300,11 +338,14 @@ int RunReport(const ReportArgs& a, const std::string& which) {
   return 0;
 }
 
-int RunVerify(const std::string& db) {
+int RunVerify(const std::string& db, const GlobalArgs& g) {
   auto ledger = OpenLedger(db, true);
   if (!ledger.ok()) return Fail(ledger.status());
   cmio::VerifyReport report;
+  // Verify has no counter to show: its progress is the elapsed time.
+  Progress progress(Progress::Wanted(g.quiet), "verify");
   cm::Status s = ledger.value()->Verify(&report);
+  progress.Done();
   if (!s.ok()) {
     fmt::print(stderr, "cashmatch verify: FAILED after {} events, {} payments, {} invoices checked\n",
                report.events_checked, report.payments_checked, report.invoices_checked);
@@ -329,6 +370,13 @@ int main(int argc, char** argv) {
                "Exit codes: 0 ok, 1 bad input, 2 usage, 3 ledger in use, 4 ledger corrupt or newer, 5 I/O error,\n"
                "6 verify found a violation."};
   app.require_subcommand(1);
+  // Options are accepted after a subcommand's name as before it: what a
+  // subcommand does not know goes up to its parent (`report exceptions --db L`
+  // is `report --db L exceptions`). Subcommands inherit this when added.
+  app.fallthrough();
+  app.set_version_flag("--version", "cashmatch " CASHMATCH_VERSION);
+  GlobalArgs global;
+  app.add_flag("-q,--quiet", global.quiet, "No progress on stderr (it is shown only when stderr is a terminal)");
 
   LoadArgs load;
   auto* load_cmd = app.add_subcommand("load", "Load or update customers and open invoices (CSV) into the ledger");
@@ -341,7 +389,7 @@ int main(int argc, char** argv) {
   apply_cmd->add_option("--db", apply.db, "Ledger directory")->required();
   apply_cmd->add_option("--policy", apply.policy, "Policy file (TOML); defaults apply when absent");
   apply_cmd->add_option("--threads", apply.threads, "Threads for the parallel stages (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, cashmatch::tools::kThreadsMax));
   apply_cmd->add_option("--format", apply.format,
                         "Settlement format: auto (detect from content), ndjson, bai2, camt, stripe-json, stripe-csv, "
                         "nacha, mt940")
@@ -352,18 +400,21 @@ int main(int argc, char** argv) {
   apply_cmd->add_option("--ingest-keys-min", apply.ingest_keys_min,
                         "Commit a file that writes at least this many keys as ingested SST files instead of a "
                         "WriteBatch (0: every file); both are atomic and synced")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   apply_cmd->add_option("--rejects", apply.rejects, "Rejects file (default: FILE.rejects.ndjson beside each input)");
   apply_cmd->add_option("files", apply.files, "Settlement files: NDJSON, BAI2, camt.053/054, Stripe JSON or payout CSV, NACHA, MT940")->required();
 
   ExportArgs exp;
   auto* export_cmd = app.add_subcommand("export", "Write events as NDJSON to stdout (schema: docs/events.md)");
   export_cmd->add_option("--db", exp.db, "Ledger directory")->required();
-  export_cmd->add_option("--since", exp.since, "Only events with seq greater than this (the last seq you saw)");
+  export_cmd->add_option("--since", exp.since, "Only events with seq greater than this (the last seq you saw)")
+      ->check(CLI::NonNegativeNumber);
   export_cmd->add_flag("--follow", exp.follow, "Keep tailing new commits until interrupted (SIGINT/SIGTERM)");
   export_cmd->add_option("--poll-ms", exp.poll_ms, "With --follow: how often to look for new commits")
       ->check(CLI::Range(10, 60000));
-  export_cmd->add_option("--until-seq", exp.until_seq, "Stop after the event with this seq (0: no limit)");
+  export_cmd->add_option("--until-seq", exp.until_seq, "Stop after the event with this seq (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
 
   ReportArgs rep;
   auto* report_cmd = app.add_subcommand("report", "Reports over the ledger (read-only; safe beside a writer)");
@@ -379,7 +430,8 @@ int main(int argc, char** argv) {
   };
   add_report("summary", "Counts and totals per currency");
   add_report("aging", "Open amount per days-past-due bucket (current, 1-30, 31-60, 61-90, 90+), per customer")
-      ->add_option("--as-of", rep.as_of, "Date the ages are counted to, YYYY-MM-DD (default: today, UTC)");
+      ->add_option("--as-of", rep.as_of, "Date the ages are counted to, YYYY-MM-DD (default: today, UTC)")
+      ->check(cashmatch::tools::kIsoDate);
   add_report("unapplied", "Cash on account per customer");
   add_report("exceptions", "The review queue, highest amount first, with reasons and signals");
   for (const char* subject : {"invoice", "payment", "customer"}) {
@@ -395,8 +447,8 @@ int main(int argc, char** argv) {
                                              "  CEI = (AR(from-1) + sales - AR(to)) / (AR(from-1) + sales - current AR(to)) * 100,\n"
                                              "  current AR(to) = the part of AR(to) not yet due at `to`"}}) {
     CLI::App* cmd = add_report(name, help);
-    cmd->add_option("--from", rep.from, "First day of the period, YYYY-MM-DD")->required();
-    cmd->add_option("--to", rep.to, "Last day of the period, YYYY-MM-DD")->required();
+    cmd->add_option("--from", rep.from, "First day of the period, YYYY-MM-DD")->required()->check(cashmatch::tools::kIsoDate);
+    cmd->add_option("--to", rep.to, "Last day of the period, YYYY-MM-DD")->required()->check(cashmatch::tools::kIsoDate);
   }
 
   ReleaseArgs release;
@@ -408,6 +460,7 @@ int main(int argc, char** argv) {
   release_cmd->add_option("--db", release.db, "Ledger directory")->required();
   release_cmd->add_option("--policy", release.policy, "Policy file (TOML); defaults apply when absent");
   release_cmd->add_option("--invoice", release.invoices, "Only these invoices (repeatable; default: every final one)");
+  release_cmd->add_flag("-v,--verbose", release.verbose, "Name each invoice whose usage is still reconciling");
 
   std::string verify_db;
   auto* verify_cmd = app.add_subcommand(
@@ -430,12 +483,12 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
-  if (load_cmd->parsed()) return RunLoad(load);
-  if (apply_cmd->parsed()) return RunApply(apply);
+  if (load_cmd->parsed()) return RunLoad(load, global);
+  if (apply_cmd->parsed()) return RunApply(apply, global);
   if (export_cmd->parsed()) return RunExport(exp);
-  if (verify_cmd->parsed()) return RunVerify(verify_db);
+  if (verify_cmd->parsed()) return RunVerify(verify_db, global);
   if (release_cmd->parsed()) return RunRelease(release);
-  if (gen_cmd->parsed()) return cashmatch::tools::RunGen(gen);
+  if (gen_cmd->parsed()) return cashmatch::tools::RunGen(gen, global.quiet);
   if (eval_cmd->parsed()) return cashmatch::tools::RunEval(eval);
   for (const auto& [name, cmd] : reports) {
     if (cmd->parsed()) return RunReport(rep, name);

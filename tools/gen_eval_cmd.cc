@@ -7,27 +7,12 @@
 #include "cashmatch/datasets/eval.h"
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/ledger.h"
+#include "cli_util.h"
 
 namespace cashmatch::tools {
 namespace {
 
-constexpr int kExitUsage = 2;
-
-int ExitCodeFor(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kOk: return 0;
-    case StatusCode::kLedgerBusy: return 3;
-    case StatusCode::kLedgerCorrupt:
-    case StatusCode::kUnsupported: return 4;
-    case StatusCode::kIOError: return 5;
-    default: return 1;
-  }
-}
-
-int Fail(const char* command, const Status& s) {
-  fmt::print(stderr, "cashmatch {}: error: {}\n", command, s.message());
-  return ExitCodeFor(s);
-}
+int Fail(const char* command, const Status& s) { return tools::Fail(s, command); }
 
 // Streams truth.ndjson into the evaluator; errors name the line.
 Status ReadTruth(const std::string& path, datasets::Evaluator* ev) {
@@ -74,7 +59,7 @@ Status ReadAllocations(const std::string& path, datasets::Evaluator* ev) {
 Status ReadLedger(const std::string& db, datasets::Evaluator* ev) {
   io::LedgerOptions options;
   options.read_only = true;
-  auto ledger = io::Ledger::Open(db, options);
+  auto ledger = OpenLedger(db, options);
   if (!ledger.ok()) return ledger.status();
   return ledger.value()->ForEachEvent(0, [&](const Event& e) {
     ev->AddEvent(e);
@@ -103,7 +88,7 @@ CLI::App* AddGenCommand(CLI::App& app, GenArgs* a) {
   cmd->add_option("--profile", a->profile, "clean, typical (default) or messy: the rates of each scenario")
       ->check(CLI::IsMember({"clean", "typical", "messy"}));
   cmd->add_option("--days", o.days_count, "Settlement days (returns arrive the day after)")->check(CLI::Range(1, 366));
-  cmd->add_option("--first-day", a->first_day, "First value date, YYYY-MM-DD (default 2026-11-23)");
+  cmd->add_option("--first-day", a->first_day, "First value date, YYYY-MM-DD (default 2026-11-23)")->check(kIsoDate);
   cmd->add_option("--stripe-payout-size", o.stripe_payout_charges_max, "Charges per Stripe payout listing")
       ->check(CLI::Range(1, 100000));
   return cmd;
@@ -123,7 +108,7 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs* a) {
   return cmd;
 }
 
-int RunGen(GenArgs& a) {
+int RunGen(GenArgs& a, bool quiet) {
   if (!datasets::ParseProfile(a.profile, &a.options.profile)) {
     fmt::print(stderr, "cashmatch gen: --profile must be clean, typical or messy\n");
     return kExitUsage;
@@ -141,7 +126,10 @@ int RunGen(GenArgs& a) {
     return kExitUsage;
   }
   datasets::GenSummary summary;
+  // The generator has no counter to show: its progress is the elapsed time.
+  Progress progress(Progress::Wanted(quiet), "gen");
   Status s = datasets::Generate(a.options, &summary);
+  progress.Done();
   if (!s.ok()) return Fail("gen", s);
   std::string formats;
   for (const auto& [name, n] : summary.records_by_format) formats += fmt::format(" {} {}", name, n);

@@ -26,7 +26,7 @@ struct EvalArgs {
 CLI::App* AddGenCommand(CLI::App& app, GenArgs* args);
 CLI::App* AddEvalCommand(CLI::App& app, EvalArgs* args);
 // Exit codes as the rest of the CLI: 0 ok, 1 bad input, 2 usage, 4/5 ledger or I/O.
-int RunGen(GenArgs& args);
+int RunGen(GenArgs& args, bool quiet);
 int RunEval(const EvalArgs& args);
 
 }  // namespace cashmatch::tools

@@ -1,5 +1,6 @@
 #include "cashmatch/io/pipeline.h"
 
+#include <cctype>
 #include <chrono>
 
 #include "cashmatch/io/book_csv.h"
@@ -11,7 +12,8 @@
 namespace cashmatch::io {
 
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path,
-                                 const std::string& invoices_path) {
+                                 const std::string& invoices_path,
+                                 const std::function<void(uint64_t rows)>& on_rows) {
   LoadResult result;
   BookRows rows;
   // The load reads each file more than once; header warnings are kept from
@@ -23,7 +25,11 @@ Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_pa
     rows.customers = [&](const std::function<Status(Customer&&)>& sink) {
       std::vector<std::string>* warnings = customers_read ? nullptr : &result.warnings;
       customers_read = true;
-      return ScanCustomersCsv(customers_path, ledger.fingerprinter(), warnings, sink);
+      if (!on_rows) return ScanCustomersCsv(customers_path, ledger.fingerprinter(), warnings, sink);
+      return ScanCustomersCsv(customers_path, ledger.fingerprinter(), warnings, [&](Customer&& c) {
+        on_rows(1);
+        return sink(std::move(c));
+      });
     };
   }
   if (!invoices_path.empty()) {
@@ -31,7 +37,11 @@ Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_pa
     rows.invoices = [&](const std::function<Status(Invoice&&)>& sink) {
       std::vector<std::string>* warnings = invoices_read ? nullptr : &result.warnings;
       invoices_read = true;
-      return ScanInvoicesCsv(invoices_path, warnings, sink);
+      if (!on_rows) return ScanInvoicesCsv(invoices_path, warnings, sink);
+      return ScanInvoicesCsv(invoices_path, warnings, [&](Invoice&& i) {
+        on_rows(1);
+        return sink(std::move(i));
+      });
     };
   }
   BookLoadStats stats;
@@ -60,6 +70,115 @@ class StageClock {
   std::chrono::steady_clock::time_point last_;
 };
 
+bool IsAlnumChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool IsDigitChar(char c) { return c >= '0' && c <= '9'; }
+bool IsBlankChar(char c) { return c == ' ' || c == '\t'; }
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The length of the account-number word at the start of `s`: letters,
+// digits and '-' (MT940's "123456789/USD" ends at the slash).
+size_t AccountWordLength(std::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && (IsAlnumChar(s[n]) || s[n] == '-')) ++n;
+  return n;
+}
+
+size_t DigitsIn(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += IsDigitChar(c) ? 1 : 0;
+  return n;
+}
+
+// An IBAN-shaped word: two letters, two digits, then 10 to 30 letters or digits.
+bool LooksLikeIban(std::string_view w) {
+  if (w.size() < 14 || w.size() > 34) return false;
+  if (!std::isalpha(static_cast<unsigned char>(w[0])) || !std::isalpha(static_cast<unsigned char>(w[1]))) return false;
+  if (!IsDigitChar(w[2]) || !IsDigitChar(w[3])) return false;
+  for (char c : w) {
+    if (!IsAlnumChar(c)) return false;
+  }
+  return true;
+}
+
+// Where an account number follows: a tag of a bank text format, or a JSON
+// member named like an account (its value then starts after the quote).
+size_t AccountValueAfterLabel(std::string_view s) {
+  constexpr std::string_view kTags[] = {"DACT:", "CACT:", "BO:", "Account:", ":25:", "<IBAN>", "<BBAN>"};
+  for (std::string_view tag : kTags) {
+    if (StartsWithNoCase(s, tag)) return tag.size();
+  }
+  if (StartsWithNoCase(s, "<Othr>")) {
+    size_t i = 6;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    if (StartsWithNoCase(s.substr(i), "<Id>")) return i + 4;
+    return 0;
+  }
+  if (StartsWithNoCase(s, "account\"")) {  // the end of a JSON key such as "payer_account"
+    size_t i = 8;
+    while (i < s.size() && IsBlankChar(s[i])) ++i;
+    if (i == s.size() || s[i] != ':') return 0;
+    ++i;
+    while (i < s.size() && IsBlankChar(s[i])) ++i;
+    if (i < s.size() && s[i] == '"') ++i;
+    return i;
+  }
+  return 0;
+}
+
+// A NACHA entry detail record ('6'): the DFI account field is columns 13-29.
+constexpr size_t kNachaAccountBegin = 12;
+constexpr size_t kNachaAccountSize = 17;
+
+}  // namespace
+
+std::string MaskAccountsInRecord(std::string_view record) {
+  std::string out;
+  out.reserve(record.size());
+  size_t i = 0;
+  if (record.size() >= kNachaAccountBegin + kNachaAccountSize && record[0] == '6' && IsDigitChar(record[1])) {
+    std::string mask = MaskAccount(record.substr(kNachaAccountBegin, kNachaAccountSize));
+    mask.resize(kNachaAccountSize, ' ');
+    out.append(record.substr(0, kNachaAccountBegin)).append(mask);
+    i = kNachaAccountBegin + kNachaAccountSize;
+  }
+  while (i < record.size()) {
+    const bool at_word = i == 0 || !IsAlnumChar(record[i - 1]);
+    size_t label = at_word || record[i] == 'a' || record[i] == 'A' ? AccountValueAfterLabel(record.substr(i)) : 0;
+    if (label > 0) {
+      out.append(record.substr(i, label));
+      i += label;
+      while (i < record.size() && IsBlankChar(record[i])) out.push_back(record[i++]);
+      // A JSON string value is masked whole, blanks included.
+      const bool json_string = record[i - 1] == '"';
+      const size_t end = json_string ? record.find('"', i) : std::string_view::npos;
+      const std::string_view word = record.substr(
+          i, json_string ? (end == std::string_view::npos ? record.size() : end) - i : AccountWordLength(record.substr(i)));
+      out.append(DigitsIn(word) >= 4 ? MaskAccount(word) : std::string(word));
+      i += word.size();
+      continue;
+    }
+    const std::string_view word = at_word ? record.substr(i, AccountWordLength(record.substr(i))) : std::string_view();
+    if (!word.empty() && LooksLikeIban(word)) {
+      out.append(MaskAccount(word));
+      i += word.size();
+      continue;
+    }
+    out.push_back(record[i++]);
+  }
+  return out;
+}
+
+namespace {
+
 // Appends the skipped records to the rejects file, one JSON object each.
 Status WriteRejects(const std::string& path, const std::string& source, const std::vector<Reject>& rejects) {
   std::FILE* f = std::fopen(path.c_str(), "a");
@@ -71,7 +190,7 @@ Status WriteRejects(const std::string& path, const std::string& source, const st
     line += ",\"line\":" + std::to_string(r.line) + ",\"reason\":";
     AppendJsonString(&line, r.reason);
     line += ",\"record\":";
-    AppendJsonString(&line, r.record);
+    AppendJsonString(&line, MaskAccountsInRecord(r.record));
     line += "}\n";
     std::fputs(line.c_str(), f);
   }
@@ -151,6 +270,11 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   result.applied_count = outcome.applied_count;
   result.exception_count = outcome.exception_count;
   result.duplicate_count = outcome.duplicate_count;
+  result.returns_count = batch.reversals.size();
+  result.reversed_count = outcome.reversal_count;
+  for (const Event& e : outcome.events) result.released_count += e.type == EventType::kReleased ? 1 : 0;
+  result.payouts_count = batch.payout.has_value() ? 1 : 0;
+  result.payouts_linked_count = outcome.payout_linked_count;
   return result;
 }
 

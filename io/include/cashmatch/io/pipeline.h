@@ -9,7 +9,10 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cashmatch/engine/hints.h"
@@ -30,8 +33,11 @@ struct LoadResult {
 // Either path may be empty. The files are streamed: both are read and
 // checked in full before anything is written, then upserted in one write,
 // or in chunks for a large book (see Ledger::UpsertBook(const BookRows&)).
+// `on_rows`, when set, is told of rows as they are read (every pass), for
+// progress; it must be cheap.
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path,
-                                 const std::string& invoices_path);
+                                 const std::string& invoices_path,
+                                 const std::function<void(uint64_t rows)>& on_rows = nullptr);
 
 struct ApplyOptions {
   // The file's format; kAuto detects it from the content. Default: kAuto.
@@ -39,10 +45,19 @@ struct ApplyOptions {
   // Skip bad records (writing them to `rejects_path`) instead of failing
   // the whole file. Default: false.
   bool skip_bad_records = false;
-  // Where skipped records go, one JSON object per line (appended). Empty:
-  // "<file>.rejects.ndjson" beside the input.
+  // Where skipped records go, one JSON object per line (appended), account
+  // numbers masked (MaskAccountsInRecord). Empty: "<file>.rejects.ndjson"
+  // beside the input.
   std::string rejects_path;
 };
+
+// A record as read, for the rejects file, with every account number in it
+// masked like the rest of cashmatch masks them ("****7788": at most the last
+// four characters): JSON members whose name ends in "account", the BAI2 and
+// MT940 account tags (DACT:, CACT:, BO:, Account:, :25:), camt <IBAN>,
+// <BBAN> and <Othr><Id>, IBAN-shaped words anywhere, and the DFI account
+// field of a NACHA entry record. Everything else is kept as it was.
+std::string MaskAccountsInRecord(std::string_view record);
 
 // The stages of ApplyPaymentFile, in order, for --timings.
 enum class ApplyStage { kRead, kParse, kHints, kLoadBook, kMatch, kCommit };
@@ -61,6 +76,11 @@ struct ApplyResult {
   size_t applied_count = 0;
   size_t exception_count = 0;
   size_t duplicate_count = 0;
+  size_t returns_count = 0;          // returns, refunds and disputes in the file
+  size_t reversed_count = 0;         // of which found the payment they undo
+  size_t released_count = 0;         // held amounts released by the batch
+  size_t payouts_count = 0;          // Stripe payouts the batch records (0 or 1)
+  size_t payouts_linked_count = 0;   // Stripe payouts linked to their bank line
   std::vector<std::string> warnings;
   // Wall seconds per stage (ApplyStage order), for `apply --timings`.
   std::array<double, kApplyStageCount> stage_seconds{};
