@@ -65,16 +65,7 @@ bool AnyWarningHas(const ParsedSettlement& p, std::string_view fragment) {
   return false;
 }
 
-// Expects an InvalidInput error whose message contains every fragment.
-template <typename R>
-void ExpectError(const R& r, std::initializer_list<std::string> fragments) {
-  ASSERT_FALSE(r.ok()) << "expected an error";
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput);
-  for (const std::string& f : fragments) {
-    EXPECT_NE(r.status().message().find(f), std::string::npos)
-        << "message '" << r.status().message() << "' lacks '" << f << "'";
-  }
-}
+using testing_util::ExpectError;
 
 // 1-based line of the n-th occurrence of `needle` in `doc`.
 uint32_t LineOf(const std::string& doc, std::string_view needle, int occurrence = 1) {

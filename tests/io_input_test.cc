@@ -18,16 +18,7 @@ namespace {
 
 const Fingerprinter kFp(std::string(32, 'k'));
 
-// Expects an InvalidInput error whose message contains every fragment.
-template <typename R>
-void ExpectError(const R& r, std::initializer_list<const char*> fragments) {
-  ASSERT_FALSE(r.ok()) << "expected an error";
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput);
-  for (const char* f : fragments) {
-    EXPECT_NE(r.status().message().find(f), std::string::npos)
-        << "message '" << r.status().message() << "' lacks '" << f << "'";
-  }
-}
+using testing_util::ExpectError;
 
 TEST(Csv, ReadsQuotedFieldsCrlfAndBom) {
   std::string data = "\xEF\xBB\xBF" "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\r\n3,4";

@@ -114,4 +114,16 @@ inline std::vector<Event> EventsSince(const io::Ledger& ledger, uint64_t seq) {
   return out;
 }
 
+// Expects an InvalidInput error whose message contains every fragment
+// (for the readers' "file:line: field 'x': why" messages).
+template <typename R>
+void ExpectError(const R& r, std::initializer_list<std::string> fragments) {
+  ASSERT_FALSE(r.ok()) << "expected an error";
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput);
+  for (const std::string& f : fragments) {
+    EXPECT_NE(r.status().message().find(f), std::string::npos)
+        << "message '" << r.status().message() << "' lacks '" << f << "'";
+  }
+}
+
 }  // namespace cashmatch::testing_util

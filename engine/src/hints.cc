@@ -77,13 +77,27 @@ class HintExtractor::Collector {
     Add(std::move(h));
   }
 
+  // One flag per byte of the remittance text, set where a reader took it.
+  // A check or a take costs the length of its stretch, and the stretches one
+  // reader checks do not overlap, so a remittance of n references costs
+  // O(text) per reader — not O(n) per reference, which made 200k references
+  // take 20 seconds when the taken stretches were a list.
   bool Taken(size_t begin, size_t end) const {
-    for (const Span& s : taken_) {
-      if (begin < s.end && s.begin < end) return true;
+    end = std::min(end, taken_.size());
+    for (size_t i = begin; i < end; ++i) {
+      if (taken_[i] != 0) return true;
     }
     return false;
   }
-  void Take(size_t begin, size_t end) { taken_.push_back(Span{begin, end}); }
+  void Take(size_t begin, size_t end) {
+    if (taken_.size() < end) taken_.resize(std::max(end, text_size_), 0);
+    std::fill(taken_.begin() + static_cast<ptrdiff_t>(begin), taken_.begin() + static_cast<ptrdiff_t>(end), 1);
+  }
+  void SetTextSize(size_t size) { text_size_ = size; }
+
+  // Whether the bound cut references off: the readers after it need not
+  // look for more invoice numbers.
+  bool full() const { return hints_->truncated; }
 
   PaymentHints& hints() { return *hints_; }
 
@@ -97,7 +111,8 @@ class HintExtractor::Collector {
   PaymentHints* hints_;
   int32_t count_max_;
   std::unordered_set<std::string> seen_;
-  std::vector<Span> taken_;
+  std::vector<uint8_t> taken_;  // allocated at the first take
+  size_t text_size_ = 0;
 };
 
 Status HintExtractor::CheckPattern(const std::string& key, size_t index, const std::string& pattern) {
@@ -151,6 +166,7 @@ PaymentHints HintExtractor::Extract(const Payment& payment) const {
   }
   const std::string_view text = payment.remittance;
   if (!text.empty()) {
+    out.SetTextSize(text.size());
     ScanRf(text, out);
     ScanStripeIds(text, out);
     ScanPatterns(text, po_patterns_, /*po=*/true, out);
@@ -257,6 +273,7 @@ void HintExtractor::ScanPatterns(std::string_view text, const std::vector<std::u
       const size_t end = begin + match[0].size();
       pos = end > begin ? end : end + 1;  // an empty match steps on
       if (match[0].empty() || out.Taken(begin, end)) continue;
+      if (out.full()) return;  // the bound is reached: more numbers would only be dropped
       const re2::StringPiece found = groups == 2 && match[1].data() != nullptr ? match[1] : match[0];
       const std::string_view written(found.data(), found.size());
       out.Take(begin, end);

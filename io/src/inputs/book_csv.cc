@@ -1,8 +1,10 @@
 #include "cashmatch/io/book_csv.h"
 
+#include <initializer_list>
 #include <unordered_map>
 
 #include "cashmatch/io/csv.h"
+#include "readers/reader_util.h"
 
 namespace cashmatch::io {
 namespace {
@@ -28,6 +30,15 @@ Status RequireNonEmpty(const CsvRow& r, const std::string& col) {
 }
 
 // Checks ids are unique within the file; the message names both lines.
+// Ids become ledger keys: printable UTF-8 (reader_util.h), checked with
+// the column that holds them. A pipe-separated list is checked whole.
+Status CheckIds(const CsvRow& r, std::initializer_list<const char*> cols) {
+  for (const char* col : cols) {
+    if (const char* why = IdProblem(r.Get(col))) return Status::InvalidInput(r.Where(col) + ": " + why);
+  }
+  return Status::Ok();
+}
+
 Status CheckUnique(const CsvRow& r, const std::string& col, std::unordered_map<std::string, uint32_t>* seen) {
   std::string id(r.Get(col));
   auto [it, inserted] = seen->emplace(id, r.line());
@@ -67,6 +78,7 @@ Result<Invoice> ParseInvoiceRow(const CsvRow& t) {
   for (const char* col : {"invoice_id", "number", "customer_id", "currency", "amount_total", "due_date"}) {
     CASHMATCH_RETURN_IF_ERROR(RequireNonEmpty(t, col));
   }
+  CASHMATCH_RETURN_IF_ERROR(CheckIds(t, {"invoice_id", "number", "customer_id", "po_number", "stripe_invoice_id"}));
   Invoice inv;
   inv.invoice_id = t.Get("invoice_id");
   inv.number = t.Get("number");
@@ -112,6 +124,7 @@ Result<Invoice> ParseInvoiceRow(const CsvRow& t) {
 Result<Customer> ParseCustomerRow(const CsvRow& t, const Fingerprinter& fp) {
   CASHMATCH_RETURN_IF_ERROR(RequireNonEmpty(t, "customer_id"));
   CASHMATCH_RETURN_IF_ERROR(RequireNonEmpty(t, "name"));
+  CASHMATCH_RETURN_IF_ERROR(CheckIds(t, {"customer_id", "parent_id", "stripe_customer_ids"}));
   Customer c;
   c.customer_id = t.Get("customer_id");
   c.name = t.Get("name");

@@ -35,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cashmatch/engine/money.h"
 #include "id_set.h"
 #include "parsers.h"
 
@@ -997,7 +998,20 @@ void Bai2Parser::Emit(const Detail& d, uint32_t line) {
   std::string reason = FindAchReason(d.text);
   if (!reversal && d.type_code >= 400 && d.type_code <= 499 && !reason.empty()) reversal = ReversalKind::kAchReturn;
   bool credit = d.type_code >= 100 && d.type_code <= 399;
-  if (!reversal && !credit) return;  // other debits, loans, informational: totals only
+  const bool debit = d.type_code >= 400 && d.type_code <= 699;
+  if (!reversal && !credit && !debit && d.amount_minor != 0) {
+    // Outside the credit and debit ranges (a status code, a loan code, a
+    // bank's own 9xx): maybe money in, but nothing says so. Skipped, and
+    // said with its amount, not only through a control total.
+    out_.warnings.push_back(Where(line) + ": record 16: type code " + std::to_string(d.type_code) +
+                            " is not a credit or debit code cashmatch reads; amount " +
+                            FormatAmountMinor(d.amount_minor, account_currency_ == nullptr
+                                                                  ? 2
+                                                                  : account_currency_->exponent()) +
+                            " skipped (not applied)");
+    return;
+  }
+  if (!reversal && !credit) return;  // other debits: totals only
   if (d.amount_minor == 0) {
     out_.warnings.push_back(Where(line) + ": record 16: type " + std::to_string(d.type_code) +
                             " with amount 0 is neither a payment nor a return; skipped");

@@ -829,9 +829,39 @@ Status ParseRecord(const Ctx& c, pugi::xml_node record, const ParseOptions& opti
   return Status::Ok();
 }
 
+// XML 1.0 allows no character reference to NUL or to a C0 control other
+// than tab, LF and CR. pugixml decodes "&#0;" into a NUL, which then cuts
+// the text it is in short without a word (an id "AB&#0;CD" read as "AB"):
+// such a reference is an error naming its line.
+Status CheckCharacterReferences(const Ctx& c, std::string_view data) {
+  for (size_t at = data.find("&#"); at != std::string_view::npos; at = data.find("&#", at + 2)) {
+    size_t i = at + 2;
+    const bool hex = i < data.size() && (data[i] == 'x' || data[i] == 'X');
+    if (hex) ++i;
+    uint32_t value = 0;
+    size_t digits = 0;
+    for (; i < data.size() && digits < 8; ++i, ++digits) {
+      const char ch = data[i];
+      int d = -1;
+      if (ch >= '0' && ch <= '9') d = ch - '0';
+      if (hex && ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
+      if (hex && ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
+      if (d < 0) break;
+      value = value * (hex ? 16 : 10) + static_cast<uint32_t>(d);
+    }
+    if (digits == 0 || digits == 8 || i >= data.size() || data[i] != ';') continue;
+    if (value >= 0x20 || value == 0x9 || value == 0xA || value == 0xD) continue;
+    return Status::InvalidInput(c.name + ":" + std::to_string(c.lines.LineOf(static_cast<ptrdiff_t>(at))) + ": character reference '" +
+                                std::string(data.substr(at, i + 1 - at)) +
+                                "' names a control character, which XML does not allow (it would cut the text short)");
+  }
+  return Status::Ok();
+}
+
 Result<ParsedSettlement> ParseCamtDocument(const std::string& name, std::string_view data, const Fingerprinter& fp,
                                            const ParseOptions& options) {
   Ctx c{name, fp, LineIndex(data), "camt-" + Sha256Hex(data).substr(0, kDerivedIdHexCount)};
+  CASHMATCH_RETURN_IF_ERROR(CheckCharacterReferences(c, data));
   pugi::xml_document xml;
   pugi::xml_parse_result parsed = xml.load_buffer(data.data(), data.size(), pugi::parse_default, pugi::encoding_auto);
   if (!parsed) {

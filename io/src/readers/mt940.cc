@@ -28,6 +28,7 @@
 
 #include "cashmatch/io/settlement.h"
 #include "parsers.h"
+#include "reader_util.h"
 
 namespace cashmatch::io {
 namespace {
@@ -491,6 +492,10 @@ class Mt940Reader {
       out_->warnings.push_back(where + ": tag :61: reversal of a debit (RD) skipped: not a payment to apply");
       return Status::Ok();
     }
+    if (l.amount == 0) {  // nothing was paid: a 0,00 line is not a payment (nor a reversal) to apply
+      out_->warnings.push_back(where + ": tag :61: credit of 0 skipped: nothing to apply");
+      return Status::Ok();
+    }
     Info info = l.info.value_or(Info());
     const bool has_bank_ref = !l.bank_ref.empty() && l.bank_ref != "NONREF";
     const bool has_customer_ref = l.customer_ref != "NONREF";
@@ -507,6 +512,7 @@ class Mt940Reader {
     if (l.reversal) {  // RC: a credit taken back
       Reversal r;
       r.reversal_id = id;
+      reversal_ids_.Claim(&r.reversal_id, l.line, where, &out_->warnings);
       r.kind = ReversalKind::kBankReversal;
       r.original_reference = has_customer_ref ? l.customer_ref : has_bank_ref ? l.bank_ref : std::string();
       r.amount_minor = l.amount;
@@ -520,6 +526,7 @@ class Mt940Reader {
     }
     Payment p;
     p.payment_id = id;
+    payment_ids_.Claim(&p.payment_id, l.line, where, &out_->warnings);
     p.source = PaymentSource::kWire;
     p.amount_minor = l.amount;
     p.currency = currency_;
@@ -576,6 +583,7 @@ class Mt940Reader {
   const Currency* currency_ = nullptr;
   int64_t opening_ = 0, movement_ = 0;
   std::string reference_, digest_;
+  UniqueIds payment_ids_, reversal_ids_;  // a transaction reference may repeat in a statement
 };
 
 }  // namespace

@@ -31,6 +31,14 @@ class CurrencyMemo {
   const Currency* last_ = nullptr;
 };
 
+// batch_checks.cc: what every reader's output must satisfy, checked once
+// for all formats: ids printable UTF-8 (else an error naming file, line and
+// field, or with skip_bad_records a reject), text made valid UTF-8,
+// non-positive remitted amounts dropped and a Stripe debit payout unlinked,
+// each with a warning.
+Status CheckParsedBatch(const std::string& name, std::string_view data, const ParseOptions& options,
+                        ParsedSettlement* out);
+
 Result<ParsedSettlement> ParseNdjsonSettlement(const std::string& name, std::string_view data,
                                                const Fingerprinter& fp, const ParseOptions& options);
 // bai2.cc

@@ -524,6 +524,7 @@ Result<SettlementBatch> ParsePaymentsNdjson(const std::string& name, std::string
                                             std::vector<std::string>* warnings) {
   auto parsed = ParseNdjsonSettlement(name, data, fp, ParseOptions());
   if (!parsed.ok()) return parsed.status();
+  CASHMATCH_RETURN_IF_ERROR(CheckParsedBatch(name, data, ParseOptions(), &parsed.value()));
   if (warnings != nullptr) {
     warnings->insert(warnings->end(), parsed.value().warnings.begin(), parsed.value().warnings.end());
   }

@@ -77,9 +77,10 @@ SettlementFormat DetectSettlementFormat(std::string_view data) {
   return SettlementFormat::kAuto;
 }
 
-Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_view data, SettlementFormat format,
-                                         const Fingerprinter& fp, const ParseOptions& options) {
-  if (format == SettlementFormat::kAuto) format = DetectSettlementFormat(data);
+namespace {
+
+Result<ParsedSettlement> Dispatch(const std::string& name, std::string_view data, SettlementFormat format,
+                                  const Fingerprinter& fp, const ParseOptions& options) {
   switch (format) {
     case SettlementFormat::kNdjson: return ParseNdjsonSettlement(name, data, fp, options);
     case SettlementFormat::kBai2: return ParseBai2(name, data, fp, options);
@@ -96,6 +97,25 @@ Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_vi
   // Every SettlementFormat is handled above; only a corrupted value gets here.
   return Status::InvalidInput(name + ": unknown settlement format value " +
                               std::to_string(static_cast<int>(format)));
+}
+
+}  // namespace
+
+Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_view data, SettlementFormat format,
+                                         const Fingerprinter& fp, const ParseOptions& options) {
+  // A day without transactions: some banks send an empty file (or only a
+  // BOM and blank lines). That is a valid batch of zero payments in any
+  // format, not an unknown one.
+  if (SkipBomAndBlanks(data).empty()) {
+    ParsedSettlement empty;
+    empty.batch.source_name = name;
+    return empty;
+  }
+  if (format == SettlementFormat::kAuto) format = DetectSettlementFormat(data);
+  auto parsed = Dispatch(name, data, format, fp, options);
+  if (!parsed.ok()) return parsed;
+  CASHMATCH_RETURN_IF_ERROR(CheckParsedBatch(name, data, options, &parsed.value()));
+  return parsed;
 }
 
 }  // namespace cashmatch::io

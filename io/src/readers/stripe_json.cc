@@ -275,7 +275,17 @@ class StripeBuilder {
     if (!amount.ok()) return amount.status().WithContext(at() + ": field 'amount'");
     auto fee = ToIsoMinor(bt.fee.value_or(0), ccy);
     if (!fee.ok()) return fee.status().WithContext(at() + ": field 'fee'");
-    const int64_t net_stripe = bt.net.value_or(*bt.amount - bt.fee.value_or(0));
+    // A balance transaction's net is its amount less its fee, by Stripe's
+    // definition: anything else is a corrupted or hand-edited listing.
+    int64_t net_stripe = 0;
+    if (__builtin_sub_overflow(*bt.amount, bt.fee.value_or(0), &net_stripe)) {
+      return Status::InvalidInput(at() + ": field 'fee': amount minus fee is out of range");
+    }
+    if (bt.net.has_value() && *bt.net != net_stripe) {
+      return Status::InvalidInput(at() + ": field 'net': " + std::to_string(*bt.net) + " is not amount " +
+                                  std::to_string(*bt.amount) + " minus fee " + std::to_string(bt.fee.value_or(0)) +
+                                  " (Stripe minor units)");
+    }
     const std::string_view kind = bt.category.empty() ? bt.type : bt.category;
 
     if (bt.type == "payout" || kind == "payout") {
