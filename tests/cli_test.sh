@@ -194,15 +194,20 @@ check "gen --first-day 2026-02-30 is 2" run 2 "$TMP/o" gen --out "$TMP/g" --cust
 check "eval --format xml is 2" run 2 "$TMP/o" eval --db "$DB" --truth x --format xml
 # A writer holds the ledger: other writers get 3, readers still read.
 mkfifo "$TMP/fifo"
-"$BIN" apply --db "$DB" "$TMP/fifo" >/dev/null 2>&1 &
+"$BIN" apply --db "$DB" "$TMP/fifo" >"$TMP/writer.out" 2>&1 &
 writer=$!
-for _ in $(seq 100); do "$BIN" load --db "$DB" --customers "$SAMPLE/customers.csv" >/dev/null 2>&1; [ $? -eq 3 ] && break; sleep 0.05; done
+# The writer opens the ledger, then blocks opening the FIFO: wait for that
+# (probing with another writer could take the lock first and make it fail).
+for _ in $(seq 200); do
+  [ "$(cat /proc/$writer/wchan 2>/dev/null)" = wait_for_partner ] && break
+  sleep 0.05
+done
 check "load beside a writer exits 3" run 3 "$TMP/o" load --db "$DB" --customers "$SAMPLE/customers.csv"
 check "apply beside a writer exits 3" run 3 "$TMP/o" apply --db "$DB" "$SAMPLE/payments-2026-11-23.ndjson"
 check "release beside a writer exits 3" run 3 "$TMP/o" release --db "$DB"
 check "verify beside a writer exits 0" run 0 "$TMP/o" verify --db "$DB"
 check "report beside a writer exits 0" run 0 "$TMP/o" report summary --db "$DB"
-: >"$TMP/fifo"
+timeout 10 sh -c ": >'$TMP/fifo'" || kill $writer 2>/dev/null
 wait $writer
 # An I/O error is 5: the rejects file cannot be written.
 printf '%s\n' '{"payment_id":"R1","amount":"5.00","currency":"USD","value_date":"2026-11-24"}' \
@@ -252,6 +257,20 @@ check "... as a count" has "$TMP/rel" "1 invoices with held cash are still recon
 check "... without listing them" sh -c "! grep -q 'invoice I-1003' '$TMP/rel'"
 check "release --verbose lists them" run 0 "$TMP/rel" release --db "$DB4" --verbose
 check "... by id" has "$TMP/rel" "invoice I-1003: usage still reconciling"
+
+# --- tables escape control characters from names (issue 12) --------------
+DB6=$TMP/ledger6
+printf 'customer_id,name\nC-CTRL,"Evil\nCorp\033[31m"\n' >"$TMP/ctrl-c.csv"
+printf 'invoice_id,number,customer_id,currency,amount_total,due_date\nI-CTRL,INV-2026-000777,C-CTRL,USD,1234.00,2026-11-30\n' >"$TMP/ctrl-i.csv"
+check "load a customer whose name holds controls" run 0 "$TMP/o" load --db "$DB6" --customers "$TMP/ctrl-c.csv" --invoices "$TMP/ctrl-i.csv"
+check "aging table" run 0 "$TMP/ctrl" report aging --db "$DB6" --as-of 2026-12-15
+check "... shows the newline escaped" has "$TMP/ctrl" 'Evil\nCorp\x1b'
+check "... has no raw escape byte" sh -c "! grep -q \"\$(printf '\033')\" '$TMP/ctrl'"
+check "... keeps one line per row" test "$(grep -c C-CTRL "$TMP/ctrl")" -eq 1
+check "invoice trail line escapes it too" run 0 "$TMP/ctrl" report invoice I-CTRL --db "$DB6"
+check "... shows it escaped" has "$TMP/ctrl" 'Evil\nCorp\x1b[31m'
+check "json keeps the name whole (JSON-escaped)" run 0 "$TMP/ctrl" report aging --db "$DB6" --as-of 2026-12-15 --format json
+check "... as JSON escapes" has "$TMP/ctrl" '"customer_name":"Evil\nCorp\u001b[31m"'
 
 # --- progress only on a terminal (issue 11) --------------------------------
 DB5=$TMP/ledger5
