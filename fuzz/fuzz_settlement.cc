@@ -1,9 +1,12 @@
 // libFuzzer target for one settlement parser, chosen at build time by
-// CASHMATCH_FUZZ_FORMAT (a SettlementFormat name: ndjson, bai2, camt,
-// stripe-json). The property: any bytes give a batch or a clean error —
-// never a crash, a hang, an out-of-bounds read (ASan) or undefined
-// behaviour (UBSan) — and a batch holds only positive amounts in a known
-// currency.
+// CASHMATCH_FUZZ_FORMAT: a name from the table of formats in
+// io/src/readers/settlement.cc, which fuzz/CMakeLists.txt reads to make one
+// target per format. The property: any bytes give a batch or a clean error
+// — never a crash, a hang, an out-of-bounds read (ASan) or undefined
+// behaviour (UBSan) — and a batch holds what the matcher and the ledger
+// assume of it (their asserts guard invariants, not input): positive
+// payment, return and remitted amounts in a known currency, and a Stripe
+// payout, when linked, that is not a debit.
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +30,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!r.ok()) continue;
     for (const cashmatch::Payment& p : r.value().batch.payments) {
       if (p.currency == nullptr || p.amount_minor <= 0) std::abort();
+      for (const cashmatch::RemittanceRef& ref : p.references) {
+        if (ref.amount_minor.has_value() && *ref.amount_minor <= 0) std::abort();
+      }
     }
+    const auto& payout = r.value().batch.payout;
+    if (payout.has_value() && (payout->currency == nullptr || payout->amount_minor < 0)) std::abort();
     for (const cashmatch::Reversal& v : r.value().batch.reversals) {
       if (v.currency == nullptr || v.amount_minor <= 0) std::abort();
     }

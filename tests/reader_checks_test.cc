@@ -5,6 +5,7 @@
 // cleaned batch, never a crash further on.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "cashmatch/engine/hints.h"
@@ -319,6 +320,42 @@ TEST(ReaderChecks, StripeJsonNetThatIsNotAmountMinusFeeNamesTheBalanceTransactio
       R"({"id":"txn_c","object":"balance_transaction","amount":1000,"fee":30,"net":990,"currency":"usd",)"
       R"("type":"charge","reporting_category":"charge","source":"ch_1","created":1767225600}]})";
   ExpectError(Parse("bt.json", data), {"balance transaction txn_c", "field 'net'", "990", "1000", "30"});
+}
+
+}  // namespace
+}  // namespace cashmatch::io
+
+namespace cashmatch::io {
+namespace {
+
+// ---- One list of formats (issue 11) ----
+
+std::string ReadSource(const std::string& rel) {
+  return testing_util::ReadCorpus("../../" + rel);
+}
+
+// The CLI's --format check takes exactly the table's names, and every
+// format but "auto" has a fuzz target: fuzz/CMakeLists.txt makes one per
+// table row written as `{SettlementFormat::kX, "name"},` on its own line,
+// and tools/fuzz.sh runs fuzz_<name>.
+TEST(SettlementFormatTable, EveryFormatRoundTripsAndHasAFuzzTarget) {
+  const std::string table_source = ReadSource("io/src/readers/settlement.cc");
+  const std::string fuzz_script = ReadSource("tools/fuzz.sh");
+  ASSERT_FALSE(table_source.empty());
+  ASSERT_EQ(SettlementFormats().size(), 8u);
+  for (const SettlementFormatInfo& f : SettlementFormats()) {
+    SettlementFormat parsed;
+    ASSERT_TRUE(ParseSettlementFormat(f.name, &parsed)) << f.name;
+    EXPECT_EQ(parsed, f.format);
+    EXPECT_STREQ(SettlementFormatName(f.format), f.name);
+    EXPECT_TRUE(Contains(SettlementFormatNames(), f.name));
+    const std::string row = ", \"" + std::string(f.name) + "\"},\n";
+    EXPECT_TRUE(Contains(table_source, row)) << "the row of " << f.name << " is not in the form CMake reads";
+    if (std::string_view(f.name) == "auto") continue;
+    std::string target = "fuzz_" + std::string(f.name);
+    std::replace(target.begin(), target.end(), '-', '_');
+    EXPECT_TRUE(Contains(fuzz_script, "run " + target + " ")) << target << " is not run by tools/fuzz.sh";
+  }
 }
 
 }  // namespace

@@ -390,10 +390,11 @@ int main(int argc, char** argv) {
   apply_cmd->add_option("--policy", apply.policy, "Policy file (TOML); defaults apply when absent");
   apply_cmd->add_option("--threads", apply.threads, "Threads for the parallel stages (0: all cores)")
       ->check(CLI::Range(0, cashmatch::tools::kThreadsMax));
+  std::vector<std::string> format_names;
+  for (const cmio::SettlementFormatInfo& f : cmio::SettlementFormats()) format_names.emplace_back(f.name);
   apply_cmd->add_option("--format", apply.format,
-                        "Settlement format: auto (detect from content), ndjson, bai2, camt, stripe-json, stripe-csv, "
-                        "nacha, mt940")
-      ->check(CLI::IsMember({"auto", "ndjson", "bai2", "camt", "stripe-json", "stripe-csv", "nacha", "mt940"}));
+                        "Settlement format (auto: detect from content): " + cmio::SettlementFormatNames())
+      ->check(CLI::IsMember(format_names));
   apply_cmd->add_flag("--skip-bad-records", apply.skip_bad_records,
                       "Write bad records to a rejects file and apply the rest (default: a bad record fails its file)");
   apply_cmd->add_flag("--timings", apply.timings, "Print the wall time of each stage (read, parse, hints, load_book, match, commit) per file on stderr");

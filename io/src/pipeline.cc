@@ -232,6 +232,7 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   clock.Lap(ApplyStage::kRead);
   ParseOptions parse_options;
   parse_options.skip_bad_records = apply_options.skip_bad_records;
+  parse_options.sha256_hex = digest;  // readers derive ids from it: hashed once
   auto parsed = ParseSettlement(path, data.value(), result.format, ledger.fingerprinter(), parse_options);
   if (!parsed.ok()) return parsed.status();
   ParsedSettlement& ps = parsed.value();

@@ -38,6 +38,7 @@
 #include "cashmatch/engine/money.h"
 #include "id_set.h"
 #include "parsers.h"
+#include "reader_util.h"
 
 namespace cashmatch::io {
 namespace {
@@ -68,20 +69,11 @@ constexpr size_t kCountDigitsMax = 18;
 // ACH return reasons run R01 … R85.
 constexpr int kAchReasonMax = 85;
 
-bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+// BAI2 separates words with spaces and tabs only (lines are split first).
+bool IsSpaceOrTab(char c) { return c == ' ' || c == '\t'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
 bool IsAlnum(char c) { return IsDigit(c) || IsUpper(c) || (c >= 'a' && c <= 'z'); }
-
-std::string_view TrimRight(std::string_view s) {
-  while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
-  return TrimRight(s);
-}
 
 bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
@@ -106,10 +98,7 @@ bool ParseYymmdd(std::string_view s, Date* out) {
   return MakeDate(2000 + two(0), two(2), two(4), out);
 }
 
-std::string Quote(std::string_view s) {
-  if (s.size() > kQuoteLengthMax) return "'" + std::string(s.substr(0, kQuoteLengthMax)) + "...'";
-  return "'" + std::string(s) + "'";
-}
+std::string Quote(std::string_view s) { return QuoteClipped(s, kQuoteLengthMax); }
 
 std::string CodeName(int code) {
   assert(code >= 0);
@@ -279,7 +268,7 @@ void JoinText(const std::vector<TextPiece>& pieces, std::string* out_text) {
   bool glue = false;
   for (const TextPiece& p : pieces) {
     std::string_view t = TrimRight(p.text);
-    if (!glue || (!t.empty() && IsBlank(t.front()))) {
+    if (!glue || (!t.empty() && IsSpaceOrTab(t.front()))) {
       t = Trim(t);
       glue = false;
     }
@@ -295,7 +284,7 @@ void JoinText(const std::vector<TextPiece>& pieces, std::string* out_text) {
 // ','; its value runs to the next upper-case tag (" XX:") or the piece end.
 std::string_view NextTagStart(std::string_view s, size_t from) {
   for (size_t i = from; i < s.size(); ++i) {
-    if (!IsBlank(s[i])) continue;
+    if (!IsSpaceOrTab(s[i])) continue;
     size_t j = i + 1;
     while (j < s.size() && (IsUpper(s[j]) || (j > i + 1 && IsDigit(s[j])))) ++j;
     size_t len = j - (i + 1);
@@ -308,7 +297,7 @@ std::string_view FindTag(const std::vector<TextPiece>& pieces, std::string_view 
   for (const TextPiece& p : pieces) {
     std::string_view s = p.text;
     for (size_t pos = s.find(tag); pos != std::string_view::npos; pos = s.find(tag, pos + 1)) {
-      if (pos > 0 && !IsBlank(s[pos - 1]) && s[pos - 1] != ',') continue;
+      if (pos > 0 && !IsSpaceOrTab(s[pos - 1]) && s[pos - 1] != ',') continue;
       size_t start = pos + tag.size();
       std::string_view value = Trim(NextTagStart(s, start).substr(start));
       if (!value.empty()) return value;
@@ -345,7 +334,7 @@ std::string FindOriginalReference(std::string_view text) {
   size_t p = text.find(kLabel);
   if (p == std::string_view::npos) return {};
   p += kLabel.size();
-  while (p < text.size() && IsBlank(text[p])) ++p;
+  while (p < text.size() && IsSpaceOrTab(text[p])) ++p;
   size_t end = text.find_first_of(", \"", p);
   return std::string(text.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p));
 }
@@ -380,7 +369,7 @@ std::string RedactAccounts(std::string_view text) {
   out.reserve(text.size());
   size_t i = 0;
   while (i < text.size()) {
-    bool at_word = i == 0 || IsBlank(text[i - 1]) || text[i - 1] == ',';
+    bool at_word = i == 0 || IsSpaceOrTab(text[i - 1]) || text[i - 1] == ',';
     std::string_view tag;
     for (std::string_view t : kAccountTags) {
       if (at_word && text.substr(i, t.size()) == t) tag = t;
@@ -391,7 +380,7 @@ std::string RedactAccounts(std::string_view text) {
     }
     out.append(tag);
     i += tag.size();
-    while (i < text.size() && IsBlank(text[i])) out.push_back(text[i++]);
+    while (i < text.size() && IsSpaceOrTab(text[i])) out.push_back(text[i++]);
     std::string_view token = AccountToken(text.substr(i));
     out.append(LooksLikeAccount(token) ? MaskAccount(token) : std::string(token));
     i += token.size();
@@ -580,7 +569,7 @@ Result<ParsedSettlement> Bai2Parser::Run() {
 Status Bai2Parser::ScanLine(std::string_view line, uint32_t line_no) {
   line = TrimRight(line);
   size_t pos = 0;
-  while (pos < line.size() && IsBlank(line[pos])) ++pos;
+  while (pos < line.size() && IsSpaceOrTab(line[pos])) ++pos;
   if (pos == line.size()) return Status::Ok();
   size_t width = 0;
   bool unknown = false;
@@ -598,7 +587,7 @@ Status Bai2Parser::ScanLine(std::string_view line, uint32_t line_no) {
     for (size_t slash = line.find('/', pos + width); slash != std::string_view::npos;
          slash = line.find('/', slash + 1)) {
       size_t j = slash + 1;
-      while (j < line.size() && IsBlank(line[j])) ++j;
+      while (j < line.size() && IsSpaceOrTab(line[j])) ++j;
       bool ignored = false;
       next_code = CodeAt(line, j, /*line_start=*/false, &next_width, &ignored);
       if (next_code != 0) {
@@ -966,7 +955,7 @@ void Bai2Parser::ReserveFromSoFar() {
 // "bai2-" + 12 hex of the file's SHA-256 + "-" + the 1-based detail index:
 // the same file always gives the same ids.
 std::string Bai2Parser::DerivedId() {
-  if (data_hash12_.empty()) data_hash12_ = Sha256Hex(data_).substr(0, 12);
+  if (data_hash12_.empty()) data_hash12_ = FileDigestPrefix(data_, options_, 12);
   return "bai2-" + data_hash12_ + "-" + std::to_string(detail_index_);
 }
 

@@ -33,6 +33,7 @@
 #include "cashmatch/engine/money.h"
 #include "cashmatch/io/digest.h"
 #include "parsers.h"
+#include "reader_util.h"
 
 namespace cashmatch::io {
 namespace {
@@ -68,14 +69,6 @@ constexpr std::string_view kReturnSubFamilies[] = {"RRTN", "PRDD", "UPDD", "ARET
 // ---------------------------------------------------------------------------
 // Small text and XML helpers.
 
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -86,15 +79,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
-std::string Clip(std::string_view s, size_t max) {
-  if (s.size() <= max) return std::string(s);
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return std::string(s.substr(0, end)) + "...";
-}
-
-std::string Quote(std::string_view s) { return "'" + Clip(s, kQuoteBytesMax) + "'"; }
+std::string Quote(std::string_view s) { return QuoteClipped(s, kQuoteBytesMax); }
 
 std::string_view LocalName(const char* qualified) {
   std::string_view n(qualified);
@@ -767,34 +752,9 @@ void CountEntry(pugi::xml_node ntry, RecordTotals* t) {
   }
 }
 
-// Ids handed out so far in this file.
-struct IdRegistry {
-  std::unordered_map<std::string, uint32_t> first_line;   // id -> line of its first use
-  std::unordered_map<std::string, uint32_t> next_suffix;  // repeated id -> next "~n" to try
-};
-
-// Keeps ids unique within the file. Payers reuse end-to-end ids, so a
-// repeat is renamed deterministically ("id~2", "id~3" …) and reported, not
-// rejected. The per-id counter keeps many repeats linear.
-template <typename T>
-void UniqueId(const Ctx& c, std::string T::*id, T* record, IdRegistry* ids, std::vector<std::string>* warnings) {
-  auto [it, inserted] = ids->first_line.emplace(record->*id, record->source_line);
-  if (inserted) return;
-  const std::string original = record->*id;
-  const uint32_t first_line = it->second;
-  uint32_t& n = ids->next_suffix.emplace(original, 2).first->second;
-  std::string candidate;
-  do {
-    candidate = original + "~" + std::to_string(n++);
-  } while (!ids->first_line.emplace(candidate, record->source_line).second);
-  record->*id = candidate;
-  warnings->push_back(c.name + ":" + std::to_string(record->source_line) + ": id " + Quote(original) +
-                      " was already used on line " + std::to_string(first_line) + "; this one is " + Quote(candidate));
-}
-
 struct FileState {
   uint32_t entry_index = 0;
-  IdRegistry payment_ids, reversal_ids;
+  UniqueIds payment_ids, reversal_ids;  // a bank may repeat a reference
 };
 
 Status ParseRecord(const Ctx& c, pugi::xml_node record, const ParseOptions& options, FileState* st,
@@ -812,11 +772,11 @@ Status ParseRecord(const Ctx& c, pugi::xml_node record, const ParseOptions& opti
     }
     for (std::string& w : eo.warnings) out->warnings.push_back(std::move(w));
     for (Payment& p : eo.payments) {
-      UniqueId(c, &Payment::payment_id, &p, &st->payment_ids, &out->warnings);
+      st->payment_ids.Claim(&p.payment_id, p.source_line, c.name + ":" + std::to_string(p.source_line), &out->warnings);
       out->batch.payments.push_back(std::move(p));
     }
     for (Reversal& r : eo.reversals) {
-      UniqueId(c, &Reversal::reversal_id, &r, &st->reversal_ids, &out->warnings);
+      st->reversal_ids.Claim(&r.reversal_id, r.source_line, c.name + ":" + std::to_string(r.source_line), &out->warnings);
       out->batch.reversals.push_back(std::move(r));
     }
   }
@@ -860,7 +820,7 @@ Status CheckCharacterReferences(const Ctx& c, std::string_view data) {
 
 Result<ParsedSettlement> ParseCamtDocument(const std::string& name, std::string_view data, const Fingerprinter& fp,
                                            const ParseOptions& options) {
-  Ctx c{name, fp, LineIndex(data), "camt-" + Sha256Hex(data).substr(0, kDerivedIdHexCount)};
+  Ctx c{name, fp, LineIndex(data), "camt-" + FileDigestPrefix(data, options, kDerivedIdHexCount)};
   CASHMATCH_RETURN_IF_ERROR(CheckCharacterReferences(c, data));
   pugi::xml_document xml;
   pugi::xml_parse_result parsed = xml.load_buffer(data.data(), data.size(), pugi::parse_default, pugi::encoding_auto);

@@ -35,19 +35,13 @@ namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view TrimRight(std::string_view s) {
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Trims and folds every run of blanks into one space.
 std::string Collapse(std::string_view s) {
   std::string out;
   bool blank = false;
   for (char c : s) {
-    if (IsSpace(c)) {
+    if (IsBlankByte(c)) {
       blank = !out.empty();
       continue;
     }
@@ -182,8 +176,8 @@ Info ParseTaggedInfo(const std::string& text) {
   std::string remittance, ordp;
   for (auto& [key, raw] : pieces) {
     std::string_view v = raw;
-    while (!v.empty() && (v.front() == '/' || IsSpace(v.front()))) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == '/' || IsSpace(v.back()))) v.remove_suffix(1);
+    while (!v.empty() && (v.front() == '/' || IsBlankByte(v.front()))) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == '/' || IsBlankByte(v.back()))) v.remove_suffix(1);
     std::string value = Collapse(v);
     if (key == "NAME") info.payer_name = value;
     if (key == "ORDP") ordp = value;
@@ -218,7 +212,7 @@ Info ParseInfo(const std::vector<std::string>& lines) {
   std::string joined;
   for (const std::string& l : lines) joined += l;
   std::string_view trimmed = joined;
-  while (!trimmed.empty() && IsSpace(trimmed.front())) trimmed.remove_prefix(1);
+  while (!trimmed.empty() && IsBlankByte(trimmed.front())) trimmed.remove_prefix(1);
   if (trimmed.size() >= 4 && IsDigit(trimmed[0]) && IsDigit(trimmed[1]) && IsDigit(trimmed[2]) && trimmed[3] == '?') {
     return ParseGermanInfo(std::string(trimmed));
   }
@@ -467,7 +461,7 @@ class Mt940Reader {
   }
 
   std::string DerivedId(uint32_t index) {
-    if (digest_.empty()) digest_ = Sha256Hex(data_).substr(0, 12);
+    if (digest_.empty()) digest_ = FileDigestPrefix(data_, options_, 12);
     return "mt940-" + digest_ + "-" + std::to_string(index);
   }
 

@@ -16,6 +16,7 @@
 
 #include "cashmatch/io/settlement.h"
 #include "parsers.h"
+#include "reader_util.h"
 
 namespace cashmatch::io {
 namespace {
@@ -26,11 +27,6 @@ std::string_view Field(std::string_view rec, size_t from, size_t to) {  // 1-bas
   return rec.substr(from - 1, to - from + 1);
 }
 
-std::string Trim(std::string_view s) {
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  return std::string(s);
-}
 
 bool Digits(std::string_view s, int64_t* out) {
   if (s.empty()) return false;

@@ -25,6 +25,7 @@
 
 #include "id_set.h"
 #include "parsers.h"
+#include "reader_util.h"
 
 #include "simdjson_release.h"
 
@@ -112,19 +113,6 @@ struct LineRef {
   std::string Field(std::string_view field) const { return Where() + ": field '" + std::string(field) + "'"; }
 };
 
-std::string_view Trimmed(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool IsBlankByte(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-bool IsBlank(std::string_view line) {
-  return line.find_first_not_of(" \t\r") == std::string_view::npos;
-}
-
 // A string, or for amounts a JSON number taken as its exact source text
 // (never through a double). `at()` names the field, for messages only.
 template <typename At>
@@ -136,7 +124,7 @@ Status ReadText(od::value v, bool number_ok, const At& at, std::string_view* out
     return Status::Ok();
   }
   if (number_ok && type == od::json_type::number) {
-    *out = Trimmed(v.raw_json_token());
+    *out = TrimRight(v.raw_json_token());
     return Status::Ok();
   }
   return Status::InvalidInput(at() + (number_ok ? ": expected a decimal string" : ": expected a string"));

@@ -19,6 +19,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cashmatch/io/digest.h"
+#include "cashmatch/io/settlement.h"
 #include "id_set.h"
 
 namespace cashmatch::io {
@@ -52,6 +54,18 @@ inline std::string Unquote(std::string_view s) {
   }
   return out;
 }
+
+// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence; a
+// cut text ends in "...".
+inline std::string Clip(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return std::string(s.substr(0, end)) + "...";
+}
+
+// Text from the file echoed into a message: in single quotes, clipped.
+inline std::string QuoteClipped(std::string_view s, size_t max) { return "'" + Clip(s, max) + "'"; }
 
 // The length of the well-formed UTF-8 sequence at s[i] (1 to 4), or 0 when
 // the bytes there are not one (a stray continuation byte, an overlong form,
@@ -136,6 +150,14 @@ inline const char* IdProblem(std::string_view id) {
     i += n;
   }
   return nullptr;
+}
+
+// The first `hex_count` hex digits of the file's SHA-256, for ids derived
+// from the file: the caller's digest when it passed one (the pipeline hashes
+// every file once, for the batch's identity), else computed here.
+inline std::string FileDigestPrefix(std::string_view data, const ParseOptions& options, size_t hex_count) {
+  if (!options.sha256_hex.empty()) return options.sha256_hex.substr(0, hex_count);
+  return Sha256Hex(data).substr(0, hex_count);
 }
 
 // The ids of one file's records, made unique the way bank statements need:

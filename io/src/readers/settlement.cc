@@ -1,7 +1,7 @@
 // Format detection and dispatch for settlement files.
 #include "cashmatch/io/settlement.h"
 
-#include <array>
+#include <iterator>
 
 #include "cashmatch/io/payments_ndjson.h"
 #include "parsers.h"
@@ -9,8 +9,19 @@
 namespace cashmatch::io {
 namespace {
 
-constexpr std::array<const char*, 8> kNames = {"auto", "ndjson", "bai2", "camt", "stripe-json", "stripe-csv",
-                                               "nacha", "mt940"};
+// One row per line, `{SettlementFormat::kX, "name"},`: fuzz/CMakeLists.txt
+// reads the names from these lines to make one fuzz target per format.
+constexpr SettlementFormatInfo kSettlementFormats[] = {
+    {SettlementFormat::kAuto, "auto"},
+    {SettlementFormat::kNdjson, "ndjson"},
+    {SettlementFormat::kBai2, "bai2"},
+    {SettlementFormat::kCamt, "camt"},
+    {SettlementFormat::kStripeJson, "stripe-json"},
+    {SettlementFormat::kStripeCsv, "stripe-csv"},
+    {SettlementFormat::kNacha, "nacha"},
+    {SettlementFormat::kMt940, "mt940"},
+};
+static_assert(std::size(kSettlementFormats) == static_cast<size_t>(SettlementFormat::kMt940) + 1);
 
 std::string_view SkipBomAndBlanks(std::string_view s) {
   if (s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
@@ -27,15 +38,25 @@ std::string_view FirstLine(std::string_view s) {
 
 }  // namespace
 
+std::span<const SettlementFormatInfo> SettlementFormats() { return kSettlementFormats; }
+
+std::string SettlementFormatNames() {
+  std::string out;
+  for (const SettlementFormatInfo& f : kSettlementFormats) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  return out;
+}
+
 const char* SettlementFormatName(SettlementFormat f) {
-  const size_t i = static_cast<size_t>(f);
-  return i < kNames.size() ? kNames[i] : "unknown";
+  for (const SettlementFormatInfo& info : kSettlementFormats) {
+    if (info.format == f) return info.name;
+  }
+  return "unknown";
 }
 
 bool ParseSettlementFormat(std::string_view text, SettlementFormat* out) {
-  for (size_t i = 0; i < kNames.size(); ++i) {
-    if (text == kNames[i]) {
-      *out = static_cast<SettlementFormat>(i);
+  for (const SettlementFormatInfo& info : kSettlementFormats) {
+    if (text == info.name) {
+      *out = info.format;
       return true;
     }
   }

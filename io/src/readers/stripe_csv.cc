@@ -15,6 +15,7 @@
 
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/settlement.h"
+#include "id_set.h"
 #include "parsers.h"
 
 namespace cashmatch::io {
@@ -119,7 +120,7 @@ class ReportRows {
     if (!t_.Get(i, "invoice_number").empty()) {
       p.references.push_back(RemittanceRef{std::string(t_.Get(i, "invoice_number")), std::nullopt});
     }
-    if (!ids_.insert(p.payment_id).second) {
+    if (!ids_.Insert(p.payment_id, t_.record(i).line)) {
       return Status::InvalidInput(t_.Where(i, "charge_id") + ": charge " + p.payment_id + " appears twice");
     }
     out_->batch.payments.push_back(std::move(p));
@@ -148,7 +149,7 @@ class ReportRows {
   std::set<std::string> payout_ids_;
   std::map<std::string, int64_t> net_;
   const Currency* currency_ = nullptr;
-  std::set<std::string> ids_;
+  IdSet ids_;
 };
 
 }  // namespace

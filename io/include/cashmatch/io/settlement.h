@@ -17,6 +17,7 @@
 // - no exception escapes, no input crashes it.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,17 @@ enum class SettlementFormat : uint8_t {
   kNacha = 6,        // NACHA ACH file (return entries)
   kMt940 = 7,        // SWIFT MT940
 };
+
+// The one list of formats, in SettlementFormat order (kAuto first). The
+// CLI's --format help and check and the fuzz targets (fuzz/CMakeLists.txt
+// reads the rows of kSettlementFormats in settlement.cc) come from it.
+struct SettlementFormatInfo {
+  SettlementFormat format;
+  const char* name;  // as --format spells it
+};
+std::span<const SettlementFormatInfo> SettlementFormats();
+// "auto, ndjson, bai2, …": every name, for help and messages.
+std::string SettlementFormatNames();
 const char* SettlementFormatName(SettlementFormat f);
 bool ParseSettlementFormat(std::string_view text, SettlementFormat* out);
 
@@ -48,6 +60,10 @@ struct ParseOptions {
   // Put bad records in `rejects` and go on, instead of failing the file.
   // Default: false — a bad record fails the whole batch.
   bool skip_bad_records = false;
+  // The file's SHA-256 in hex, when the caller has computed it (the
+  // pipeline does, for the batch's identity): readers that derive ids from
+  // it use it instead of hashing the file again. Empty: computed when needed.
+  std::string sha256_hex;
 };
 
 struct Reject {
