@@ -571,6 +571,7 @@ void StatefulRun::OpCrash() {
   std::string content;
   for (const auto& id : ids) content += payments_[id].line + "\n";
   const std::string file = Write(content);
+  const std::string before = Snapshot();
   const int delay_us = static_cast<int>(Between(0, 400000));
   log_.push_back("credits " + std::to_string(ids.size()) + " by the CLI, SIGKILL after " + std::to_string(delay_us) +
                  " us");
@@ -603,6 +604,7 @@ void StatefulRun::OpCrash() {
     return;
   }
   ++(received == 0 ? g_tally.killed_lost : g_tally.killed_committed);
+  if (received == 0) CheckUnchanged(before, "an apply killed before it committed");
   if (received == ids.size()) {
     MarkCommitted(ids, {});
     applied_files_.push_back(content);
