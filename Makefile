@@ -9,12 +9,13 @@ SAMPLE       = datasets/sample
 GENERATED    = datasets/generated
 
 FUZZ_SECONDS ?= 20
+SOAK_MINUTES ?= 30
 # Colours in compiler output only when a person is watching: CI logs stay plain.
 COLOR       := $(shell [ -t 1 ] && echo ON || echo OFF)
 CONFIGURE    = cmake -G Ninja -DCMAKE_COLOR_DIAGNOSTICS=$(COLOR)
 MAKEFLAGS   += --no-print-directory
 
-.PHONY: deps configure build demo test test-asan test-tsan fuzz bench format clean
+.PHONY: deps configure build demo test test-asan test-tsan fuzz soak bench format clean
 
 deps:
 	@tools/install-deps
@@ -52,6 +53,21 @@ test-tsan: deps
 
 fuzz: deps
 	tools/fuzz.sh $(FUZZ_SECONDS)
+
+# The stateful test (tests/stateful_test.cc, from a clock seed, longer
+# sequences) and fuzz_pipeline side by side, one core each, for SOAK_MINUTES
+# of wall time in total; fails on any finding of either. The stateful test
+# prints its seeds: CASHMATCH_STATEFUL_SEED=N reruns one.
+soak: deps
+	@$(CONFIGURE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target cashmatch_tests cashmatch
+	@seconds=$$(( $(SOAK_MINUTES) * 60 )); \
+	CASHMATCH_STATEFUL_SECONDS=$$seconds CASHMATCH_STATEFUL_STEPS=200 CASHMATCH_STATEFUL_FIRST_SEED=$$(date +%s) \
+	  $(BUILD)/tests/cashmatch_tests --gtest_filter='Stateful.*' & stateful=$$!; \
+	tools/fuzz.sh $$seconds fuzz_pipeline & fuzz=$$!; \
+	status=0; wait $$stateful || status=1; wait $$fuzz || status=1; \
+	if [ $$status -ne 0 ]; then echo "soak: FINDING (see above)" >&2; exit 1; fi; \
+	echo "soak: $(SOAK_MINUTES) minutes without a finding"
 
 bench: build
 	$(BUILD)/bench/cashmatch_bench --benchmark_min_time=0.2

@@ -28,6 +28,7 @@
 //   CASHMATCH_STATEFUL_STEPS    operations per seed (default 40)
 //   CASHMATCH_STATEFUL_FIRST_SEED  the first of the seeds run (default 1;
 //                               `make soak` starts from the clock)
+//   CASHMATCH_STATEFUL_KEEP     on a finding, copy the ledger to this directory
 //   CASHMATCH_STATEFUL_ENABLE   gated operation kinds to run (see Gate)
 //   CASHMATCH_CLI               the cashmatch binary for the SIGKILL steps
 //                               (default: ../tools/cashmatch beside this
@@ -83,6 +84,11 @@ const bool kNegativeStripePayouts = Gate("negative_stripe_payouts", false);
 // injected failures here (FaultyFs: every append fails) have not hit it, so
 // the operation is on. Turn it off if it does before item 7 is fixed.
 const bool kDiskFullDuringApply = Gate("disk_full_during_apply", true);
+// Not in issue 12 (found by this test, seed 777 at 200 steps): an invoice
+// reloaded as settled (amount_open 0) while open loses its typo index keys;
+// a return that reopens it then leaves a ledger `verify` refuses ("missing
+// a typo index key"). Off: reloads keep an open amount of at least 0.01.
+const bool kReloadAsSettled = Gate("reload_as_settled", false);
 
 using testing_util::FaultyFs;
 using testing_util::TempDir;
@@ -220,6 +226,11 @@ bool StatefulRun::Fail(const std::string& what) {
   out << "stateful finding: seed " << seed_ << " step " << step_ << ": " << what
       << "\n  rerun: CASHMATCH_STATEFUL_SEED=" << seed_ << " cashmatch_tests --gtest_filter='Stateful*'\n  operations:";
   for (size_t i = 0; i < log_.size(); ++i) out << "\n    " << i << " " << log_[i];
+  if (const char* keep = std::getenv("CASHMATCH_STATEFUL_KEEP")) {
+    std::error_code ec;
+    std::filesystem::copy(db_, keep, std::filesystem::copy_options::recursive, ec);
+    out << "\n  the ledger was copied to " << keep << (ec ? " (failed: " + ec.message() + ")" : "");
+  }
   ADD_FAILURE() << out.str();
   return false;
 }
@@ -295,7 +306,8 @@ void StatefulRun::OpLoad() {
     if (inv.usage && !inv.final_usage && Chance(60)) {
       inv.final_usage = true;  // the usage is reconciled; the open amount stays
     } else {
-      inv.loaded_open = Chance(30) ? 0 : Between(0, inv.total);
+      const int64_t low = kReloadAsSettled ? 0 : 1;
+      inv.loaded_open = Chance(30) ? low : Between(low, inv.total);
     }
     if (kReloadChangesCurrency && Chance(10)) inv.currency = inv.currency == "USD" ? "EUR" : "USD";
     chosen.push_back(i);
@@ -571,6 +583,7 @@ void StatefulRun::OpCrash() {
   std::string content;
   for (const auto& id : ids) content += payments_[id].line + "\n";
   const std::string file = Write(content);
+  const std::string before = Snapshot();
   const int delay_us = static_cast<int>(Between(0, 400000));
   log_.push_back("credits " + std::to_string(ids.size()) + " by the CLI, SIGKILL after " + std::to_string(delay_us) +
                  " us");
@@ -603,6 +616,7 @@ void StatefulRun::OpCrash() {
     return;
   }
   ++(received == 0 ? g_tally.killed_lost : g_tally.killed_committed);
+  if (received == 0) CheckUnchanged(before, "an apply killed before it committed");
   if (received == ids.size()) {
     MarkCommitted(ids, {});
     applied_files_.push_back(content);

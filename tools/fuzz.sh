@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for a bounded time,
 # seeded with the real files of tests/corpus (the repository's copy, see its
-# SOURCES.md) and, for NDJSON, the sample portfolio. A crash leaves its input in
+# SOURCES.md) and, for NDJSON, the sample portfolio; fuzz_pipeline applies
+# what it generates to a small ledger, seeded with all of them. A crash leaves its input in
 # build/fuzz/crashes/ and fails the run; turn it into a regression test.
-# Usage: tools/fuzz.sh [SECONDS_PER_TARGET]   (default 20)
+# Usage: tools/fuzz.sh [SECONDS_PER_TARGET [TARGET...]]   (default 20, all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-20}
+ALL="fuzz_ndjson fuzz_bai2 fuzz_camt fuzz_stripe_json fuzz_stripe_csv fuzz_nacha fuzz_mt940 fuzz_pipeline"
+TARGETS=${*:2}
+TARGETS=${TARGETS:-$ALL}
 BUILD=build/fuzz
 CORPUS=tests/corpus
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCASHMATCH_FUZZ=ON >/dev/null
-cmake --build "$BUILD" -j 2 --target fuzz_ndjson fuzz_bai2 fuzz_camt fuzz_stripe_json fuzz_stripe_csv fuzz_nacha fuzz_mt940
+# shellcheck disable=SC2086 # TARGETS is a list of names
+cmake --build "$BUILD" -j 2 --target $TARGETS
 mkdir -p "$BUILD/crashes"
 run() {  # run TARGET SEED_DIR...
   local target=$1
   shift
+  case " $TARGETS " in *" $target "*) ;; *) return 0 ;; esac
   local work="$BUILD/corpus/$target"
   mkdir -p "$work"
   echo "fuzz: $target for ${SECONDS_PER_TARGET}s" >&2
@@ -30,4 +36,7 @@ run fuzz_stripe_json "$CORPUS/stripe"
 run fuzz_nacha "$CORPUS/nacha"
 run fuzz_mt940 "$CORPUS/mt940"
 run fuzz_stripe_csv datasets/sample
-echo "fuzz: all targets ran ${SECONDS_PER_TARGET}s without a finding" >&2
+# The pipeline target takes every format: seed it with all of them.
+run fuzz_pipeline datasets/sample "$CORPUS/bai2" "$CORPUS/camt053" "$CORPUS/camt054" "$CORPUS/stripe" \
+  "$CORPUS/nacha" "$CORPUS/mt940"
+echo "fuzz: $TARGETS ran ${SECONDS_PER_TARGET}s each without a finding" >&2
