@@ -35,14 +35,13 @@ namespace fs = std::filesystem;
 using namespace cashmatch;
 using namespace cashmatch::io;
 
-// Issue 12 item 6: a structured reference amount of 0 or below hits an
-// assert in match.cc.
-constexpr bool kZeroReferenceAmounts = false;
-// Issue 12 item 6: a Stripe payout whose net is negative hits an assert.
-constexpr bool kNegativeStripePayouts = false;
-// Issue 12 item 3: a control character (NUL) in an id leaves a ledger that
-// does not verify.
-constexpr bool kControlCharactersInIds = false;
+// Issue 12 items 6 and 3, fixed in the readers: a structured reference
+// amount of 0 or below, a Stripe payout whose net is negative, and a control
+// character (NUL) in an id once crashed or broke the ledger. Kept as switches
+// so a regression can be narrowed down by turning one off.
+constexpr bool kZeroReferenceAmounts = true;
+constexpr bool kNegativeStripePayouts = true;
+constexpr bool kControlCharactersInIds = true;
 
 constexpr char kCustomers[] =
     "customer_id,name,stripe_customer_ids,bank_accounts\n"
