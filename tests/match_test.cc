@@ -1064,5 +1064,95 @@ TEST_F(MatchTest, OutcomeIsIndependentOfInputOrderAndThreads) {
   EXPECT_GT(one.exception_count, 0u);
 }
 
+// ---- Currencies never mix (issue 12) ----
+
+// A USD payment from a known payer whose only open invoice is in EUR of the
+// same figure: the EUR invoice is no candidate, the cash stays on account.
+TEST_F(MatchTest, AnInvoiceInAnotherCurrencyIsNoCandidateForTheAmount) {
+  Invoice eur = MakeInvoice("I-EUR", "INV-2026-000071", 100000);
+  eur.currency = Currency::Find("EUR");
+  book_.AddInvoice(eur);
+  Payment p = MakePayment("P1", 100000, "");
+  p.payer_account_fp = "fp-acme";
+  BatchOutcome out = Run({p});
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  ASSERT_EQ(OfType(out, EventType::kUnapplied).size(), 1u);
+  EXPECT_EQ(OfType(out, EventType::kUnapplied)[0]->rule, "on_account");
+  EXPECT_TRUE(out.invoice_updates.empty());
+}
+
+// USD cash held against a usage invoice that is now in JPY: releasing it
+// would apply dollars as yen. The hold stays, and the exception names both
+// currencies; nothing is released, applied or changed on the invoice.
+TEST_F(MatchTest, ReleaseOfUsdCashToAJpyInvoiceKeepsTheHoldAndRaisesCurrencyMismatch) {
+  Invoice jpy = MakeInvoice("I-JPY", "INV-2026-000072", 150000);
+  jpy.currency = Currency::Find("JPY");
+  book_.AddInvoice(jpy);
+  book_.Seal();
+  HoldRelease h;
+  h.record.payment_id = "P1";
+  h.record.customer_id = "C1";
+  h.record.currency = USD();
+  h.record.amount_minor = 150000;
+  h.record.held_minor = 150000;
+  h.record.status = PaymentStatus::kUnapplied;
+  h.invoice_id = "I-JPY";
+  h.amount_minor = 150000;
+  BatchOutcome out = ReleaseHolds("r-1", {h}, book_, policy_);
+  ASSERT_EQ(out.events.size(), 1u);
+  const Event& ex = out.events[0];
+  EXPECT_EQ(ex.type, EventType::kException);
+  EXPECT_EQ(ex.reason, ExceptionReason::kCurrencyMismatch);
+  EXPECT_EQ(ex.from, CashBucket::kHeld);
+  EXPECT_FALSE(ExceptionHoldsCash(ex));  // still held, not in review
+  EXPECT_NE(ex.detail.find("USD"), std::string::npos) << ex.detail;
+  EXPECT_NE(ex.detail.find("JPY"), std::string::npos) << ex.detail;
+  EXPECT_TRUE(out.invoice_updates.empty());
+  ASSERT_EQ(out.payments.size(), 1u);
+  EXPECT_EQ(out.payments[0].held_minor, 150000);
+  EXPECT_EQ(out.payments[0].applied_minor, 0);
+  EXPECT_EQ(out.exception_count, 1u);
+}
+
+// A USD payment settled an invoice that has since been reloaded in EUR. Its
+// ACH return must not reopen the invoice by 500.00 dollars as euros: the
+// return is refused with a currency_mismatch exception and nothing moves.
+TEST_F(MatchTest, ReturnOfAUsdPaymentWhoseInvoiceIsNowEurIsRefused) {
+  Invoice eur = MakeInvoice("I-EUR", "INV-2026-000073", 50000);
+  eur.currency = Currency::Find("EUR");
+  eur.amount_open_minor = 0;
+  book_.AddInvoice(eur);
+  SettledPayment settled;
+  settled.record.payment_id = "P1";
+  settled.record.customer_id = "C1";
+  settled.record.currency = USD();
+  settled.record.amount_minor = 50000;
+  settled.record.applied_minor = 50000;
+  settled.record.status = PaymentStatus::kApplied;
+  settled.applications = {Application{"I-EUR", 50000}};
+  book_.AddSettledPayment("P1", settled);
+  Reversal r;
+  r.reversal_id = "RET-1";
+  r.original_payment_id = "P1";
+  r.amount_minor = 50000;
+  r.currency = USD();
+  r.value_date = ParseIsoDate("2026-11-26").value();
+  batch_.reversals = {r};
+  BatchOutcome out = Run({});
+  EXPECT_TRUE(OfType(out, EventType::kReversed).empty());
+  ASSERT_EQ(OfType(out, EventType::kException).size(), 1u);
+  const Event& ex = *OfType(out, EventType::kException)[0];
+  EXPECT_EQ(ex.reason, ExceptionReason::kCurrencyMismatch);
+  EXPECT_EQ(ex.invoice_id, "I-EUR");
+  EXPECT_NE(ex.detail.find("USD"), std::string::npos) << ex.detail;
+  EXPECT_NE(ex.detail.find("EUR"), std::string::npos) << ex.detail;
+  EXPECT_TRUE(out.invoice_updates.empty());
+  for (const PaymentRecord& rec : out.payments) {
+    if (rec.payment_id == "P1") {
+      EXPECT_EQ(rec.applied_minor, 50000);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cashmatch

@@ -42,14 +42,14 @@ bool DunningAfter(const Invoice& w, bool held, const Policy& policy, Event* s) {
   s->customer_id = w.customer_id;
   if (held) {
     s->action = SuppressionAction::kPause;
-    s->rule = "cash_held";
+    s->rule = RuleName(Rule::kCashHeld);
     s->detail = "payment held while usage is reconciled";
   } else if (w.amount_open_minor == 0) {
     s->action = SuppressionAction::kCancel;
-    s->rule = "invoice_settled";
+    s->rule = RuleName(Rule::kInvoiceSettled);
   } else if (w.disputed_minor > 0 && w.amount_open_minor <= w.disputed_minor) {
     s->action = SuppressionAction::kPause;
-    s->rule = "disputed_open";
+    s->rule = RuleName(Rule::kDisputedOpen);
     s->detail = "only the disputed amount stays open";
   } else {
     const i128 paid = static_cast<i128>(w.amount_total_minor - w.amount_open_minor) * 1000000;
@@ -57,7 +57,7 @@ bool DunningAfter(const Invoice& w, bool held, const Policy& policy, Event* s) {
                         paid >= static_cast<i128>(w.amount_total_minor) * policy.soften_paid_share_ppm;
     if (!mostly) return false;  // partly paid: dunning carries on for the rest
     s->action = SuppressionAction::kSoften;
-    s->rule = "mostly_paid";
+    s->rule = RuleName(Rule::kMostlyPaid);
   }
   return true;
 }
@@ -81,13 +81,14 @@ void ApplyProposal(const SettlementBatch& batch, const Payment& p, const Proposa
     e.invoice_id = w.invoice_id;
     e.customer_id = w.customer_id;
     e.amount_minor = amount;
-    e.rule = pr.rule;
+    e.rule = RuleName(pr.rule);
     e.score_milli = pr.score_milli;
     e.signals = pr.signals;
     return e;
   };
   for (const auto& [inv, amount] : pr.applications) {
     Invoice& w = touch(inv);
+    AssertSameCurrency(p.currency, w);
     assert(amount > 0 && amount <= w.amount_open_minor);
     w.amount_open_minor -= amount;
     out.events.push_back(event(EventType::kApplied, w, amount));
@@ -96,6 +97,7 @@ void ApplyProposal(const SettlementBatch& batch, const Payment& p, const Proposa
   }
   for (const auto& [inv, amount] : pr.write_offs) {
     Invoice& w = touch(inv);
+    AssertSameCurrency(p.currency, w);
     assert(amount > 0 && amount <= w.amount_open_minor);
     w.amount_open_minor -= amount;
     Event e = event(EventType::kWrittenOff, w, amount);
@@ -104,6 +106,7 @@ void ApplyProposal(const SettlementBatch& batch, const Payment& p, const Proposa
   }
   for (const auto& [inv, amount] : pr.holds) {
     Invoice& w = touch(inv);
+    AssertSameCurrency(p.currency, w);
     Event e = event(EventType::kHeld, w, amount);
     e.detail = "usage still reconciling: cash held until the invoice is final";
     out.events.push_back(e);
@@ -112,6 +115,7 @@ void ApplyProposal(const SettlementBatch& batch, const Payment& p, const Proposa
   }
   // One dunning decision per touched invoice, after its money moved.
   for (Invoice* w : touched) {
+    AssertInvoiceInBounds(*w);
     bool held = false;
     for (const auto& h : pr.holds) held = held || h.first->invoice_id == w->invoice_id;
     Event s = BaseEvent(EventType::kSuppression, batch, p);
@@ -121,7 +125,7 @@ void ApplyProposal(const SettlementBatch& batch, const Payment& p, const Proposa
     Event e = BaseEvent(EventType::kUnapplied, batch, p);
     e.customer_id = rec.customer_id;
     e.amount_minor = pr.unapplied_minor;
-    e.rule = pr.rule;
+    e.rule = RuleName(pr.rule);
     e.score_milli = pr.score_milli;
     e.signals = pr.signals;
     e.detail = "cash on the customer's account";
@@ -144,7 +148,7 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionRea
   ex.invoice_id = invoice_id;  // one referenced invoice: the exception shows in its trail
   ex.amount_minor = p.amount_minor;
   ex.reason = reason;
-  ex.rule = "match";
+  ex.rule = RuleName(Rule::kMatch);
   ex.signals = signals;
   ex.detail = detail;
   out.events.push_back(ex);
@@ -161,16 +165,9 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionRea
 // names usable ones, else its amount against the identified customer's open
 // invoices; a score below the policy's auto line goes to review.
 void DecidePayment(const SettlementBatch& batch, const Payment& p, const PaymentHints& hints, const OpenBook& book,
-                   const Policy& policy, WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out,
-                   SettledPayment* settled) {
-  Resolution res = Resolve(p, hints, balances);
-  Identification id = IdentifyCustomer(p, res, book, policy);
-  if (!res.deferred.empty()) {
-    // A bare tail, PO number or typo could need the customer to resolve;
-    // an invoice it found may in turn name the customer.
-    ResolveDeferred(p, policy, id.customer_id, balances, res);
-    if (id.customer_id.empty() && !res.referenced_customer_id.empty()) id = IdentifyCustomer(p, res, book, policy);
-  }
+                   const Policy& policy, WorkingBalances& balances, Identities& identities, PaymentRecord& rec,
+                   BatchOutcome& out, SettledPayment* settled) {
+  auto [res, id] = ResolveAndIdentify(p, hints, book, policy, balances, identities);
   rec.customer_id = id.customer_id;
   Event received = BaseEvent(EventType::kPaymentReceived, batch, p);
   received.customer_id = rec.customer_id;
@@ -205,11 +202,11 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
     reason = res.reason;
     why = res.detail;
   }
-  const bool scored = proposal && (proposal->rule != "on_account" || id.by == IdentifiedBy::kName);
+  const bool scored = proposal && (proposal->rule != Rule::kOnAccount || id.by == IdentifiedBy::kName);
   if (scored && proposal->score_milli < policy.auto_apply_score_milli) {
     reason = proposal->score_milli >= policy.review_score_milli ? ExceptionReason::kNeedsReview
                                                                 : ExceptionReason::kUnmatched;
-    why = "best proposal '" + proposal->rule + "' scored " + std::to_string(proposal->score_milli) +
+    why = "best proposal '" + std::string(RuleName(proposal->rule)) + "' scored " + std::to_string(proposal->score_milli) +
           "/1000, below the auto-apply threshold";
     signals = proposal->signals;
     signals.push_back("score=" + std::to_string(proposal->score_milli));
@@ -220,6 +217,7 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
   } else {
     RaiseException(batch, p, reason, why, signals, one_invoice, rec, out);
   }
+  AssertPaymentConserved(rec);
 }
 
 }  // namespace cashmatch::matcher

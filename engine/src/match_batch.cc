@@ -49,7 +49,8 @@ bool GroupsOverlap(const std::vector<std::vector<Invoice>>& group_updates) {
 std::vector<std::vector<size_t>> AllocationGroups(const SettlementBatch& batch, const std::vector<PaymentHints>& hints,
                                                   const OpenBook& book, const Policy& policy,
                                                   const std::vector<size_t>& order,
-                                                  const std::vector<size_t>& positions) {
+                                                  const std::vector<size_t>& positions,
+                                                  std::vector<Identities>& identities) {
   std::vector<size_t> parent(positions.size());
   std::iota(parent.begin(), parent.end(), 0);
   auto find = [&](size_t x) {
@@ -61,13 +62,10 @@ std::vector<std::vector<size_t>> AllocationGroups(const SettlementBatch& batch, 
   for (size_t i = 0; i < positions.size(); ++i) {
     const size_t idx = order[positions[i]];
     const Payment& p = batch.payments[idx];
-    Resolution res = Resolve(p, hints[idx], untouched);
+    // As DecidePayment does, against the snapshot; the identification is
+    // kept for it.
+    const auto [res, id] = ResolveAndIdentify(p, hints[idx], book, policy, untouched, identities[positions[i]]);
     std::vector<std::string> customers;
-    Identification id = IdentifyCustomer(p, res, book, policy);
-    if (!res.deferred.empty()) {  // as DecidePayment does, against the snapshot
-      ResolveDeferred(p, policy, id.customer_id, untouched, res);
-      if (id.customer_id.empty() && !res.referenced_customer_id.empty()) id = IdentifyCustomer(p, res, book, policy);
-    }
     if (!id.customer_id.empty()) customers.push_back(id.customer_id);
     for (const Customer* child : book.ChildrenOf(id.customer_id)) customers.push_back(child->customer_id);
     for (const Invoice* inv : res.found) customers.push_back(inv->customer_id);
@@ -140,7 +138,8 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
   // canonical order against the balances the group's earlier payments
   // left; groups share no invoice, so they run in parallel and give what
   // one walk over all payments would.
-  std::vector<std::vector<size_t>> groups = AllocationGroups(batch, hints, book, policy, order, to_allocate);
+  std::vector<Identities> identities(order.size());  // by position of `order`, made once
+  std::vector<std::vector<size_t>> groups = AllocationGroups(batch, hints, book, policy, order, to_allocate, identities);
   std::vector<std::vector<Invoice>> group_updates(groups.size());
   auto allocate = [&](size_t g) {
     WorkingBalances balances(book);
@@ -148,7 +147,7 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
       const Payment& p = batch.payments[order[k]];
       PaymentSlot& slot = slots[k];
       PaymentRecord rec = NewRecord(batch, p);
-      DecidePayment(batch, p, hints[order[k]], book, policy, balances, rec, slot.out,
+      DecidePayment(batch, p, hints[order[k]], book, policy, balances, identities[k], rec, slot.out,
                     has_returns ? &slot.settled : nullptr);
       if (p.fee_minor > 0) slot.out.events.push_back(FeeEvent(batch, p, rec.customer_id));
       slot.settled.record = rec;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -84,7 +85,7 @@ struct Resolution {
   // resolved once the customer is identified (ResolveDeferred).
   std::vector<const InvoiceHint*> deferred;
   int32_t score_cap_milli = 1000;                // the weakest way a reference was found
-  const char* weak_rule = nullptr;               // and the rule it names ("reference_fuzzy" …)
+  Rule weak_rule = Rule::kNone;                  // and the rule it names (kReferenceFuzzy …)
   ExceptionReason reason = ExceptionReason::kNone;
   std::string detail;
 
@@ -115,7 +116,7 @@ constexpr int32_t kScoreSearchCut = 700;           // the bounded search stopped
 // One proposed allocation: invoices with the amount each gets, and what
 // the payment leaves over or short.
 struct Proposal {
-  std::string rule;
+  Rule rule = Rule::kNone;
   int32_t score_milli = 0;
   std::vector<std::pair<const Invoice*, int64_t>> applications;  // canonical order
   std::vector<std::pair<const Invoice*, int64_t>> write_offs;
@@ -123,6 +124,35 @@ struct Proposal {
   int64_t unapplied_minor = 0;
   std::vector<std::string> signals;
 };
+
+// ---- Invariants, checked when a payment's outcome is complete (asserts
+// stay on in release builds). Input never reaches them: a currency that
+// differs is refused with an exception before any money moves.
+
+// Money moves between a payment and an invoice only in one currency.
+inline void AssertSameCurrency(const Currency* payment, const Invoice& inv) {
+  assert(payment != nullptr);
+  assert(payment == inv.currency);
+}
+
+// An invoice's open amount is never negative and never above its total.
+inline void AssertInvoiceInBounds(const Invoice& inv) {
+  assert(inv.amount_open_minor >= 0);
+  assert(inv.amount_open_minor <= inv.amount_total_minor);
+}
+
+// A payment's money is conserved: what it brought is applied, on the
+// customer's account, held, in review or returned, each never negative. A
+// bank line that carried a Stripe payout brought no customer cash and is
+// not checked.
+inline void AssertPaymentConserved(const PaymentRecord& rec) {
+  if (rec.status == PaymentStatus::kPayout || rec.reason == ExceptionReason::kPayoutPending) return;
+  assert(rec.applied_minor >= 0 && rec.unapplied_minor >= 0);
+  assert(rec.held_minor >= 0 && rec.exception_minor >= 0 && rec.returned_minor >= 0);
+  const i128 parts = static_cast<i128>(rec.applied_minor) + rec.unapplied_minor + rec.held_minor +
+                     rec.exception_minor + rec.returned_minor;
+  assert(parts == rec.amount_minor);
+}
 
 // ---- resolve.cc: the invoices a remittance names, and who pays ----
 
@@ -135,8 +165,32 @@ void ResolveDeferred(const Payment& p, const Policy& policy, const std::string& 
                      const WorkingBalances& balances, Resolution& res);
 // Free text that only produced numbers we do not know is no reference.
 bool OnlyUnknownFreeText(const Resolution& res);
-// The customer and the signals that identified it (identify.h).
-Identification IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book, const Policy& policy);
+
+// A payment's identifications, made once: before allocation to group the
+// payments (match_batch.cc) and reused when the payment is decided.
+// IdentifyPayer depends only on the payment, the book, the policy and the
+// referenced customer, so each referenced customer is identified once (a
+// typo resolved against other balances may name another: a payment sees
+// at most a few).
+class Identities {
+ public:
+  Identification Get(const Payment& p, const std::string& referenced_customer_id, const OpenBook& book,
+                     const Policy& policy);
+
+ private:
+  std::vector<std::pair<std::string, Identification>> known_;  // by referenced customer id
+};
+
+// What the payment's references resolve to and who pays, against
+// `balances`: the references, the customer (identify.h), then the
+// references that needed the customer, and the customer again when only
+// those named one.
+struct Identified {
+  Resolution res;
+  Identification id;
+};
+Identified ResolveAndIdentify(const Payment& p, const PaymentHints& hints, const OpenBook& book, const Policy& policy,
+                              const WorkingBalances& balances, Identities& identities);
 
 // ---- propose_reference.cc ----
 
@@ -157,8 +211,8 @@ Event BaseEvent(EventType type, const SettlementBatch& batch, const Payment& p);
 PaymentRecord NewRecord(const SettlementBatch& batch, const Payment& p);
 bool DunningAfter(const Invoice& w, bool held, const Policy& policy, Event* s);
 void DecidePayment(const SettlementBatch& batch, const Payment& p, const PaymentHints& hints, const OpenBook& book,
-                   const Policy& policy, WorkingBalances& balances, PaymentRecord& rec, BatchOutcome& out,
-                   SettledPayment* settled);
+                   const Policy& policy, WorkingBalances& balances, Identities& identities, PaymentRecord& rec,
+                   BatchOutcome& out, SettledPayment* settled);
 
 // ---- reversals.cc ----
 

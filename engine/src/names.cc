@@ -1,10 +1,13 @@
 // Stable text names of the domain's and events' enums: these strings are
 // part of the export format and the CSV inputs, so they never change.
+#include <algorithm>
+#include <iterator>
 #include <string_view>
 
 #include "cashmatch/engine/domain.h"
 #include "cashmatch/engine/event.h"
 #include "cashmatch/engine/match.h"
+#include "cashmatch/engine/signals.h"
 
 namespace cashmatch {
 namespace {
@@ -23,6 +26,33 @@ bool ParseByName(std::string_view text, const char* const (&names)[N], E* out) {
 constexpr const char* kBillingModels[] = {"subscription", "usage", "services", "one_off"};
 constexpr const char* kUsageStatuses[] = {"final", "reconciling"};
 constexpr const char* kSources[] = {"ach", "wire", "check", "card", "stripe", "other"};
+// Indexed by Rule.
+constexpr const char* kRules[] = {"",
+                                  "exact_reference",
+                                  "reference_overpaid",
+                                  "reference_short_within_tolerance",
+                                  "reference_partial",
+                                  "reference_fuzzy",
+                                  "reference_po",
+                                  "reference_tail",
+                                  "exact_amount",
+                                  "amount_within_tolerance",
+                                  "subset_sum",
+                                  "subset_sum_within_tolerance",
+                                  "fallback_oldest_first",
+                                  "fallback_past_due_first",
+                                  "on_account",
+                                  "match",
+                                  "cash_held",
+                                  "invoice_settled",
+                                  "disputed_open",
+                                  "mostly_paid",
+                                  "hold_released",
+                                  "usage_final",
+                                  "stripe_fee",
+                                  "stripe_fee_refund",
+                                  "stripe_payout"};
+static_assert(std::size(kRules) == static_cast<size_t>(Rule::kStripePayout) + 1, "one name per Rule");
 
 }  // namespace
 
@@ -43,6 +73,12 @@ const char* ReversalKindName(ReversalKind k) {
   return "unknown";
 }
 bool ParsePaymentSource(std::string_view t, PaymentSource* out) { return ParseByName(t, kSources, out); }
+
+const char* RuleName(Rule r) {
+  const auto i = static_cast<size_t>(r);
+  return i < std::size(kRules) ? kRules[i] : "unknown";
+}
+bool ParseRule(std::string_view t, Rule* out) { return ParseByName(t, kRules, out); }
 
 const char* EventTypeName(EventType t) {
   switch (t) {
@@ -112,6 +148,22 @@ const char* PaymentStatusName(PaymentStatus s) {
     case PaymentStatus::kPayout: return "payout";
   }
   return "unknown";
+}
+
+const std::vector<std::string_view>& KnownSignalKeys() {
+  static const std::vector<std::string_view> kKeys = {
+      "amount",          "amount_delta",    "candidates",     "candidates_beyond_window", "date_distance",
+      "fallback",        "hierarchy",       "identified_by",  "name",                     "name_ambiguous",
+      "name_similarity", "original",        "payer",          "payout",                   "po",
+      "reference",       "reference_fuzzy", "reference_tail", "return_reason",            "reversal_id",
+      "rf",              "score",           "search",         "set",                      "stripe_charge",
+      "stripe_customer", "stripe_invoice",  "stripe_payment_intent", "write_off"};
+  return kKeys;
+}
+
+bool IsKnownSignalKey(std::string_view key) {
+  const auto& keys = KnownSignalKeys();
+  return std::binary_search(keys.begin(), keys.end(), key);
 }
 
 }  // namespace cashmatch

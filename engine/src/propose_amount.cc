@@ -38,7 +38,7 @@ void FillInOrder(const Payment& p, std::vector<const Invoice*> candidates, const
     std::stable_sort(candidates.begin(), candidates.end(),
                      [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
   }
-  pr.rule = past_due_first ? "fallback_past_due_first" : "fallback_oldest_first";
+  pr.rule = past_due_first ? Rule::kFallbackPastDueFirst : Rule::kFallbackOldestFirst;
   pr.score_milli = kScoreFallback;
   int64_t cash = p.amount_minor;
   for (const Invoice* inv : candidates) {
@@ -113,7 +113,7 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
       FillInOrder(p, std::move(candidates), policy, pr);
       return pr;
     }
-    pr.rule = "on_account";
+    pr.rule = Rule::kOnAccount;
     pr.unapplied_minor = p.amount_minor;
     return pr;
   }
@@ -133,8 +133,8 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   // One invoice with exactly the amount is the plainest answer; a set of
   // several, or a fit only within the tolerance, scores a little lower.
   const bool single = chosen.size() == 1;
-  pr.rule = single ? (exact ? "exact_amount" : "amount_within_tolerance")
-                   : (exact ? "subset_sum" : "subset_sum_within_tolerance");
+  pr.rule = single ? (exact ? Rule::kExactAmount : Rule::kAmountWithinTolerance)
+                   : (exact ? Rule::kSubsetSum : Rule::kSubsetSumWithinTolerance);
   pr.score_milli = search.cut() ? kScoreSearchCut
                    : exact      ? (single ? kScoreExactAmount : kScoreSubsetSum)
                                 : kScoreWithinTolerance;
@@ -175,7 +175,9 @@ Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenB
                          std::string* why) {
   Proposal pr = ProposeByAmount(p, id.customer_id, book, balances, policy, false, reason, why);
   const size_t children = book.ChildrenOf(id.customer_id).size();
-  const auto no_fit = [](const Proposal& x) { return x.rule == "on_account" || x.rule.starts_with("fallback_"); };
+  const auto no_fit = [](const Proposal& x) {
+    return x.rule == Rule::kOnAccount || x.rule == Rule::kFallbackOldestFirst || x.rule == Rule::kFallbackPastDueFirst;
+  };
   if (*reason == ExceptionReason::kNone && no_fit(pr) && children > 0) {
     // A set among the family's invoices (or two: ambiguous) comes before the
     // policy's fallback over the parent's own invoices.
@@ -192,7 +194,7 @@ Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenB
   if (id.by == IdentifiedBy::kName) {
     assert(id.confidence_milli > 0 && id.confidence_milli <= 1000);
     pr.signals.push_back("name_similarity=" + std::to_string(id.confidence_milli));
-    pr.score_milli = pr.rule == "on_account" ? id.confidence_milli : pr.score_milli * id.confidence_milli / 1000;
+    pr.score_milli = pr.rule == Rule::kOnAccount ? id.confidence_milli : pr.score_milli * id.confidence_milli / 1000;
   }
   return pr;
 }

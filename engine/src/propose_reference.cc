@@ -41,7 +41,7 @@ std::optional<Proposal> ProposeReferenced(const Payment& p, const Resolution& re
   pr.signals.push_back(Delta(p.amount_minor, owed, exp));
   int64_t cash = p.amount_minor;
   if (cash >= owed) {
-    pr.rule = cash == owed ? "exact_reference" : "reference_overpaid";
+    pr.rule = cash == owed ? Rule::kExactReference : Rule::kReferenceOverpaid;
     pr.score_milli = cash == owed ? kScoreExactReference : kScoreReferenceAdjusted;
     for (size_t i = 0; i < res.invoices.size(); ++i) pr.applications.emplace_back(res.invoices[i], due[i]);
     for (const Invoice* h : res.held) pr.holds.emplace_back(h, h->amount_open_minor);
@@ -58,7 +58,7 @@ std::optional<Proposal> ProposeReferenced(const Payment& p, const Resolution& re
     // Short by a fee or rounding: settle everything, write the difference
     // off from the last invoices (never from a hold: held cash is not ours
     // to close with).
-    pr.rule = "reference_short_within_tolerance";
+    pr.rule = Rule::kReferenceShortWithinTolerance;
     pr.score_milli = kScoreReferenceAdjusted;
     int64_t left = shortfall;
     std::vector<int64_t> pay = due;
@@ -81,7 +81,7 @@ std::optional<Proposal> ProposeReferenced(const Payment& p, const Resolution& re
            " short of its invoices, beyond the tolerance, and the policy does not allow partial settlement";
     return std::nullopt;
   }
-  pr.rule = "reference_partial";
+  pr.rule = Rule::kReferencePartial;
   pr.score_milli = kScoreReferenceAdjusted;
   for (size_t i = 0; i < res.invoices.size() && cash > 0; ++i) {
     const int64_t x = std::min(cash, due[i]);
@@ -101,9 +101,9 @@ std::optional<Proposal> ProposeReferenced(const Payment& p, const Resolution& re
 // the number itself: the proposal scores no higher than that, and an exact
 // fit is named by how it was found.
 void CapReferenceScore(const Resolution& res, Proposal& pr) {
-  if (res.weak_rule == nullptr || pr.score_milli <= res.score_cap_milli) return;
+  if (res.weak_rule == Rule::kNone || pr.score_milli <= res.score_cap_milli) return;
   pr.score_milli = res.score_cap_milli;
-  if (pr.rule == "exact_reference") pr.rule = res.weak_rule;
+  if (pr.rule == Rule::kExactReference) pr.rule = res.weak_rule;
 }
 
 }  // namespace cashmatch::matcher

@@ -2,6 +2,7 @@
 // while it reconciled is applied once the invoice is final, any rest on
 // the customer's account, and the invoice's dunning resumes or stops.
 #include <algorithm>
+#include <string>
 #include <cassert>
 #include <tuple>
 #include <unordered_map>
@@ -11,6 +12,9 @@
 
 namespace cashmatch {
 
+using matcher::AssertInvoiceInBounds;
+using matcher::AssertPaymentConserved;
+using matcher::AssertSameCurrency;
 using matcher::DunningAfter;
 using matcher::Settleable;
 using matcher::WorkingBalances;
@@ -41,9 +45,20 @@ BatchOutcome ReleaseHolds(const std::string& batch_id, const std::vector<HoldRel
       e.customer_id = rec.customer_id;
       e.currency = rec.currency;
       e.amount_minor = amount;
-      e.rule = "usage_final";
+      e.rule = RuleName(Rule::kUsageFinal);
       return e;
     };
+    if (inv->currency != rec.currency) {
+      // Never applied across currencies: the hold stays, a person decides.
+      Event ex = event(EventType::kException, h->amount_minor);
+      ex.reason = ExceptionReason::kCurrencyMismatch;
+      ex.from = CashBucket::kHeld;  // the cash stays held: not in review
+      ex.detail = "held cash in " + std::string(rec.currency->code()) + " cannot be released to invoice " +
+                  inv->number + " in " + std::string(inv->currency->code()) + ": the hold stays";
+      out.events.push_back(ex);
+      ++out.exception_count;
+      continue;
+    }
     Event released = event(EventType::kReleased, h->amount_minor);
     released.detail = "usage reconciled: the held cash is applied";
     out.events.push_back(released);
@@ -51,6 +66,7 @@ BatchOutcome ReleaseHolds(const std::string& batch_id, const std::vector<HoldRel
     // What the final invoice still owes is applied; any rest is the
     // customer's, on account.
     Invoice& w = balances.Mutable(*inv);
+    AssertSameCurrency(rec.currency, w);
     const int64_t apply = std::min(h->amount_minor, Settleable(w));
     if (apply > 0) {
       w.amount_open_minor -= apply;
@@ -68,13 +84,15 @@ BatchOutcome ReleaseHolds(const std::string& batch_id, const std::vector<HoldRel
     s.rule.clear();
     if (!DunningAfter(w, false, policy, &s)) {
       s.action = SuppressionAction::kResume;  // the hold paused it: chase what is still open
-      s.rule = "hold_released";
+      s.rule = RuleName(Rule::kHoldReleased);
     }
     out.events.push_back(s);
     rec.status = rec.exception_minor > 0                                      ? rec.status
                  : rec.applied_minor == rec.amount_minor - rec.returned_minor ? PaymentStatus::kApplied
                  : rec.applied_minor > 0                                      ? PaymentStatus::kPartial
                                                                               : PaymentStatus::kUnapplied;
+    AssertInvoiceInBounds(w);
+    AssertPaymentConserved(rec);
     ++out.applied_count;
   }
   out.invoice_updates = balances.Take();

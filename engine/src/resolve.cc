@@ -77,9 +77,9 @@ void Record(const Payment& p, const InvoiceHint& h, const LooseResult& r, Resolu
     if (!r.signal.empty()) res.signals.insert(res.signals.begin() + static_cast<ptrdiff_t>(at), r.signal);
     if (r.score_cap_milli < res.score_cap_milli) {
       res.score_cap_milli = r.score_cap_milli;
-      res.weak_rule = std::string_view(r.how) == "fuzzy" ? "reference_fuzzy"
-                      : std::string_view(r.how) == "po" ? "reference_po"
-                                                        : "reference_tail";
+      res.weak_rule = std::string_view(r.how) == "fuzzy" ? Rule::kReferenceFuzzy
+                      : std::string_view(r.how) == "po" ? Rule::kReferencePo
+                                                        : Rule::kReferenceTail;
     }
     return;
   }
@@ -173,9 +173,29 @@ bool OnlyUnknownFreeText(const Resolution& res) {
 
 // The customer and the signals that identified it, in order of strength:
 // bank account, Stripe customer id, referenced invoice, payer name
-// (identify.h).
-Identification IdentifyCustomer(const Payment& p, const Resolution& res, const OpenBook& book, const Policy& policy) {
-  return IdentifyPayer(p, res.referenced_customer_id, book, policy);
+// (identify.h); computed once per referenced customer.
+Identification Identities::Get(const Payment& p, const std::string& referenced_customer_id, const OpenBook& book,
+                               const Policy& policy) {
+  for (const auto& [ref, id] : known_) {
+    if (ref == referenced_customer_id) return id;
+  }
+  known_.emplace_back(referenced_customer_id, IdentifyPayer(p, referenced_customer_id, book, policy));
+  return known_.back().second;
+}
+
+Identified ResolveAndIdentify(const Payment& p, const PaymentHints& hints, const OpenBook& book, const Policy& policy,
+                              const WorkingBalances& balances, Identities& identities) {
+  Identified out{Resolve(p, hints, balances), {}};
+  out.id = identities.Get(p, out.res.referenced_customer_id, book, policy);
+  if (!out.res.deferred.empty()) {
+    // A bare tail, PO number or typo could need the customer to resolve;
+    // an invoice it found may in turn name the customer.
+    ResolveDeferred(p, policy, out.id.customer_id, balances, out.res);
+    if (out.id.customer_id.empty() && !out.res.referenced_customer_id.empty()) {
+      out.id = identities.Get(p, out.res.referenced_customer_id, book, policy);
+    }
+  }
+  return out;
 }
 
 }  // namespace cashmatch::matcher

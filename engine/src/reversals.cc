@@ -29,9 +29,42 @@ Event ReversalEvent(EventType type, const SettlementBatch& batch, const Reversal
 // first. Each invoice that gets money back or loses its hold resumes
 // dunning. Anything left over, or a return whose payment we do not hold, is
 // an exception for a person.
+// The first invoice a return of `amount_minor` would reopen whose currency
+// is no longer the payment's (the invoice was reloaded in another
+// currency), or null. Walks the buckets in ReverseOne's order.
+const Invoice* ReopensInAnotherCurrency(const SettledPayment& settled, int64_t amount_minor,
+                                        const WorkingBalances& balances) {
+  const PaymentRecord& rec = settled.record;
+  i128 left = static_cast<i128>(amount_minor) - rec.unapplied_minor - rec.exception_minor;
+  for (const Application& h : settled.holds) left -= std::max<int64_t>(0, h.amount_minor);
+  for (auto it = settled.applications.rbegin(); it != settled.applications.rend() && left > 0; ++it) {
+    if (it->amount_minor == 0) continue;
+    const Invoice* inv = balances.FindById(it->invoice_id);
+    if (inv == nullptr) continue;
+    if (inv->currency != rec.currency) return inv;
+    left -= it->amount_minor;
+  }
+  return nullptr;
+}
+
 void ReverseOne(const SettlementBatch& batch, const Reversal& r, SettledPayment& settled, WorkingBalances& balances,
                 BatchOutcome& out) {
   PaymentRecord& rec = settled.record;
+  if (const Invoice* other = ReopensInAnotherCurrency(settled, r.amount_minor, balances)) {
+    // Reopening it by the payment's amount would add one currency's units
+    // to another's: nothing is reversed, a person decides.
+    Event ex = ReversalEvent(EventType::kException, batch, r, rec);
+    ex.invoice_id = other->invoice_id;
+    ex.amount_minor = r.amount_minor;
+    ex.reason = ExceptionReason::kCurrencyMismatch;
+    ex.from = CashBucket::kApplied;  // the cash stays applied: not in review
+    ex.detail = "return of payment " + rec.payment_id + " in " + std::string(rec.currency->code()) +
+                " would reopen invoice " + other->number + ", now in " + std::string(other->currency->code()) +
+                ": nothing reversed";
+    out.events.push_back(ex);
+    ++out.exception_count;
+    return;
+  }
   int64_t remaining = r.amount_minor;
   auto take = [&](int64_t& bucket_minor, CashBucket from, const std::string& invoice_id) {
     const int64_t x = std::min(remaining, bucket_minor);
@@ -64,8 +97,10 @@ void ReverseOne(const SettlementBatch& batch, const Reversal& r, SettledPayment&
     const Invoice* inv = balances.FindById(it->invoice_id);
     if (inv == nullptr) continue;  // no longer in the ledger: left to the exception below
     Invoice& w = balances.Mutable(*inv);
+    AssertSameCurrency(rec.currency, w);
     const int64_t x = take(it->amount_minor, CashBucket::kApplied, w.invoice_id);
     w.amount_open_minor += x;
+    AssertInvoiceInBounds(w);
     rec.applied_minor -= x;
     resume(w.invoice_id, "payment returned: chase this invoice again");
   }
@@ -85,6 +120,7 @@ void ReverseOne(const SettlementBatch& batch, const Reversal& r, SettledPayment&
     out.events.push_back(ex);
     ++out.exception_count;
   }
+  AssertPaymentConserved(rec);
   ++out.reversal_count;
 }
 

@@ -15,7 +15,7 @@ Event FeeEvent(const SettlementBatch& batch, const Payment& p, const std::string
   Event e = BaseEvent(EventType::kFee, batch, p);
   e.customer_id = customer_id;
   e.amount_minor = p.fee_minor;
-  e.rule = "stripe_fee";
+  e.rule = RuleName(Rule::kStripeFee);
   e.detail = "processing fee kept by Stripe before the payout";
   return e;
 }
@@ -32,7 +32,7 @@ void BookStandaloneFees(const SettlementBatch& batch, BatchOutcome& out) {
     e.currency = Currency::Find(code);
     assert(e.currency != nullptr);
     e.amount_minor = amount > 0 ? amount : -amount;
-    e.rule = amount > 0 ? "stripe_fee" : kFeeRefundRule;
+    e.rule = RuleName(amount > 0 ? Rule::kStripeFee : Rule::kStripeFeeRefund);
     e.detail = amount > 0 ? "Stripe fees charged outside any one charge" : "Stripe fees given back";
     out.events.push_back(e);
   }
@@ -115,7 +115,7 @@ Event PayoutMatchedEvent(const SettlementBatch& batch, const PayoutLink& link, c
   e.payment_id = bank_payment_id;
   e.currency = link.currency;
   e.amount_minor = link.amount_minor;
-  e.rule = "stripe_payout";
+  e.rule = RuleName(Rule::kStripePayout);
   e.score_milli = 1000;
   e.signals = {"payout=" + link.payout_id, "amount=exact",
                "date_distance=" + std::to_string(std::abs(bank_date.days - payout_date.days)) + "d"};
@@ -148,7 +148,7 @@ void DecideTransferLine(const SettlementBatch& batch, const Payment& p, const Op
   }
   Event ex = BaseEvent(EventType::kException, batch, p);
   ex.amount_minor = p.amount_minor;
-  ex.rule = "stripe_payout";
+  ex.rule = RuleName(Rule::kStripePayout);
   ex.signals = {"payer=stripe"};
   if (!named.empty()) ex.signals.push_back("payout=" + named);
   if (tied.size() > 1) {

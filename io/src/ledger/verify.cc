@@ -54,7 +54,7 @@ struct PaymentFold {
       // A released hold is applied (or left unapplied) by the events after it.
       case EventType::kReleased: held -= e.amount_minor; break;
       case EventType::kException:
-        if (ExceptionHoldsCash(e.reason)) in_review += e.amount_minor;
+        if (ExceptionHoldsCash(e)) in_review += e.amount_minor;
         if (e.reason == ExceptionReason::kPayoutPending) payout_line = e.amount_minor;
         break;
       case EventType::kPayoutMatched: payout_line = e.amount_minor; break;
@@ -100,14 +100,16 @@ Status Ledger::VerifyEvents(VerifyReport* report) const {
         CASHMATCH_RETURN_IF_ERROR(TakeBack(e, buckets));
         t.reversed_minor += e.amount_minor;
         break;
-      case EventType::kFee: t.fees_minor += e.rule == kFeeRefundRule ? -e.amount_minor : e.amount_minor; break;
+      case EventType::kFee:
+        t.fees_minor += e.rule == RuleName(Rule::kStripeFeeRefund) ? -e.amount_minor : e.amount_minor;
+        break;
       case EventType::kPayoutMatched: t.payout_lines_minor += e.amount_minor; break;
       case EventType::kUnapplied: t.unapplied_minor += e.amount_minor; break;
       case EventType::kHeld: t.held_minor += e.amount_minor; break;
       case EventType::kReleased: t.held_minor -= e.amount_minor; break;
       case EventType::kWrittenOff: t.written_off_minor += e.amount_minor; break;
       case EventType::kException:
-        if (ExceptionHoldsCash(e.reason)) {
+        if (ExceptionHoldsCash(e)) {
           t.exceptions_minor += e.amount_minor;
           ++t.exceptions_count;
         }

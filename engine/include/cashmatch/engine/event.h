@@ -52,7 +52,7 @@ enum class SuppressionAction : uint8_t {
 enum class ExceptionReason : uint8_t {
   kNone = 0,
   kDuplicatePayment = 1,  // this payment id was already committed
-  kCurrencyMismatch = 2,  // referenced invoice is in another currency
+  kCurrencyMismatch = 2,  // the payment and an invoice it would move money on differ in currency
   kInvoiceNotOpen = 3,    // referenced invoice is already settled
   kUnknownInvoice = 4,    // a reference names no invoice we know
   kAmountMismatch = 5,    // references found, but the amounts disagree
@@ -64,6 +64,48 @@ enum class ExceptionReason : uint8_t {
   kReturnUnmatched = 11,  // a return names no payment we hold, or more than it settled
   kPayoutPending = 12,    // a bank line looks like a Stripe payout no listing has shown yet
 };
+// kCurrencyMismatch also stops a release of held cash and a return that
+// would reopen an invoice now in another currency: money never moves
+// between two currencies.
+
+// The rule that fired, on the events the matcher writes. The ledger stores
+// and `export` writes its name (RuleName), never its number, so the names
+// never change; the matcher steers by the enum, never by the string. Returns
+// name their rule by ReversalKindName (domain.h) instead.
+enum class Rule : uint8_t {
+  kNone = 0,
+  // Referenced invoices (propose_reference.cc, resolve.cc).
+  kExactReference = 1,                 // the payment pays exactly what its references owe
+  kReferenceOverpaid = 2,              // more: the rest on the customer's account
+  kReferenceShortWithinTolerance = 3,  // short within the tolerance: the difference written off
+  kReferencePartial = 4,               // short beyond it: the last invoices stay partly open
+  kReferenceFuzzy = 5,                 // exact, through a one-edit typo of the number
+  kReferencePo = 6,                    // exact, through a PO number
+  kReferenceTail = 7,                  // exact, through a bare tail of the number
+  // The amount against the customer's open invoices (propose_amount.cc).
+  kExactAmount = 8,
+  kAmountWithinTolerance = 9,
+  kSubsetSum = 10,
+  kSubsetSumWithinTolerance = 11,
+  kFallbackOldestFirst = 12,
+  kFallbackPastDueFirst = 13,
+  kOnAccount = 14,                     // nothing fits: cash on the customer's account
+  kMatch = 15,                         // an exception the matcher raised
+  // Dunning, on `suppression` events (allocate.cc, release.cc).
+  kCashHeld = 16,
+  kInvoiceSettled = 17,
+  kDisputedOpen = 18,
+  kMostlyPaid = 19,
+  kHoldReleased = 20,
+  kUsageFinal = 21,                    // a hold released now the usage invoice is final
+  // Stripe (stripe_payouts.cc). A `fee` event of kStripeFeeRefund gives
+  // fees back: counted negative wherever fees are summed.
+  kStripeFee = 22,
+  kStripeFeeRefund = 23,
+  kStripePayout = 24,
+};
+const char* RuleName(Rule r);  // "" for kNone
+bool ParseRule(std::string_view text, Rule* out);
 
 const char* EventTypeName(EventType t);
 const char* SuppressionActionName(SuppressionAction a);
@@ -78,7 +120,7 @@ struct Event {
   std::string customer_id;
   int64_t amount_minor = 0;
   const Currency* currency = nullptr;
-  std::string rule;        // the rule that fired, e.g. "exact_reference"
+  std::string rule;        // the rule that fired: RuleName(Rule) or ReversalKindName, e.g. "exact_reference"
   int32_t score_milli = -1;  // [0, 1000]; -1: not scored
   SuppressionAction action = SuppressionAction::kNone;
   ExceptionReason reason = ExceptionReason::kNone;

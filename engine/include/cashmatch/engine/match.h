@@ -12,8 +12,9 @@
 // date, then payment id), groups in parallel; the decisions are joined in
 // canonical order.
 //
-// What it decides (match.cc has the stages): identification by account,
-// Stripe customer id, referenced invoice or payer name; referenced invoices
+// What it decides (engine/README.md names the file of each stage):
+// identification by account, Stripe customer id, referenced invoice or
+// payer name; referenced invoices
 // (exact, tolerant, PO, RF, one typo) with short/over/partial handling,
 // holds and disputes; otherwise the amount against the customer's (and its
 // children's) open invoices through a bounded subset search; Stripe fees

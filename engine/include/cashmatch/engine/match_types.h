@@ -58,10 +58,6 @@ struct PayoutLink {
   bool linked() const { return !payout_id.empty() && !bank_payment_id.empty(); }
 };
 
-// The rule of a `fee` event that gives fees back (Stripe refunding its own
-// fees): counted negative wherever fees are summed.
-inline constexpr char kFeeRefundRule[] = "stripe_fee_refund";
-
 // Whether an exception event's amount is cash waiting for a person. A
 // duplicate is the same money seen twice, and an unmatched return is money
 // going out, and a bank line waiting for its Stripe payout is the transfer
@@ -70,5 +66,9 @@ inline bool ExceptionHoldsCash(ExceptionReason r) {
   return r != ExceptionReason::kDuplicatePayment && r != ExceptionReason::kReturnUnmatched &&
          r != ExceptionReason::kPayoutPending;
 }
+// The same for one exception event: one that names a bucket (`from`)
+// refused to move cash that stays in that bucket (a release or a return
+// across two currencies), so its amount is not in review either.
+inline bool ExceptionHoldsCash(const Event& e) { return e.from == CashBucket::kNone && ExceptionHoldsCash(e.reason); }
 
 }  // namespace cashmatch
