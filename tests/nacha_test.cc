@@ -11,6 +11,13 @@
 namespace cashmatch::io {
 namespace {
 
+// Options that create the ledger when it is absent (as load and init do).
+LedgerOptions Creating() {
+  LedgerOptions options;
+  options.create_if_missing = true;
+  return options;
+}
+
 using testing_util::TempDir;
 
 const Fingerprinter kFp(std::string(32, 'k'));
@@ -47,7 +54,7 @@ TEST(NachaCorpus, ReturnWebFileHoldsTwoReturnsR01AndR03) {
 
 TEST(NachaReturn, AnR01ReturnOfYesterdaysPaymentReopensTheInvoiceAndResumesDunning) {
   TempDir tmp;
-  auto ledger = Ledger::Open(tmp.Join("ledger"), LedgerOptions());
+  auto ledger = Ledger::Open(tmp.Join("ledger"), Creating());
   ASSERT_TRUE(ledger.ok());
   ASSERT_TRUE(LoadBookFiles(*ledger.value(), tmp.Write("c.csv", "customer_id,name\nC1,Paul Jones LLC\n"),
                             tmp.Write("i.csv",

@@ -12,6 +12,13 @@
 namespace cashmatch::io {
 namespace {
 
+// Options that create the ledger when it is absent (as load and init do).
+LedgerOptions Creating() {
+  LedgerOptions options;
+  options.create_if_missing = true;
+  return options;
+}
+
 using testing_util::TempDir;
 
 const Fingerprinter kFp(std::string(32, 'k'));
@@ -145,7 +152,7 @@ TEST(StripePayout, ANetThatDoesNotAddUpIsAnErrorNamingBothFigures) {
 
 TEST(StripePayout, FiftyChargesTwoRefundsAndFeesAppliedEndToEnd) {
   TempDir tmp;
-  auto ledger = Ledger::Open(tmp.Join("ledger"), LedgerOptions());
+  auto ledger = Ledger::Open(tmp.Join("ledger"), Creating());
   ASSERT_TRUE(ledger.ok());
   std::string invoices = "invoice_id,number,customer_id,currency,amount_total,due_date,stripe_invoice_id\n";
   for (int i = 0; i < 50; ++i) {
@@ -183,7 +190,7 @@ TEST(StripePayout, FiftyChargesTwoRefundsAndFeesAppliedEndToEnd) {
 class StripePayoutLedger : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto l = Ledger::Open(tmp_.Join("ledger"), LedgerOptions());
+    auto l = Ledger::Open(tmp_.Join("ledger"), Creating());
     ASSERT_TRUE(l.ok()) << l.status().message();
     ledger_ = std::move(l).value();
     std::string invoices = "invoice_id,number,customer_id,currency,amount_total,due_date,stripe_invoice_id\n";

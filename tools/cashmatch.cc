@@ -63,9 +63,11 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
 }
 
 cm::Result<std::unique_ptr<cmio::Ledger>> OpenLedger(const std::string& db, bool read_only,
-                                                     uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin) {
+                                                     uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin,
+                                                     bool create = false) {
   cmio::LedgerOptions options;
   options.read_only = read_only;
+  options.create_if_missing = create;  // only load and init create a ledger
   options.commit_ingest_keys_min = ingest_keys_min;
   return cmio::Ledger::Open(db, options);
 }
@@ -79,7 +81,7 @@ int RunLoad(const LoadArgs& a) {
     fmt::print(stderr, "cashmatch load: give --customers, --invoices or both\n");
     return kExitUsage;
   }
-  auto ledger = OpenLedger(a.db, false);
+  auto ledger = OpenLedger(a.db, false, cmio::LedgerOptions::kDefaultCommitIngestKeysMin, /*create=*/true);
   if (!ledger.ok()) return Fail(ledger.status());
   auto r = cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices);
   if (!r.ok()) return Fail(r.status().WithContext("load failed"));
@@ -141,6 +143,9 @@ int RunApply(const ApplyArgs& a) {
       fmt::print(stderr, "cashmatch: error: {} (batch not applied, nothing committed)\n", r.status().message());
       if (first_error.ok()) first_error = r.status();
       ++failed;
+      // After a failed write (disk full) the ledger refuses every further
+      // one: stop here rather than fail each remaining file.
+      if (r.status().code() == cm::StatusCode::kIOError) break;
       continue;
     }
     const cmio::ApplyResult& res = r.value();
@@ -156,6 +161,7 @@ int RunApply(const ApplyArgs& a) {
     if (res.rejected_count > 0) {
       fmt::print("{}: skipped {} bad records, written to {}\n", path, res.rejected_count, res.rejects_path);
     }
+    std::fflush(stdout);  // the line of a committed batch is out even if a later one ends the process
     for (size_t i = 0; i < stage_totals.size(); ++i) stage_totals[i] += res.stage_seconds[i];
     if (a.timings) PrintTimings(path, res.stage_seconds);
   }
@@ -336,6 +342,10 @@ int main(int argc, char** argv) {
   load_cmd->add_option("--customers", load.customers, "customers.csv");
   load_cmd->add_option("--invoices", load.invoices, "invoices.csv");
 
+  std::string init_db;
+  auto* init_cmd = app.add_subcommand("init", "Create an empty ledger (load creates one too; no other command does)");
+  init_cmd->add_option("--db", init_db, "Ledger directory to create (absent or empty)")->required();
+
   ApplyArgs apply;
   auto* apply_cmd = app.add_subcommand("apply", "Apply payment files; each file is one atomic, idempotent batch");
   apply_cmd->add_option("--db", apply.db, "Ledger directory")->required();
@@ -431,6 +441,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (load_cmd->parsed()) return RunLoad(load);
+  if (init_cmd->parsed()) {
+    auto created = OpenLedger(init_db, false, cmio::LedgerOptions::kDefaultCommitIngestKeysMin, /*create=*/true);
+    if (!created.ok()) return Fail(created.status());
+    fmt::print("ledger ready at {}\n", init_db);
+    return 0;
+  }
   if (apply_cmd->parsed()) return RunApply(apply);
   if (export_cmd->parsed()) return RunExport(exp);
   if (verify_cmd->parsed()) return RunVerify(verify_db);

@@ -128,6 +128,8 @@ Status ReportSummary(const Ledger& ledger, ReportFormat format, std::FILE* out) 
                  static_cast<unsigned long long>(s.customers_count), static_cast<unsigned long long>(s.invoices_count),
                  static_cast<unsigned long long>(s.batches_count), static_cast<unsigned long long>(s.events_count));
   }
+  const std::string unfinished = ledger.UnfinishedLoad();
+  if (!unfinished.empty()) std::fprintf(stderr, "warning: %s; apply and release refuse the ledger until it is run again\n", unfinished.c_str());
   RowWriter w(format, out,
               {{"currency", -8, false}, {"payments", 8, true}, {"received", 14, false}, {"applied", 14, false},
                {"unapplied", 12, false}, {"held", 12, false}, {"exceptions", 10, true}, {"in_review", 14, false},
