@@ -21,12 +21,7 @@
 namespace cashmatch::io {
 namespace {
 
-// Options that create the ledger when it is absent (as load and init do).
-LedgerOptions Creating() {
-  LedgerOptions options;
-  options.create_if_missing = true;
-  return options;
-}
+using testing_util::Creating;
 
 using testing_util::ColumnFamilyOf;
 using testing_util::TempDir;
