@@ -186,6 +186,7 @@ void BM_TypoLookupLedger(benchmark::State& state) {
   ScratchDir dir;
   io::LedgerOptions options;
   options.sync = false;
+  options.create_if_missing = true;
   auto ledger = io::Ledger::Open((dir.path() / "ledger").string(), options);
   if (!ledger.ok()) {
     state.SkipWithError(ledger.status().message().c_str());

@@ -106,6 +106,7 @@ void BM_LoadBookByName(benchmark::State& state) {
   ScratchDir dir;
   io::LedgerOptions options;
   options.sync = false;
+  options.create_if_missing = true;
   auto opened = io::Ledger::Open((dir.path() / "ledger").string(), options);
   if (!opened.ok()) {
     state.SkipWithError(opened.status().message().c_str());

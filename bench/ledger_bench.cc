@@ -26,6 +26,7 @@ std::unique_ptr<io::Ledger> OpenLedger(const ScratchDir& dir, bool sync, uint64_
   io::LedgerOptions options;
   options.sync = sync;
   options.commit_ingest_keys_min = ingest_keys_min;
+  options.create_if_missing = true;
   auto ledger = io::Ledger::Open((dir.path() / "ledger").string(), options);
   if (!ledger.ok()) {
     state.SkipWithError(ledger.status().message().c_str());

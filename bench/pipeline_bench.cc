@@ -52,6 +52,7 @@ struct Setup {
 
   Status Open(uint64_t invoices_count) {
     io::LedgerOptions options;  // sync = true: the product's setting
+    options.create_if_missing = true;
     auto opened = io::Ledger::Open((dir.path() / "ledger").string(), options);
     if (!opened.ok()) return opened.status();
     ledger = std::move(opened).value();

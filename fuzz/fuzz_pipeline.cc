@@ -80,6 +80,7 @@ struct World {
 std::unique_ptr<Ledger> OpenLedger(const fs::path& dir) {
   LedgerOptions options;
   options.sync = false;
+  options.create_if_missing = true;  // the template is created; its copies exist
   auto l = Ledger::Open(dir.string(), options);
   if (!l.ok()) Die("cannot open " + dir.string() + ": " + l.status().message());
   return std::move(l).value();

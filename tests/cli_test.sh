@@ -91,7 +91,14 @@ check "bad policy exits 1" run 1 "$TMP/o" apply --db "$DB" --policy "$TMP/policy
 check "bad policy names the key" has "$TMP/o" "key 'thresholds.auto_apply'"
 mkdir -p "$TMP/foreign" && echo hello >"$TMP/foreign/file.txt"
 check "foreign directory exits 4" run 4 "$TMP/o" load --db "$TMP/foreign" --customers "$SAMPLE/customers.csv"
-check "report on a missing ledger exits 1" run 1 "$TMP/o" report --db "$TMP/none" summary
+check "report on a missing ledger exits 4" run 4 "$TMP/o" report --db "$TMP/none" summary
+# A mistyped --db must not start an empty ledger: only load and init create one.
+check "apply on a missing ledger exits 4" run 4 "$TMP/o" apply --db "$TMP/typo" "$SAMPLE/payments-2026-11-23.ndjson"
+check "apply on a missing ledger says how to create one" has "$TMP/o" "no ledger at $TMP/typo (create one with \`cashmatch load\` or \`cashmatch init\`)"
+check "apply on a missing ledger creates nothing" test ! -e "$TMP/typo"
+check "release on a missing ledger exits 4" run 4 "$TMP/o" release --db "$TMP/typo"
+check "init creates an empty ledger" run 0 "$TMP/o" init --db "$TMP/fresh"
+check "an initialized ledger verifies" run 0 "$TMP/o" verify --db "$TMP/fresh"
 
 # --- verify, reports, follow ---------------------------------------------
 check "verify passes on the sample" run 0 "$TMP/verify" verify --db "$DB"
@@ -171,10 +178,11 @@ done
 check "not a ledger is named" has "$TMP/o" "is not a cashmatch ledger"
 check "foreign directory left untouched" test "$(ls "$FOREIGN")" = "file.txt"
 # A ledger whose schema is newer than this cashmatch is exit 4 as well: the
-# ledger tests cover the schema check; here, a missing ledger for readers is 1.
+# ledger tests cover the schema check; here, a missing ledger for readers is 4
+# too (only load and init create one).
 for cmd in "export --db $TMP/none" "verify --db $TMP/none" "report summary --db $TMP/none"; do
   # shellcheck disable=SC2086
-  check "$cmd: a missing ledger is exit 1" run 1 "$TMP/o" $cmd
+  check "$cmd: a missing ledger is exit 4" run 4 "$TMP/o" $cmd
 done
 check "release: a bad policy exits 1" run 1 "$TMP/o" release --db "$DB" --policy "$TMP/policy.toml"
 check "eval: a missing truth file exits 1" run 1 "$TMP/o" eval --db "$DB" --truth "$TMP/none.ndjson"

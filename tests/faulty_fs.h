@@ -11,6 +11,7 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,10 @@ class FaultyFs : public rocksdb::FileSystemWrapper {
   const char* Name() const override { return "FaultyFs"; }
   std::atomic<bool> fail_links{false};
   std::atomic<bool> full{false};
+  // When >= 0: how many more appends succeed before the disk is full
+  // (`full` is then set), so a test can fill the disk at any point of a
+  // write. Default: -1, never.
+  std::atomic<int64_t> appends_left{-1};
 
   rocksdb::IOStatus LinkFile(const std::string& s, const std::string& t, const rocksdb::IOOptions& o,
                              rocksdb::IODebugContext* d) override {
@@ -31,27 +36,30 @@ class FaultyFs : public rocksdb::FileSystemWrapper {
   rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& opts,
                                     std::unique_ptr<rocksdb::FSWritableFile>* r, rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->NewWritableFile(f, opts, r, dbg);
-    if (s.ok()) *r = std::make_unique<File>(std::move(*r), &full);
+    if (s.ok()) *r = std::make_unique<File>(std::move(*r), this);
     return s;
   }
 
  private:
+  bool Full() {
+    if (appends_left.load() >= 0 && appends_left.fetch_sub(1) <= 0) full = true;
+    return full;
+  }
   class File : public rocksdb::FSWritableFileOwnerWrapper {
    public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> t, std::atomic<bool>* full)
-        : FSWritableFileOwnerWrapper(std::move(t)), full_(full) {}
+    File(std::unique_ptr<rocksdb::FSWritableFile> t, FaultyFs* fs) : FSWritableFileOwnerWrapper(std::move(t)), fs_(fs) {}
     rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o, rocksdb::IODebugContext* g) override {
-      if (*full_) return rocksdb::IOStatus::NoSpace("disk full (test)");
+      if (fs_->Full()) return rocksdb::IOStatus::NoSpace("disk full (test)");
       return FSWritableFileOwnerWrapper::Append(d, o, g);
     }
     rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o, const rocksdb::DataVerificationInfo& v,
                              rocksdb::IODebugContext* g) override {
-      if (*full_) return rocksdb::IOStatus::NoSpace("disk full (test)");
+      if (fs_->Full()) return rocksdb::IOStatus::NoSpace("disk full (test)");
       return FSWritableFileOwnerWrapper::Append(d, o, v, g);
     }
 
    private:
-    std::atomic<bool>* full_;
+    FaultyFs* fs_;
   };
 };
 

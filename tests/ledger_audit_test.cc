@@ -51,8 +51,9 @@ class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(LedgerOptions()); }
 
-  void Open(const LedgerOptions& options) {
+  void Open(LedgerOptions options) {
     ledger_.reset();
+    options.create_if_missing = true;
     auto l = Ledger::Open(dir_, options);
     ASSERT_TRUE(l.ok()) << l.status().message();
     ledger_ = std::move(l).value();

@@ -111,7 +111,8 @@ std::string RawContent(const std::string& dir) {
 
 class IngestTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Ledger> OpenLedger(const std::string& dir, const LedgerOptions& options) {
+  std::unique_ptr<Ledger> OpenLedger(const std::string& dir, LedgerOptions options) {
+    options.create_if_missing = true;
     auto l = Ledger::Open(dir, options);
     EXPECT_TRUE(l.ok()) << l.status().message();
     if (!l.ok()) return nullptr;

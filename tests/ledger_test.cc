@@ -21,6 +21,8 @@
 namespace cashmatch::io {
 namespace {
 
+using testing_util::Creating;
+
 using testing_util::ColumnFamilyOf;
 using testing_util::TempDir;
 using testing_util::WithRawLedger;
@@ -51,7 +53,7 @@ class LedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_dir_ = tmp_.Join("ledger");
-    auto l = Ledger::Open(db_dir_, LedgerOptions());
+    auto l = Ledger::Open(db_dir_, Creating());
     ASSERT_TRUE(l.ok()) << l.status().message();
     ledger_ = std::move(l).value();
     auto r = LoadBookFiles(*ledger_, tmp_.Write("customers.csv", kCustomers), tmp_.Write("invoices.csv", kInvoices));
@@ -264,6 +266,7 @@ TEST(LedgerNames, CommonWordsAreNotSearchedAndCannotIdentifyAlone) {
   testing_util::TempDir tmp;
   LedgerOptions options;
   options.name_postings_count_max = 2;
+  options.create_if_missing = true;
   auto l = Ledger::Open(tmp.Join("ledger"), options);
   ASSERT_TRUE(l.ok()) << l.status().message();
   Ledger& ledger = *l.value();
@@ -290,7 +293,7 @@ TEST(LedgerNames, CommonWordsAreNotSearchedAndCannotIdentifyAlone) {
 }
 
 TEST_F(LedgerTest, SecondWriterIsToldTheLedgerIsInUseAndReadersMayRunBeside) {
-  auto second = Ledger::Open(db_dir_, LedgerOptions());
+  auto second = Ledger::Open(db_dir_, Creating());
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kLedgerBusy);
   EXPECT_NE(second.status().message().find("in use"), std::string::npos) << second.status().message();
@@ -304,7 +307,7 @@ TEST_F(LedgerTest, SecondWriterIsToldTheLedgerIsInUseAndReadersMayRunBeside) {
 TEST(LedgerOpen, ForeignAndMissingDirectoriesAreRefused) {
   TempDir tmp;
   tmp.Write("notes.txt", "not a ledger");
-  auto foreign = Ledger::Open(tmp.path(), LedgerOptions());
+  auto foreign = Ledger::Open(tmp.path(), Creating());
   ASSERT_FALSE(foreign.ok());
   EXPECT_EQ(foreign.status().code(), StatusCode::kLedgerCorrupt);
   EXPECT_TRUE(std::filesystem::exists(tmp.Join("notes.txt")));
@@ -314,7 +317,16 @@ TEST(LedgerOpen, ForeignAndMissingDirectoriesAreRefused) {
   ro.read_only = true;
   auto missing = Ledger::Open(tmp.Join("nope"), ro);
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().code(), StatusCode::kLedgerCorrupt);
+  // Without create_if_missing a writer refuses a missing ledger too (a
+  // mistyped --db), and creates nothing.
+  auto typo = Ledger::Open(tmp.Join("typo"), LedgerOptions());
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("no ledger at " + tmp.Join("typo") + " (create one with `cashmatch load` or "
+                                         "`cashmatch init`)"),
+            std::string::npos)
+      << typo.status().message();
+  EXPECT_FALSE(std::filesystem::exists(tmp.Join("typo")));
 
   // A RocksDB database that is not ours.
   rocksdb::Options options;
@@ -322,7 +334,7 @@ TEST(LedgerOpen, ForeignAndMissingDirectoriesAreRefused) {
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(options, tmp.Join("other"), &raw).ok());
   delete raw;
-  auto other = Ledger::Open(tmp.Join("other"), LedgerOptions());
+  auto other = Ledger::Open(tmp.Join("other"), Creating());
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("not a cashmatch ledger"), std::string::npos) << other.status().message();
 }
@@ -330,12 +342,12 @@ TEST(LedgerOpen, ForeignAndMissingDirectoriesAreRefused) {
 TEST(LedgerOpen, NewerSchemaIsRefusedWithAMessage) {
   TempDir tmp;
   std::string dir = tmp.Join("ledger");
-  ASSERT_TRUE(Ledger::Open(dir, LedgerOptions()).ok());
+  ASSERT_TRUE(Ledger::Open(dir, Creating()).ok());
   // Rewrite the schema version as a future cashmatch would.
   WithRawLedger(dir, [](rocksdb::DB* raw, const ColumnFamilyOf& cf) {
     ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), cf("meta"), "schema_version", SchemaValue(99)).ok());
   });
-  auto reopened = Ledger::Open(dir, LedgerOptions());
+  auto reopened = Ledger::Open(dir, Creating());
   ASSERT_FALSE(reopened.ok());
   EXPECT_EQ(reopened.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(reopened.status().message().find("schema version 99"), std::string::npos) << reopened.status().message();
@@ -427,7 +439,7 @@ TEST_F(LedgerTest, SchemaTwoLedgerIsIndexedForLooserLookupsOnUpgrade) {
     ASSERT_TRUE(book.ok());
     EXPECT_EQ(book.value()->FindInvoice("I3"), nullptr);  // not indexed yet: strict numbers only
   }
-  auto l = Ledger::Open(db_dir_, LedgerOptions());
+  auto l = Ledger::Open(db_dir_, Creating());
   ASSERT_TRUE(l.ok()) << l.status().message();
   ledger_ = std::move(l).value();
   auto book = ledger_->LoadBook(req);
@@ -475,6 +487,7 @@ std::map<std::string, std::string> BookKeys(const std::string& dir) {
 std::unique_ptr<Ledger> OpenWithChunk(const std::string& dir, size_t chunk_rows) {
   LedgerOptions options;
   options.load_chunk_rows = chunk_rows;
+  options.create_if_missing = true;
   auto l = Ledger::Open(dir, options);
   EXPECT_TRUE(l.ok()) << l.status().message();
   return l.ok() ? std::move(l).value() : nullptr;
@@ -608,8 +621,9 @@ TEST(LedgerLoad, AnInterruptedLoadIsRefusedUntilRunAgain) {
   req.invoice_numbers = {"INV1"};
   auto refused = ledger->LoadBook(req);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("a load of c.csv and i.csv stopped before its last chunk"),
-            std::string::npos)
+  EXPECT_NE(refused.status().message().find("a load of c.csv and i.csv (load "), std::string::npos)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find("stopped before its last chunk"), std::string::npos)
       << refused.status().message();
   ledger.reset();
   ledger = OpenWithChunk(dir, 2);

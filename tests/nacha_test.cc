@@ -11,6 +11,8 @@
 namespace cashmatch::io {
 namespace {
 
+using testing_util::Creating;
+
 using testing_util::TempDir;
 
 const Fingerprinter kFp(std::string(32, 'k'));
@@ -47,7 +49,7 @@ TEST(NachaCorpus, ReturnWebFileHoldsTwoReturnsR01AndR03) {
 
 TEST(NachaReturn, AnR01ReturnOfYesterdaysPaymentReopensTheInvoiceAndResumesDunning) {
   TempDir tmp;
-  auto ledger = Ledger::Open(tmp.Join("ledger"), LedgerOptions());
+  auto ledger = Ledger::Open(tmp.Join("ledger"), Creating());
   ASSERT_TRUE(ledger.ok());
   ASSERT_TRUE(LoadBookFiles(*ledger.value(), tmp.Write("c.csv", "customer_id,name\nC1,Paul Jones LLC\n"),
                             tmp.Write("i.csv",

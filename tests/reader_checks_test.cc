@@ -293,7 +293,7 @@ TEST(ReaderChecks, CamtLatin1NameKeepsTheExportValidUtf8) {
       "<RltdPties><Dbtr><Nm>M\xfcller \xff GmbH</Nm></Dbtr></RltdPties>\n"
       "<RmtInf><Ustrd>Rechnung INV-2026-000001</Ustrd></RmtInf>\n");
   testing_util::TempDir tmp;
-  auto ledger = Ledger::Open(tmp.Join("ledger"), LedgerOptions());
+  auto ledger = Ledger::Open(tmp.Join("ledger"), testing_util::Creating());
   ASSERT_TRUE(ledger.ok());
   ASSERT_TRUE(LoadBookFiles(*ledger.value(), tmp.Write("c.csv", "customer_id,name\nC1,Acme\n"),
                             tmp.Write("i.csv",

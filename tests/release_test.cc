@@ -10,6 +10,8 @@
 namespace cashmatch::io {
 namespace {
 
+using testing_util::Creating;
+
 using testing_util::TempDir;
 
 constexpr char kCustomers[] = "customer_id,name\nC1,Acme Corp.\n";
@@ -19,7 +21,7 @@ constexpr char kInvoiceHeader[] =
 class ReleaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto l = Ledger::Open(tmp_.Join("ledger"), LedgerOptions());
+    auto l = Ledger::Open(tmp_.Join("ledger"), Creating());
     ASSERT_TRUE(l.ok()) << l.status().message();
     ledger_ = std::move(l).value();
     // U1 is a usage invoice estimated at 500.00, still reconciling; U2 too.

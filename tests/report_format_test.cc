@@ -54,7 +54,7 @@ class ReportTablesTest : public ::testing::Test {
       "Überseeische Handelsgesellschaft für Maschinenbau und Präzisionswerkzeuge mbH & Co. KG";
 
   void SetUp() override {
-    auto l = Ledger::Open(tmp_.Join("ledger"), LedgerOptions());
+    auto l = Ledger::Open(tmp_.Join("ledger"), testing_util::Creating());
     ASSERT_TRUE(l.ok()) << l.status().message();
     ledger_ = std::move(l).value();
     auto r = LoadBookFiles(

@@ -3,12 +3,15 @@
 // the books still balance. Each test applies real files through the pipeline.
 #include <gtest/gtest.h>
 
+#include "cashmatch/engine/book.h"
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/pipeline.h"
 #include "test_util.h"
 
 namespace cashmatch::io {
 namespace {
+
+using testing_util::Creating;
 
 using testing_util::TempDir;
 
@@ -26,7 +29,7 @@ constexpr char kDay1[] =
 class ReturnsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto l = Ledger::Open(tmp_.Join("ledger"), LedgerOptions());
+    auto l = Ledger::Open(tmp_.Join("ledger"), Creating());
     ASSERT_TRUE(l.ok()) << l.status().message();
     ledger_ = std::move(l).value();
     ASSERT_TRUE(LoadBookFiles(*ledger_, tmp_.Write("c.csv", kCustomers), tmp_.Write("i.csv", kInvoices)).ok());
@@ -229,6 +232,51 @@ TEST_F(ReturnsTest, SkipBadRecordsWritesRejectsAndAppliesTheRest) {
   EXPECT_NE(rejects.value().find(R"("line":2,"reason":")"), std::string::npos) << rejects.value();
   EXPECT_NE(rejects.value().find("field 'amount'"), std::string::npos) << rejects.value();
   ExpectBooksBalance();
+}
+
+// Issue 12 item 1: the same return in a second file whose bytes differ (a
+// trailing space) is not reversed again: it is a duplicate, the invoices
+// stay as the first return left them, and the books still balance.
+TEST_F(ReturnsTest, AReturnReSentInAnotherFileIsADuplicateAndChangesNothing) {
+  ASSERT_TRUE(Apply("day2.ndjson", Return("RET-9", "P1", "40.00")).ok());
+  ASSERT_EQ(OpenOf("I2"), 4000);
+  const uint64_t before = ledger_->last_seq();
+  auto again = Apply("day2-fixed.ndjson", Return("RET-9", "P1", "40.00") + "\n");
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_FALSE(again.value().already_applied);
+  EXPECT_EQ(again.value().duplicate_count, 1u);
+  std::vector<Event> ev = EventsSince(before);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].type, EventType::kException);
+  EXPECT_EQ(ev[0].reason, ExceptionReason::kDuplicatePayment);
+  EXPECT_EQ(OpenOf("I2"), 4000);
+  EXPECT_EQ(Payment("P1").returned_minor, 4000);
+  ExpectBooksBalance();
+}
+
+// A return whose id the reader made up (a BAI2 detail without a bank
+// reference) is the same return when it names the same payment, currency,
+// amount and date, whatever id it got; a return with its own id is known by
+// that id alone.
+TEST(ReturnIdempotencyKeyTest, AnAssignedIdFallsBackToWhatTheReturnNames) {
+  Reversal a;
+  a.reversal_id = "bai2-0123456789ab-4";
+  a.id_assigned = true;
+  a.original_reference = "BR-77";
+  a.amount_minor = 4000;
+  a.currency = Currency::Find("USD");
+  a.value_date = ParseIsoDate("2026-11-24").value();
+  Reversal b = a;
+  b.reversal_id = "bai2-fedcba987654-9";
+  EXPECT_EQ(ReturnIdempotencyKey(a), ReturnIdempotencyKey(b));
+  b.amount_minor = 4001;
+  EXPECT_NE(ReturnIdempotencyKey(a), ReturnIdempotencyKey(b));
+  Reversal own = a;
+  own.id_assigned = false;
+  own.reversal_id = "re_1";
+  Reversal own2 = own;
+  own2.value_date = ParseIsoDate("2026-11-25").value();
+  EXPECT_EQ(ReturnIdempotencyKey(own), ReturnIdempotencyKey(own2));
 }
 
 }  // namespace

@@ -241,6 +241,7 @@ void StatefulRun::Reopen(rocksdb::Env* env) {
   ledger_.reset();
   LedgerOptions options;
   options.env = env;
+  options.create_if_missing = true;  // the first open creates it; later ones find it
   auto l = Ledger::Open(db_, options);
   if (!l.ok()) {
     Fail("cannot open the ledger: " + l.status().message());

@@ -11,6 +11,8 @@
 namespace cashmatch::io {
 namespace {
 
+using testing_util::Creating;
+
 const Fingerprinter kFp(std::string(32, 'k'));
 
 constexpr char kReport[] =
@@ -83,7 +85,7 @@ TEST(StripeCsv, BadRowsAreNamedAndCanBeSkipped) {
 
 TEST(StripeCsv, ChargesMatchTheirInvoicesByNumberEndToEnd) {
   testing_util::TempDir tmp;
-  auto ledger = Ledger::Open(tmp.Join("ledger"), LedgerOptions());
+  auto ledger = Ledger::Open(tmp.Join("ledger"), Creating());
   ASSERT_TRUE(ledger.ok());
   ASSERT_TRUE(LoadBookFiles(*ledger.value(), tmp.Write("c.csv", "customer_id,name\nC1,Acme\nC2,Globex\n"),
                             tmp.Write("i.csv",

@@ -12,6 +12,8 @@
 namespace cashmatch::io {
 namespace {
 
+using testing_util::Creating;
+
 using testing_util::TempDir;
 
 const Fingerprinter kFp(std::string(32, 'k'));
@@ -145,7 +147,7 @@ TEST(StripePayout, ANetThatDoesNotAddUpIsAnErrorNamingBothFigures) {
 
 TEST(StripePayout, FiftyChargesTwoRefundsAndFeesAppliedEndToEnd) {
   TempDir tmp;
-  auto ledger = Ledger::Open(tmp.Join("ledger"), LedgerOptions());
+  auto ledger = Ledger::Open(tmp.Join("ledger"), Creating());
   ASSERT_TRUE(ledger.ok());
   std::string invoices = "invoice_id,number,customer_id,currency,amount_total,due_date,stripe_invoice_id\n";
   for (int i = 0; i < 50; ++i) {
@@ -183,7 +185,7 @@ TEST(StripePayout, FiftyChargesTwoRefundsAndFeesAppliedEndToEnd) {
 class StripePayoutLedger : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto l = Ledger::Open(tmp_.Join("ledger"), LedgerOptions());
+    auto l = Ledger::Open(tmp_.Join("ledger"), Creating());
     ASSERT_TRUE(l.ok()) << l.status().message();
     ledger_ = std::move(l).value();
     std::string invoices = "invoice_id,number,customer_id,currency,amount_total,due_date,stripe_invoice_id\n";

@@ -21,6 +21,14 @@
 
 namespace cashmatch::testing_util {
 
+// Ledger options that create the ledger when it is absent (as load and
+// init do; every other open refuses a missing ledger).
+inline io::LedgerOptions Creating() {
+  io::LedgerOptions options;
+  options.create_if_missing = true;
+  return options;
+}
+
 // A fresh directory under the system temp dir, removed on destruction.
 class TempDir {
  public:

@@ -48,9 +48,11 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
 }
 
 cm::Result<std::unique_ptr<cmio::Ledger>> OpenLedger(const std::string& db, bool read_only,
-                                                     uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin) {
+                                                     uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin,
+                                                     bool create = false) {
   cmio::LedgerOptions options;
   options.read_only = read_only;
+  options.create_if_missing = create;  // only load and init create a ledger
   options.commit_ingest_keys_min = ingest_keys_min;
   return cashmatch::tools::OpenLedger(db, options);
 }
@@ -64,7 +66,7 @@ int RunLoad(const LoadArgs& a, const GlobalArgs& g) {
     fmt::print(stderr, "cashmatch load: give --customers, --invoices or both\n");
     return kExitUsage;
   }
-  auto ledger = OpenLedger(a.db, false);
+  auto ledger = OpenLedger(a.db, false, cmio::LedgerOptions::kDefaultCommitIngestKeysMin, /*create=*/true);
   if (!ledger.ok()) return Fail(ledger.status());
   Progress progress(Progress::Wanted(g.quiet), "load", "rows");
   auto r = cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices,
@@ -174,6 +176,9 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
       fmt::print(stderr, "cashmatch: error: {} (batch not applied, nothing committed)\n", r.status().message());
       if (first_error.ok()) first_error = r.status();
       ++failed;
+      // After a failed write (disk full) the ledger refuses every further
+      // one: stop here rather than fail each remaining file.
+      if (r.status().code() == cm::StatusCode::kIOError) break;
       continue;
     }
     const cmio::ApplyResult& res = r.value();
@@ -384,6 +389,10 @@ int main(int argc, char** argv) {
   load_cmd->add_option("--customers", load.customers, "customers.csv");
   load_cmd->add_option("--invoices", load.invoices, "invoices.csv");
 
+  std::string init_db;
+  auto* init_cmd = app.add_subcommand("init", "Create an empty ledger (load creates one too; no other command does)");
+  init_cmd->add_option("--db", init_db, "Ledger directory to create (absent or empty)")->required();
+
   ApplyArgs apply;
   auto* apply_cmd = app.add_subcommand("apply", "Apply payment files; each file is one atomic, idempotent batch");
   apply_cmd->add_option("--db", apply.db, "Ledger directory")->required();
@@ -485,6 +494,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (load_cmd->parsed()) return RunLoad(load, global);
+  if (init_cmd->parsed()) {
+    auto created = OpenLedger(init_db, false, cmio::LedgerOptions::kDefaultCommitIngestKeysMin, /*create=*/true);
+    if (!created.ok()) return Fail(created.status());
+    fmt::print("ledger ready at {}\n", init_db);
+    return 0;
+  }
   if (apply_cmd->parsed()) return RunApply(apply, global);
   if (export_cmd->parsed()) return RunExport(exp);
   if (verify_cmd->parsed()) return RunVerify(verify_db, global);

@@ -3,7 +3,10 @@
 #include "cashmatch/datasets/eval.h"
 
 #include <fmt/format.h>
-#include <simdjson.h>
+
+// simdjson as io/ reads it: one definition of its inline functions per
+// binary (readers/simdjson_release.h; tools/check-includes guards it).
+#include "readers/simdjson_release.h"
 
 #include <set>
 

@@ -44,6 +44,28 @@ void OpenBook::AddCommittedPayment(std::string payment_id) {
   committed_payments_.insert(std::move(payment_id));
 }
 
+void OpenBook::AddCommittedReturn(std::string return_key) {
+  assert(!sealed_);
+  committed_returns_.insert(std::move(return_key));
+}
+
+std::string ReturnIdempotencyKey(const Reversal& r) {
+  std::string key;
+  if (!r.id_assigned && !r.reversal_id.empty()) {
+    key.append("i").push_back('\0');
+    key.append(r.reversal_id);
+    return key;
+  }
+  assert(r.currency != nullptr);
+  for (std::string_view part : {std::string_view("f"), std::string_view(r.original_payment_id),
+                                std::string_view(r.original_reference), std::string_view(r.currency->code())}) {
+    key.append(part).push_back('\0');
+  }
+  key.append(std::to_string(r.amount_minor)).push_back('\0');
+  key.append(FormatIsoDate(r.value_date));
+  return key;
+}
+
 void OpenBook::AddSettledPayment(const std::string& ref, SettledPayment p) {
   assert(!sealed_);
   settled_by_ref_.emplace(ref, std::move(p));
@@ -253,6 +275,11 @@ const std::vector<const Invoice*>& OpenBook::OpenInvoicesOf(const std::string& c
   static const std::vector<const Invoice*> kNone;
   auto it = open_by_customer_.find(customer_id);
   return it == open_by_customer_.end() ? kNone : it->second;
+}
+
+bool OpenBook::IsReturnCommitted(const Reversal& r) const {
+  assert(sealed_);
+  return committed_returns_.count(ReturnIdempotencyKey(r)) != 0;
 }
 
 bool OpenBook::IsPaymentCommitted(const std::string& payment_id) const {

@@ -9,19 +9,12 @@
 // number of customers in the book that share a word, never all customers.
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 
 #include "cashmatch/engine/book.h"
 
 namespace cashmatch {
 namespace {
-
-// Customers scored per payer token: a token more customers of the book
-// share is not searched (NameSearchInconclusive decides whether the rest
-// can still identify the payer), so a batch whose book holds thousands of
-// "… Logistics" customers does not score them all for every payment. The
-// same bound as the ledger's default name_postings_count_max, so a token
-// the ledger searched is searched here too.
-constexpr size_t kNamePostingsScoredMax = 64;
 
 bool DueOrder(const Invoice* a, const Invoice* b) {
   if (a->due_date != b->due_date) return a->due_date < b->due_date;
@@ -95,31 +88,31 @@ NameMatch OpenBook::MatchPayerName(const std::vector<std::string>& tokens, int32
     m.inconclusive = true;
     return m;
   }
-  std::vector<uint32_t> candidates;
-  size_t unsearched = 0;
-  for (const std::string& t : tokens) {
-    auto it = customers_by_token_.find(t);
-    if (it == customers_by_token_.end()) continue;
-    if (it->second.size() > kNamePostingsScoredMax) {
-      ++unsearched;
-      continue;
-    }
-    candidates.insert(candidates.end(), it->second.begin(), it->second.end());
-  }
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  std::vector<const Customer*> best;
-  for (uint32_t i : candidates) {
-    const int32_t s = CustomerNameSimilarityMilli(tokens, customer_names_[i]);
-    if (s > m.similarity_milli) {
-      m.similarity_milli = s;
-      best.clear();
-    }
-    if (s == m.similarity_milli) best.push_back(&customers_[i]);
-  }
-  if (NameSearchInconclusive(unsearched, tokens.size(), m.similarity_milli, min_milli)) {
+  // A book of thousands of "… Logistics" customers does not score them all
+  // for every payment: the token is too common to search.
+  auto postings = [&](const std::string& token, const std::vector<uint32_t>** ids, bool* too_common) {
+    auto it = customers_by_token_.find(token);
+    if (it == customers_by_token_.end()) return Status::Ok();
+    *too_common = it->second.size() > kNamePostingsCountMaxDefault;
+    *ids = &it->second;
+    return Status::Ok();
+  };
+  auto similarity = [&](uint32_t i, int32_t* milli) {
+    *milli = CustomerNameSimilarityMilli(tokens, customer_names_[i]);
+    return Status::Ok();
+  };
+  NameSearch<uint32_t> search;
+  Status s = SearchPayerName<uint32_t>(tokens, SIZE_MAX, min_milli, postings, similarity, &search);
+  assert(s.ok());  // the book's index cannot fail
+  (void)s;
+  m.similarity_milli = search.best_milli;
+  if (search.inconclusive) {
     m.inconclusive = true;
     return m;
+  }
+  std::vector<const Customer*> best;
+  for (const auto& [i, milli] : search.scored) {
+    if (milli == search.best_milli) best.push_back(&customers_[i]);
   }
   if (!NameSimilarityAccepted(m.similarity_milli, min_milli)) return m;
   if (best.size() == 1) {

@@ -27,6 +27,7 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
   for (const Reversal& r : batch.reversals) {
     if (!r.original_payment_id.empty()) req.returned_payment_refs.insert(r.original_payment_id);
     if (!r.original_reference.empty()) req.returned_payment_refs.insert(r.original_reference);
+    req.return_keys.insert(ReturnIdempotencyKey(r));
   }
   if (batch.payout.has_value()) req.bank_lines_wanted.emplace(batch.payout->currency->code(), batch.payout->amount_minor);
   return req;

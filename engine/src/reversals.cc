@@ -139,9 +139,11 @@ void ApplyReversals(const SettlementBatch& batch, const OpenBook& book, WorkingB
   std::vector<std::string> touched_order;
   std::unordered_map<std::string, SettledPayment> touched_from_book;
   for (const Reversal* r : order) {
+    // The same return, committed by an earlier batch: nothing is undone twice.
+    const bool duplicate = book.IsReturnCommitted(*r);
     SettledPayment* target = nullptr;
     for (const std::string* ref : {&r->original_payment_id, &r->original_reference}) {
-      if (ref->empty() || target != nullptr) continue;
+      if (duplicate || ref->empty() || target != nullptr) continue;
       auto here = settled_here.find(*ref);
       if (here != settled_here.end()) {
         target = &here->second;
@@ -153,20 +155,22 @@ void ApplyReversals(const SettlementBatch& batch, const OpenBook& book, WorkingB
       if (inserted) touched_order.push_back(from_book->record.payment_id);
       target = &it->second;
     }
-    if (target == nullptr || target->record.currency != r->currency) {
+    if (duplicate || target == nullptr || target->record.currency != r->currency) {
       Event ex;
       ex.type = EventType::kException;
       ex.batch_id = batch.batch_id;
       ex.payment_id = r->reversal_id;
       ex.currency = r->currency;
       ex.amount_minor = r->amount_minor;
-      ex.reason = ExceptionReason::kReturnUnmatched;
+      ex.reason = duplicate ? ExceptionReason::kDuplicatePayment : ExceptionReason::kReturnUnmatched;
       ex.rule = ReversalKindName(r->kind);
       ex.signals = {"original=" + (r->original_payment_id.empty() ? r->original_reference : r->original_payment_id)};
       if (!r->reason_code.empty()) ex.signals.push_back("return_reason=" + r->reason_code);
-      ex.detail = target == nullptr ? "return names no payment in the ledger" : "return is in another currency";
+      ex.detail = duplicate           ? "return already committed by an earlier batch"
+                  : target == nullptr ? "return names no payment in the ledger"
+                                      : "return is in another currency";
       out.events.push_back(ex);
-      ++out.exception_count;
+      ++(duplicate ? out.duplicate_count : out.exception_count);
       continue;
     }
     ReverseOne(batch, *r, *target, balances, out);

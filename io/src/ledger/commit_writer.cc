@@ -73,8 +73,16 @@ void CommitWriter::Clear() {
 }
 
 void CommitWriter::AddEvents(const std::vector<Event>& batch_events) {
+  // Checked before they are written (verify checks the same on disk): the
+  // batch's seqs are consecutive, and every event has a currency and an
+  // amount that is not negative.
+  uint64_t previous_seq = 0;
   for (const Event& e : batch_events) {
     assert(e.seq > 0);
+    assert(previous_seq == 0 || e.seq == previous_seq + 1);
+    assert(e.currency != nullptr);
+    assert(e.amount_minor >= 0);
+    previous_seq = e.seq;
     codec::AppendBigEndian64(e.seq, &events.Key());
     codec::AppendEvent(e, &events.Value());
     if (e.type == EventType::kException) {
@@ -82,7 +90,7 @@ void CommitWriter::AddEvents(const std::vector<Event>& batch_events) {
       index.Value();
     }
     if (e.type == EventType::kHeld) {  // found again when the invoice's usage is final
-      AppendIndexKey(&index.Key(), 'H', e.invoice_id, e.payment_id);
+      AppendIndexKey(&index.Key(), kIndexHold, e.invoice_id, e.payment_id);
       index.Value();
     }
   }
@@ -116,6 +124,9 @@ void CommitWriter::AddTrails(const std::vector<Event>& batch_events) {
 
 void CommitWriter::AddInvoices(const std::vector<Invoice>& batch_invoices) {
   for (const Invoice& inv : batch_invoices) {
+    assert(!inv.invoice_id.empty());
+    assert(inv.currency != nullptr);
+    assert(inv.amount_open_minor >= 0);  // never below zero (verify's invariant)
     invoices.Key().append(inv.invoice_id);
     codec::AppendInvoice(inv, &invoices.Value());
   }
@@ -126,14 +137,14 @@ void CommitWriter::AddPayments(const std::vector<PaymentRecord>& batch_payments)
     payments.Key().append(p.payment_id);
     codec::AppendPayment(p, &payments.Value());
     if (!p.customer_id.empty()) {
-      AppendIndexKey(&index.Key(), 'p', p.customer_id, p.payment_id);
+      AppendIndexKey(&index.Key(), kIndexCustomerPayment, p.customer_id, p.payment_id);
       index.Value();
     }
     // Returns name the bank's reference, or the payer's end-to-end id, as
     // often as our id.
     for (const std::string* ref : {&p.bank_reference, &p.end_to_end_id}) {
       if (ref->empty() || *ref == p.payment_id) continue;
-      AppendIndexKey(&index.Key(), 'r', *ref);
+      AppendIndexKey(&index.Key(), kIndexReference, *ref);
       index.Value().append(p.payment_id);
     }
   }
@@ -143,11 +154,11 @@ void CommitWriter::AddPayoutLinks(const std::vector<PayoutLink>& links) {
   for (const PayoutLink& l : links) {
     const std::string_view ccy = l.currency->code();
     if (!l.payout_id.empty()) {
-      AppendPayoutKey(&index.Key(), 'y', ccy, l.amount_minor, l.payout_id);
+      AppendPayoutKey(&index.Key(), kIndexPayout, ccy, l.amount_minor, l.payout_id);
       codec::AppendPayoutLink(l, &index.Value());
     }
     if (!l.bank_payment_id.empty()) {
-      AppendPayoutKey(&index.Key(), 'Y', ccy, l.amount_minor, l.bank_payment_id);
+      AppendPayoutKey(&index.Key(), kIndexPayoutBankLine, ccy, l.amount_minor, l.bank_payment_id);
       codec::AppendPayoutLink(l, &index.Value());
     }
   }

@@ -16,23 +16,17 @@
 
 namespace cashmatch::io {
 
-// Index key kinds of customers.
-constexpr char kAccountKind = 'a';    // "a\0<account fp>\0<customer_id>"
-constexpr char kNameKind = 'm';       // "m\0<name token>\0<customer_id>"
-constexpr char kStripeCusKind = 'u';  // "u\0<cus_…>\0<customer_id>"
-constexpr char kChildKind = 'h';      // "h\0<parent_id>\0<customer_id>"
-
 // Every index key of `c`, each once; values are empty.
 inline std::vector<std::string> CustomerIndexKeys(const Customer& c) {
   std::vector<std::string> keys;
-  for (const std::string& fp : c.bank_account_fps) keys.push_back(Key3(kAccountKind, fp, c.customer_id));
+  for (const std::string& fp : c.bank_account_fps) keys.push_back(Key3(kIndexAccount, fp, c.customer_id));
   std::vector<std::string> tokens;
   for (const PayerName& n : CustomerNames(c)) tokens.insert(tokens.end(), n.tokens.begin(), n.tokens.end());
   std::sort(tokens.begin(), tokens.end());
   tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
-  for (const std::string& t : tokens) keys.push_back(Key3(kNameKind, t, c.customer_id));
-  for (const std::string& id : c.stripe_customer_ids) keys.push_back(Key3(kStripeCusKind, id, c.customer_id));
-  if (!c.parent_id.empty()) keys.push_back(Key3(kChildKind, c.parent_id, c.customer_id));
+  for (const std::string& t : tokens) keys.push_back(Key3(kIndexNameToken, t, c.customer_id));
+  for (const std::string& id : c.stripe_customer_ids) keys.push_back(Key3(kIndexStripeCustomer, id, c.customer_id));
+  if (!c.parent_id.empty()) keys.push_back(Key3(kIndexChild, c.parent_id, c.customer_id));
   return keys;
 }
 

@@ -18,6 +18,39 @@
 
 namespace cashmatch::io {
 
+// The key kinds of the index column family (the layout in
+// cashmatch/io/ledger.h): the first byte of every index key. Each is named
+// once here; code never spells a kind as a bare character.
+inline constexpr char kIndexNumber = 'n';            // invoice number -> invoice id
+inline constexpr char kIndexAccount = 'a';           // account fingerprint, customer
+inline constexpr char kIndexNameToken = 'm';         // payer-name token, customer
+inline constexpr char kIndexStripeCustomer = 'u';    // Stripe customer id, customer
+inline constexpr char kIndexChild = 'h';             // parent, child customer
+inline constexpr char kIndexCustomerInvoice = 'c';   // customer, invoice
+inline constexpr char kIndexCustomerPayment = 'p';   // customer, payment
+inline constexpr char kIndexException = 'x';         // the review queue
+inline constexpr char kIndexReference = 'r';         // bank reference -> payment id
+inline constexpr char kIndexStripeInvoice = 's';     // Stripe invoice id -> invoice id
+inline constexpr char kIndexHold = 'H';              // invoice, payment holding cash
+inline constexpr char kIndexPayout = 'y';            // a Stripe payout waiting for its bank line
+inline constexpr char kIndexPayoutBankLine = 'Y';    // a bank line waiting for its payout
+inline constexpr char kIndexTolerant = 't';          // tolerant number key, invoice
+inline constexpr char kIndexTypo = 'd';              // deletion-neighbourhood string, invoice
+inline constexpr char kIndexPurchaseOrder = 'o';     // PO key, invoice
+inline constexpr char kIndexTrailInvoice = 'I';      // audit trails, by Subject
+inline constexpr char kIndexTrailPayment = 'P';
+inline constexpr char kIndexTrailCustomer = 'C';
+// The keys of the meta column family (besides the schema version, the
+// sequence counter and the fingerprint key or its check value, ledger.cc).
+inline constexpr char kMetaBatch = 'b';  // "b\0<idempotency key>" -> committed batch
+// "R\0<return idempotency key>" -> the return's id, written in the return's
+// commit (ReturnIdempotencyKey): the same return in a later file is a
+// duplicate.
+inline constexpr char kMetaReturnKind = 'R';
+// Present while a chunked load is being written (load.cc): "<load id>
+// <sources>", the id a hash of the load's rows.
+inline constexpr char kMetaLoadPending[] = "load_pending";
+
 // Appends "<kind>\0<a>".
 inline void AppendIndexKey(std::string* out, char kind, std::string_view a) {
   out->push_back(kind);
@@ -42,7 +75,7 @@ inline std::string Key3(char kind, std::string_view a, std::string_view b) {
 }
 
 // Appends the payout-half key "<kind>\0<currency>\0<big-endian amount>\0<id>"
-// (kind 'y' for payouts, 'Y' for bank lines), or only its prefix up to the
+// (kIndexPayout or kIndexPayoutBankLine), or only its prefix up to the
 // amount's trailing separator when `id` is empty.
 inline void AppendPayoutKey(std::string* out, char kind, std::string_view currency, int64_t amount, std::string_view id) {
   assert(amount >= 0);
@@ -63,10 +96,6 @@ inline void AppendPayoutKey(std::string* out, char kind, std::string_view curren
 // for bodies under five characters), 'o' its PO number's key -> "".
 // Sorted by key, keys distinct. An invoice the matcher settles keeps its
 // 'd' keys until the next load of it: the matcher skips settled invoices.
-// meta: present while a chunked load is being written (load.cc);
-// its value names the load.
-inline constexpr char kMetaLoadPending[] = "load_pending";
-
 struct IndexEntry {
   std::string key;
   std::string value;
@@ -74,24 +103,24 @@ struct IndexEntry {
 inline std::vector<IndexEntry> LooseIndexEntries(const Invoice& inv) {
   std::vector<IndexEntry> entries;
   const std::string tolerant = TolerantInvoiceKey(inv.number);
-  if (!tolerant.empty()) entries.push_back({Key3('t', tolerant, inv.invoice_id), {}});
+  if (!tolerant.empty()) entries.push_back({Key3(kIndexTolerant, tolerant, inv.invoice_id), {}});
   const std::string strict = NormalizeInvoiceNumber(inv.number);
   const std::string_view body = TypoBodyKey(strict);
   if (inv.is_open()) {
     for (const std::string& v : DeletionNeighbourhood(body)) {
-      entries.push_back({Key3('d', v, inv.invoice_id), std::string(body)});
+      entries.push_back({Key3(kIndexTypo, v, inv.invoice_id), std::string(body)});
     }
   }
   if (!inv.po_number.empty()) {
     const std::string po = PurchaseOrderKey(inv.po_number);
-    if (!po.empty()) entries.push_back({Key3('o', po, inv.invoice_id), {}});
+    if (!po.empty()) entries.push_back({Key3(kIndexPurchaseOrder, po, inv.invoice_id), {}});
   }
   std::sort(entries.begin(), entries.end(), [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
   return entries;
 }
 
 // Audit-trail key kinds, indexed by Subject.
-constexpr char kTrailKinds[] = {'I', 'P', 'C'};
+constexpr char kTrailKinds[] = {kIndexTrailInvoice, kIndexTrailPayment, kIndexTrailCustomer};
 inline char TrailKind(Subject subject) { return kTrailKinds[static_cast<int>(subject)]; }
 
 // Appends the audit-trail key "<kind>\0<id>\0<big-endian seq>": `seq` is
@@ -110,7 +139,7 @@ inline void AppendExceptionKey(std::string* out, const Event& e) {
   assert(e.amount_minor >= 0);
   assert(e.currency != nullptr);
   uint64_t inverted = static_cast<uint64_t>(INT64_MAX) - static_cast<uint64_t>(e.amount_minor);
-  AppendIndexKey(out, 'x', e.currency->code());
+  AppendIndexKey(out, kIndexException, e.currency->code());
   out->push_back('\0');
   codec::AppendBigEndian64(inverted, out);
   out->push_back('\0');

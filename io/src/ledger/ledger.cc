@@ -9,10 +9,18 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cassert>
+#include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -33,12 +41,41 @@ const char* const kColumnFamilies[] = {"default", "events", "invoices", "payment
 constexpr char kMetaSchema[] = "schema_version";
 constexpr char kMetaNextSeq[] = "next_seq";
 constexpr char kMetaFpKey[] = "fingerprint_key";
+// With a key kept outside the ledger: a check value of that key (the
+// fingerprint it gives a fixed text), never the key itself.
+constexpr char kMetaFpKeyCheck[] = "fingerprint_key_check";
+constexpr char kFingerprintKeyEnv[] = "CASHMATCH_FINGERPRINT_KEY_FILE";
+constexpr size_t kFingerprintKeyBytesMin = 32;
 // The block cache (data blocks of every column family) and the memtables'
 // budget: with the tables' index and filter blocks, what RocksDB holds.
 constexpr size_t kBlockCacheBytes = size_t{256} << 20;
 constexpr size_t kMemtablesBytes = size_t{256} << 20;
 
-std::string BatchKey(const std::string& idem) { return Key2('b', idem); }
+std::string BatchKey(const std::string& idem) { return Key2(kMetaBatch, idem); }
+
+// The file holding the fingerprint key when it is kept outside the ledger
+// (LedgerOptions::fingerprint_key_file, else the environment), or "".
+std::string FingerprintKeyFile(const LedgerOptions& options) {
+  if (!options.fingerprint_key_file.empty()) return options.fingerprint_key_file;
+  const char* env = std::getenv(kFingerprintKeyEnv);
+  return env != nullptr ? std::string(env) : std::string();
+}
+
+Result<std::string> ReadFingerprintKey(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidInput("cannot read the fingerprint key file " + path + " (" + kFingerprintKeyEnv + ")");
+  std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (key.size() < kFingerprintKeyBytesMin) {
+    return Status::InvalidInput(path + ": a fingerprint key file holds at least " +
+                                std::to_string(kFingerprintKeyBytesMin) + " random bytes; this one has " +
+                                std::to_string(key.size()));
+  }
+  return key;
+}
+
+std::string FingerprintKeyCheck(const std::string& key) {
+  return Fingerprinter(key).Account("cashmatch fingerprint key check");
+}
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
@@ -52,7 +89,7 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 
 // A directory that holds something other than a cashmatch ledger is
 // refused before RocksDB can create files in it.
-Status CheckDirectory(const std::string& dir, bool read_only, bool* exists) {
+Status CheckDirectory(const std::string& dir, bool read_only, bool create, bool* exists) {
   std::error_code ec;
   *exists = fs::exists(fs::path(dir) / "CURRENT", ec);
   if (*exists) {
@@ -68,12 +105,17 @@ Status CheckDirectory(const std::string& dir, bool read_only, bool* exists) {
     }
     return Status::Ok();
   }
-  if (read_only) return Status::NotFound(dir + ": no ledger here (run 'cashmatch load' first)");
+  // Something that is there but is not a ledger is named as such, whatever
+  // the command; only a missing (or empty) directory is "no ledger".
   if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec)) return Status::InvalidInput(dir + " exists and is not a directory");
+    if (!fs::is_directory(dir, ec)) return Status::LedgerCorrupt(dir + " is not a cashmatch ledger (not a directory)");
     if (!fs::is_empty(dir, ec)) {
-      return Status::LedgerCorrupt(dir + " is not empty and is not a cashmatch ledger; refusing to write into it");
+      return Status::LedgerCorrupt(dir + " is not a cashmatch ledger (the directory holds other files); refusing to "
+                                   "write into it");
     }
+  }
+  if (read_only || !create) {
+    return Status::LedgerCorrupt("no ledger at " + dir + " (create one with `cashmatch load` or `cashmatch init`)");
   }
   return Status::Ok();
 }
@@ -83,7 +125,9 @@ Status CheckDirectory(const std::string& dir, bool read_only, bool* exists) {
 Status Ledger::FromRocksStatus(const rocksdb::Status& s) { return FromRocks(s, "ledger"); }
 
 Ledger::~Ledger() {
-  if (db_ != nullptr && !options_.read_only && !options_.follow) {
+  // After a failed write RocksDB may be in its background-error state:
+  // nothing more is asked of it but to close (the WAL has every commit).
+  if (db_ != nullptr && !options_.read_only && !options_.follow && write_error_.ok()) {
     // What the memtables hold is safe in the synced WAL, but the next open
     // would replay it key by key into new memtables (after a large load,
     // seconds of every following apply). Writing it out as tables now
@@ -109,11 +153,55 @@ Ledger::~Ledger() {
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const LedgerOptions& options) {
   bool exists = false;
-  CASHMATCH_RETURN_IF_ERROR(CheckDirectory(dir, options.read_only || options.follow, &exists));
+  const bool read_only = options.read_only || options.follow;
+  CASHMATCH_RETURN_IF_ERROR(CheckDirectory(dir, read_only, options.create_if_missing, &exists));
+  if (!exists) CASHMATCH_RETURN_IF_ERROR(Create(dir, options));
+  return OpenAt(dir, options, /*create=*/false);
+}
+
+// A new ledger is made whole in a sibling directory and renamed into place
+// (over `dir` if that is an empty directory): a process killed while
+// creating it leaves `dir` as it was, never a half-made ledger that every
+// later command would refuse. What it leaves is the sibling
+// ".<name>.cashmatch-new-XXXXXX", which nothing reads.
+Status Ledger::Create(const std::string& dir, const LedgerOptions& options) {
+  fs::path target = fs::path(dir).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string staging = (parent / ("." + target.filename().string() + ".cashmatch-new-XXXXXX")).string();
+  if (::mkdtemp(staging.data()) == nullptr) {
+    return Status::IOError("cannot create ledger " + dir + ": cannot make a directory in " + parent.string() + ": " +
+                           std::strerror(errno));
+  }
+  auto made = OpenAt(staging, options, /*create=*/true);
+  if (!made.ok()) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    return made.status().WithContext("cannot create ledger " + dir);
+  }
+  made.value().reset();  // closed: every file written and synced
+  if (std::rename(staging.c_str(), target.c_str()) != 0) {
+    Status s = Status::IOError("cannot create ledger " + dir + ": cannot move it into place: " + std::strerror(errno));
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    return s;
+  }
+  // The rename is durable once the parent directory is synced.
+  const int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    return Status::IOError("cannot sync directory " + parent.string() + " after creating ledger " + dir);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::OpenAt(const std::string& dir, const LedgerOptions& options, bool create) {
   rocksdb::Options db_options;
   const bool read_only = options.read_only || options.follow;
-  db_options.create_if_missing = !read_only;
-  db_options.create_missing_column_families = !read_only;
+  assert(!(create && read_only));
+  db_options.create_if_missing = create;
+  db_options.create_missing_column_families = create;
   if (options.env != nullptr) db_options.env = options.env;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
@@ -168,7 +256,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Ledge
   ledger->customers_ = ledger->handles_[4];
   ledger->index_ = ledger->handles_[5];
   ledger->meta_ = ledger->handles_[6];
-  CASHMATCH_RETURN_IF_ERROR(ledger->LoadMeta(!exists));
+  CASHMATCH_RETURN_IF_ERROR(ledger->LoadMeta(create));
   if (!read_only) {
     ledger->commit_writer_ = std::make_unique<CommitWriter>();
     // We hold the lock: whatever is staged is from a commit that never
@@ -217,6 +305,12 @@ Status Ledger::LoadInvoicesById(std::vector<std::string> invoice_ids, bool open_
     if (!found[i]) return Status::LedgerCorrupt("index names invoice '" + invoice_ids[i] + "' which is not stored");
     Invoice inv;
     CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(values[i], &inv));
+    // Checked after it is read back: the record is the one its key names,
+    // in a currency, never below zero.
+    if (inv.invoice_id != invoice_ids[i] || inv.currency == nullptr || inv.amount_open_minor < 0) {
+      return Status::LedgerCorrupt("invoice record under '" + invoice_ids[i] +
+                                   "' is malformed (another id, no currency or open below zero)");
+    }
     if (open_only && !inv.is_open()) continue;
     if (customer_ids != nullptr) customer_ids->insert(inv.customer_id);
     loaded_invoices->insert(inv.invoice_id);
@@ -231,13 +325,21 @@ Status Ledger::LoadMeta(bool created) {
   CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaSchema, &value, &found));
   if (!found) {
     if (!created) return Status::LedgerCorrupt(dir_ + ": ledger has no schema version");
-    // A new ledger: schema version, sequence and a fresh fingerprint key.
-    unsigned char key[32];
-    if (RAND_bytes(key, sizeof(key)) != 1) return Status::IOError("cannot draw a random fingerprint key");
+    // A new ledger: schema version, sequence and a fresh fingerprint key,
+    // or the check value of the key kept outside it.
     rocksdb::WriteBatch wb;
     wb.Put(meta_, kMetaSchema, codec::BigEndian64(kSchemaVersion));
     wb.Put(meta_, kMetaNextSeq, codec::BigEndian64(1));
-    wb.Put(meta_, kMetaFpKey, std::string(reinterpret_cast<char*>(key), sizeof(key)));
+    const std::string key_file = FingerprintKeyFile(options_);
+    if (!key_file.empty()) {
+      Result<std::string> key = ReadFingerprintKey(key_file);
+      if (!key.ok()) return key.status();
+      wb.Put(meta_, kMetaFpKeyCheck, FingerprintKeyCheck(key.value()));
+    } else {
+      unsigned char key[32];
+      if (RAND_bytes(key, sizeof(key)) != 1) return Status::IOError("cannot draw a random fingerprint key");
+      wb.Put(meta_, kMetaFpKey, std::string(reinterpret_cast<char*>(key), sizeof(key)));
+    }
     rocksdb::WriteOptions wo;
     wo.sync = true;
     CASHMATCH_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "cannot initialize ledger " + dir_));
@@ -259,11 +361,44 @@ Status Ledger::LoadMeta(bool created) {
   CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaNextSeq, &value, &found));
   if (!found || value.size() != 8) return Status::LedgerCorrupt(dir_ + ": missing sequence counter");
   next_seq_ = codec::FromBigEndian64(value);
-  CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaFpKey, &value, &found));
-  if (!found || value.size() != 32) return Status::LedgerCorrupt(dir_ + ": missing fingerprint key");
-  fingerprinter_ = std::make_unique<Fingerprinter>(value);
+  CASHMATCH_RETURN_IF_ERROR(LoadFingerprintKey());
   CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaLoadPending, &value, &found));
   interrupted_load_ = found ? value : std::string();
+  return Status::Ok();
+}
+
+// The fingerprint key: the ledger's own (meta), or the one in the key file
+// named by LedgerOptions::fingerprint_key_file or CASHMATCH_FINGERPRINT_KEY_FILE,
+// whose check value the ledger keeps. A key that does not give the stored
+// check value is refused: it would fingerprint every account differently,
+// and no payer would be recognised by account again.
+Status Ledger::LoadFingerprintKey() {
+  std::string value;
+  bool found = false;
+  const std::string key_file = FingerprintKeyFile(options_);
+  CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaFpKey, &value, &found));
+  if (found) {
+    if (value.size() != 32) return Status::LedgerCorrupt(dir_ + ": malformed fingerprint key");
+    if (!key_file.empty()) {
+      return Status::InvalidInput("ledger " + dir_ + " keeps its own fingerprint key; the key file " + key_file + " (" +
+                                  kFingerprintKeyEnv + ") would fingerprint accounts differently: unset it");
+    }
+    fingerprinter_ = std::make_unique<Fingerprinter>(value);
+    return Status::Ok();
+  }
+  CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaFpKeyCheck, &value, &found));
+  if (!found) return Status::LedgerCorrupt(dir_ + ": missing fingerprint key");
+  if (key_file.empty()) {
+    return Status::InvalidInput("ledger " + dir_ + " fingerprints accounts with a key kept outside it: set " +
+                                kFingerprintKeyEnv + " to its key file");
+  }
+  Result<std::string> key = ReadFingerprintKey(key_file);
+  if (!key.ok()) return key.status();
+  if (FingerprintKeyCheck(key.value()) != value) {
+    return Status::InvalidInput("the key in " + key_file + " is not the fingerprint key of ledger " + dir_ +
+                                " (its check value differs); refusing to fingerprint accounts with it");
+  }
+  fingerprinter_ = std::make_unique<Fingerprinter>(key.value());
   return Status::Ok();
 }
 
@@ -302,7 +437,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   auto book = std::make_unique<OpenBook>();
   std::set<std::string> customer_ids;
   std::set<std::string> loaded_by_number;
-  std::set<std::string> missing_numbers;  // strict keys the 'n' index lacks: looked up loosely
+  std::set<std::string> missing_numbers;  // strict keys the number index lacks: looked up loosely
   // Point lookups go through MultiGet, a batch per kind in key order:
   // RocksDB then reads each block once for all the keys in it.
   std::vector<std::string> keys;
@@ -314,7 +449,13 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
     if (present[i]) book->AddCommittedPayment(keys[i]);
   }
   keys.clear();
-  for (const std::string& number : req.invoice_numbers) keys.push_back(Key2('n', number));
+  for (const std::string& rk : req.return_keys) keys.push_back(Key2(kMetaReturnKind, rk));
+  CASHMATCH_RETURN_IF_ERROR(MultiGet(meta_, keys, &values, &present));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (present[i]) book->AddCommittedReturn(keys[i].substr(2));
+  }
+  keys.clear();
+  for (const std::string& number : req.invoice_numbers) keys.push_back(Key2(kIndexNumber, number));
   CASHMATCH_RETURN_IF_ERROR(MultiGet(index_, keys, &values, &present));
   std::vector<std::string> invoice_ids;
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -327,7 +468,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   CASHMATCH_RETURN_IF_ERROR(LoadInvoicesById(std::move(invoice_ids), /*open_only=*/false, *book, &loaded_by_number,
                                              &customer_ids));
   keys.clear();
-  for (const std::string& stripe_id : req.stripe_invoice_ids) keys.push_back(Key2('s', stripe_id));
+  for (const std::string& stripe_id : req.stripe_invoice_ids) keys.push_back(Key2(kIndexStripeInvoice, stripe_id));
   CASHMATCH_RETURN_IF_ERROR(MultiGet(index_, keys, &values, &present));
   invoice_ids.clear();
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -350,7 +491,7 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   std::string prefix;
   invoice_ids.clear();
   for (const std::string& id : customer_ids) {
-    prefix = Key2('c', id);
+    prefix = Key2(kIndexCustomerInvoice, id);
     prefix.push_back('\0');
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       invoice_ids.push_back(it->key().ToString().substr(prefix.size()));
@@ -378,7 +519,7 @@ Status Ledger::LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const 
   std::string prefix, value;
   bool found = false;
   for (const auto* wanted : {&req.payouts_wanted, &req.bank_lines_wanted}) {
-    const char kind = wanted == &req.payouts_wanted ? 'y' : 'Y';
+    const char kind = wanted == &req.payouts_wanted ? kIndexPayout : kIndexPayoutBankLine;
     for (const auto& [ccy, amount] : *wanted) {
       if (amount < 0) continue;
       prefix.clear();
@@ -388,7 +529,7 @@ Status Ledger::LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const 
         PayoutLink link;
         CASHMATCH_RETURN_IF_ERROR(codec::DecodePayoutLink(it->value().ToStringView(), &link));
         if (link.linked()) continue;
-        if (kind == 'y') {
+        if (kind == kIndexPayout) {
           book.AddWaitingPayout(std::move(link));
           continue;
         }
@@ -435,11 +576,11 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadReleasableHolds(const std::set<std
                                                               std::vector<std::string>* still_reconciling) const {
   CASHMATCH_RETURN_IF_ERROR(CheckBookComplete());
   auto book = std::make_unique<OpenBook>();
-  std::string prefix = Key2('H', "");
+  std::string prefix = Key2(kIndexHold, "");
   std::vector<std::pair<std::string, std::string>> pairs;  // invoice, payment
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
   for (const std::string& invoice_id : only_invoices.empty() ? std::set<std::string>{""} : only_invoices) {
-    std::string scan = invoice_id.empty() ? prefix : Key2('H', invoice_id) + std::string(1, '\0');
+    std::string scan = invoice_id.empty() ? prefix : Key2(kIndexHold, invoice_id) + std::string(1, '\0');
     for (it->Seek(scan); it->Valid() && it->key().starts_with(scan); it->Next()) {
       std::string_view rest = it->key().ToStringView().substr(prefix.size());
       const size_t sep = rest.find('\0');
@@ -486,7 +627,7 @@ Status Ledger::LoadReturnedPayments(const BookRequest& req, OpenBook& book, std:
     std::string payment_id = ref;
     CASHMATCH_RETURN_IF_ERROR(Get(payments_, payment_id, &value, &found));
     if (!found) {
-      CASHMATCH_RETURN_IF_ERROR(Get(index_, Key2('r', ref), &payment_id, &found));
+      CASHMATCH_RETURN_IF_ERROR(Get(index_, Key2(kIndexReference, ref), &payment_id, &found));
       if (!found) continue;
       CASHMATCH_RETURN_IF_ERROR(Get(payments_, payment_id, &value, &found));
       if (!found) return Status::LedgerCorrupt("reference index names payment '" + payment_id + "' which is not stored");
@@ -513,6 +654,7 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   assert(!options_.read_only);
   assert(!options_.follow);
   assert(!batch.idempotency_key.empty());
+  CASHMATCH_RETURN_IF_ERROR(write_error_);
   CommittedBatch record;
   record.batch_id = batch.batch_id;
   record.source_name = batch.source_name;
@@ -532,18 +674,36 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   w.AddInvoices(outcome.invoice_updates);
   w.AddPayments(outcome.payments);
   w.AddPayoutLinks(outcome.payout_links);
+  for (const Reversal& r : batch.reversals) {
+    AppendIndexKey(&w.meta.Key(), kMetaReturnKind, ReturnIdempotencyKey(r));
+    w.meta.Value().append(r.reversal_id);
+  }
   w.meta.Key().append(BatchKey(batch.idempotency_key));
   w.meta.Value().append(codec::EncodeBatch(record));
   w.meta.Key().append(kMetaNextSeq);
   codec::AppendBigEndian64(seq, &w.meta.Value());
-  if (w.keys_count() >= options_.commit_ingest_keys_min) {
-    CASHMATCH_RETURN_IF_ERROR(CommitByIngestion(batch.batch_id));
-    ++ingested_commits_count_;
-  } else {
-    CASHMATCH_RETURN_IF_ERROR(CommitInWriteBatch(batch.batch_id));
-  }
+  const bool ingest = w.keys_count() >= options_.commit_ingest_keys_min;
+  Status s = ingest ? CommitByIngestion(batch.batch_id) : CommitInWriteBatch(batch.batch_id);
+  // A failed ingestion leaves the database as it was (its files are staged
+  // beside it, and RocksDB undoes a failed IngestExternalFiles); a failed
+  // write through the WAL may leave RocksDB in its background-error state.
+  if (!s.ok()) return ingest ? s : LatchWriteError(s);
+  if (ingest) ++ingested_commits_count_;
+  // Invariant: the sequence is gapless and increasing across commits.
+  assert(seq >= next_seq_);
+  assert(record.last_seq + 1 == seq);
   next_seq_ = seq;
   return record;
+}
+
+Status Ledger::LatchWriteError(const Status& s) {
+  assert(!s.ok());
+  if (s.code() == StatusCode::kIOError || s.code() == StatusCode::kLedgerCorrupt) {
+    const std::string what = "ledger " + dir_ + " refuses further writes after a failed write (" + s.message() +
+                             "); reopen it once the cause is fixed";
+    write_error_ = s.code() == StatusCode::kIOError ? Status::IOError(what) : Status::LedgerCorrupt(what);
+  }
+  return s;
 }
 
 Status Ledger::CommitInWriteBatch(const std::string& batch_id) {
@@ -642,7 +802,7 @@ Result<LedgerSummary> Ledger::Summarize() const {
   }
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
-    std::string prefix = Key2('b', "");
+    std::string prefix = Key2(kMetaBatch, "");
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++sum.batches_count;
     CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger batch scan"));
   }
@@ -709,11 +869,11 @@ Status Ledger::ScanByPrefix(char kind, rocksdb::ColumnFamilyHandle* target,
 }
 
 Status Ledger::ForEachInvoiceByCustomer(const std::function<bool(const Invoice&)>& fn) const {
-  return ScanByPrefix<Invoice>('c', invoices_, fn);
+  return ScanByPrefix<Invoice>(kIndexCustomerInvoice, invoices_, fn);
 }
 
 Status Ledger::ForEachPaymentByCustomer(const std::function<bool(const PaymentRecord&)>& fn) const {
-  return ScanByPrefix<PaymentRecord>('p', payments_, fn);
+  return ScanByPrefix<PaymentRecord>(kIndexCustomerPayment, payments_, fn);
 }
 
 Status Ledger::ForEachEventOf(Subject subject, const std::string& id,
@@ -747,7 +907,7 @@ Status Ledger::ForEachEventOf(Subject subject, const std::string& id,
 }
 
 Status Ledger::ForEachException(const std::function<bool(const Event&)>& fn) const {
-  std::string prefix = Key2('x', "");
+  std::string prefix = Key2(kIndexException, "");
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
   std::string value;
   Event e;

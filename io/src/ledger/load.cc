@@ -17,7 +17,9 @@
 // the last (synced, which also makes the unsynced chunks before it
 // durable). While the key is there, the ledger refuses to match or release
 // anything (CheckBookComplete): an interrupted load is finished by running
-// it again, since every row is an upsert by id.
+// it again, since every row is an upsert by id. The key's value names the
+// load by a hash of its rows (pass 1 computes it), so only that load, run
+// to its end, clears it; any other load is refused while it is there.
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -36,7 +38,7 @@
 namespace cashmatch::io {
 namespace {
 
-std::string NumberKey(const Invoice& inv) { return Key2('n', NormalizeInvoiceNumber(inv.number)); }
+std::string NumberKey(const Invoice& inv) { return Key2(kIndexNumber, NormalizeInvoiceNumber(inv.number)); }
 
 uint64_t Hash64(std::string_view s) { return std::hash<std::string_view>()(s); }
 
@@ -54,14 +56,21 @@ std::unordered_set<uint64_t> RepeatedHashes(std::vector<uint64_t>* hashes) {
   return repeated;
 }
 
-// A number taken by another invoice in the ledger: allowed only if that
-// invoice is renumbered in the same load.
-struct NumberClaim {
-  std::string owner;  // the invoice holding the number in the ledger
-  std::string number_key;
-  std::string number;  // as written in the load
-  uint32_t line = 0;
-};
+// The index key a claim is about, as the invoice `inv` of the load has it.
+std::string StripeKeyOf(const Invoice& inv) {
+  return inv.stripe_invoice_id.empty() ? std::string() : Key2(kIndexStripeInvoice, inv.stripe_invoice_id);
+}
+
+constexpr uint64_t kFnvOffset = 14695981039346656037ULL;
+constexpr uint64_t kFnvPrime = 1099511628211ULL;
+
+// The load_pending mark: "<load id> <what>" (a mark written before load ids
+// existed is only "<what>", and any load may finish it).
+std::string MarkValue(const std::string& load_id, const std::string& what) { return load_id + " " + what; }
+std::string_view MarkLoadId(std::string_view mark) {
+  if (mark.size() < 17 || mark[16] != ' ') return {};
+  return mark.substr(0, 16);
+}
 
 // Invoices whose looser index keys are sorted together before they enter
 // the WriteBatch: the memtable then places each key near the one before.
@@ -69,9 +78,30 @@ constexpr size_t kLooseRunInvoices = 65536;
 
 }  // namespace
 
+// A number (or Stripe invoice id) taken by another invoice in the ledger:
+// allowed only if that invoice takes another one in the same load.
+struct Ledger::KeyClaim {
+  std::string owner;  // the invoice holding the key in the ledger
+  std::string key;    // the index key (kIndexNumber or kIndexStripeInvoice)
+  std::string text;   // the number or Stripe id as written in the load
+  uint32_t line = 0;
+};
+
 struct Ledger::LoadCheck {
   size_t customers_count = 0;
   size_t invoices_count = 0;
+  uint64_t rows_hash = kFnvOffset;  // FNV-1a over the encoded rows, in file order
+  // 16 hex digits of rows_hash: the load's name in the load_pending mark.
+  std::string LoadId() const {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id(16, '0');
+    for (int i = 0; i < 16; ++i) id[i] = kHex[(rows_hash >> (60 - 4 * i)) & 0xf];
+    return id;
+  }
+  void Hash(std::string_view bytes) {
+    for (unsigned char b : bytes) rows_hash = (rows_hash ^ b) * kFnvPrime;
+    rows_hash = (rows_hash ^ 0xff) * kFnvPrime;  // the end of a row
+  }
 };
 
 Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vector<Invoice>& invoices,
@@ -93,20 +123,34 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
 Status Ledger::UpsertBook(const BookRows& rows, BookLoadStats* stats) {
   assert(!options_.read_only);
   assert(!options_.follow);
+  CASHMATCH_RETURN_IF_ERROR(write_error_);
   LoadCheck check;
   CASHMATCH_RETURN_IF_ERROR(CheckBookRows(rows, &check).WithContext("nothing was written"));
+  const std::string_view unfinished_id = MarkLoadId(interrupted_load_);
+  if (!unfinished_id.empty() && unfinished_id != check.LoadId()) {
+    return Status::InvalidInput("ledger " + dir_ + ": " + UnfinishedLoad() + "; this is another load (load " +
+                                check.LoadId() + "); run the unfinished one again to its end first; nothing was written");
+  }
   BookLoadStats local;
   Status s = WriteBookRows(rows, check, stats != nullptr ? stats : &local);
   if (s.ok()) return s;
+  (void)LatchWriteError(s);
   if (interrupted_load_.empty()) return s.WithContext("nothing was written");
   return s.WithContext("part of the book was written; apply and release refuse this ledger until the same load is "
                        "run again");
 }
 
+std::string Ledger::UnfinishedLoad() const {
+  if (interrupted_load_.empty()) return {};
+  const std::string_view id = MarkLoadId(interrupted_load_);
+  if (id.empty()) return "a load of " + interrupted_load_ + " is unfinished";
+  return "a load of " + interrupted_load_.substr(17) + " (load " + std::string(id) + ") is unfinished";
+}
+
 Status Ledger::CheckBookComplete() const {
   if (interrupted_load_.empty()) return Status::Ok();
-  return Status::InvalidInput("ledger " + dir_ + ": a load of " + interrupted_load_ +
-                              " stopped before its last chunk was written; run the same load again to finish it");
+  return Status::InvalidInput("ledger " + dir_ + ": " + UnfinishedLoad() +
+                              ": it stopped before its last chunk was written; run the same load again to finish it");
 }
 
 Status Ledger::CheckBookRows(const BookRows& rows, LoadCheck* check) const {
@@ -124,6 +168,7 @@ Status Ledger::CheckBookRows(const BookRows& rows, LoadCheck* check) const {
                                     "' (first on line " + std::to_string(it->second) + ")");
       }
       if (!c.parent_id.empty()) parents.emplace_back(c.parent_id, c.source_line);
+      check->Hash(codec::EncodeCustomer(c));
       ++check->customers_count;
       return Status::Ok();
     }));
@@ -138,7 +183,8 @@ Status Ledger::CheckBookRows(const BookRows& rows, LoadCheck* check) const {
 
   std::vector<uint64_t> id_hashes;
   std::vector<uint64_t> number_hashes;
-  std::vector<NumberClaim> claims;
+  std::vector<uint64_t> stripe_hashes;
+  std::vector<KeyClaim> claims;
   std::string known_customer;  // the last customer found in the ledger
   if (rows.invoices) {
     CASHMATCH_RETURN_IF_ERROR(rows.invoices([&](Invoice&& inv) -> Status {
@@ -150,11 +196,11 @@ Status Ledger::CheckBookRows(const BookRows& rows, LoadCheck* check) const {
         }
         known_customer = inv.customer_id;
       }
-      const std::string number_key = NumberKey(inv);
       id_hashes.push_back(Hash64(inv.invoice_id));
-      number_hashes.push_back(Hash64(number_key));
-      CASHMATCH_RETURN_IF_ERROR(Get(index_, number_key, &value, &found));
-      if (found && value != inv.invoice_id) claims.push_back({value, number_key, inv.number, inv.source_line});
+      number_hashes.push_back(Hash64(NumberKey(inv)));
+      if (!inv.stripe_invoice_id.empty()) stripe_hashes.push_back(Hash64(inv.stripe_invoice_id));
+      CASHMATCH_RETURN_IF_ERROR(CheckInvoiceAgainstLedger(inv, is, &claims));
+      check->Hash(codec::EncodeInvoice(inv));
       ++check->invoices_count;
       return Status::Ok();
     }));
@@ -163,16 +209,28 @@ Status Ledger::CheckBookRows(const BookRows& rows, LoadCheck* check) const {
   // Equal hashes: compare the strings of just those rows, in file order.
   const std::unordered_set<uint64_t> repeated_ids = RepeatedHashes(&id_hashes);
   const std::unordered_set<uint64_t> repeated_numbers = RepeatedHashes(&number_hashes);
+  const std::unordered_set<uint64_t> repeated_stripe_ids = RepeatedHashes(&stripe_hashes);
   std::vector<uint64_t>().swap(id_hashes);
   std::vector<uint64_t>().swap(number_hashes);
-  if (!repeated_ids.empty() || !repeated_numbers.empty()) {
+  std::vector<uint64_t>().swap(stripe_hashes);
+  if (!repeated_ids.empty() || !repeated_numbers.empty() || !repeated_stripe_ids.empty()) {
     std::unordered_map<std::string, uint32_t> id_lines;
     struct FirstNumber {
       std::string invoice_id, number;
       uint32_t line;
     };
     std::unordered_map<std::string, FirstNumber> numbers;
+    std::unordered_map<std::string, FirstNumber> stripe_ids;
     CASHMATCH_RETURN_IF_ERROR(rows.invoices([&](Invoice&& inv) -> Status {
+      if (!inv.stripe_invoice_id.empty() && repeated_stripe_ids.count(Hash64(inv.stripe_invoice_id)) != 0) {
+        auto [it, inserted] =
+            stripe_ids.emplace(inv.stripe_invoice_id, FirstNumber{inv.invoice_id, inv.number, inv.source_line});
+        if (!inserted) {
+          return Status::InvalidInput(At(is, inv.source_line, "stripe_invoice_id") + ": duplicate Stripe invoice id '" +
+                                      inv.stripe_invoice_id + "' (first on line " +
+                                      std::to_string(it->second.line) + ", invoice '" + it->second.invoice_id + "')");
+        }
+      }
       if (repeated_ids.count(Hash64(inv.invoice_id)) != 0) {
         auto [it, inserted] = id_lines.emplace(inv.invoice_id, inv.source_line);
         if (!inserted) {
@@ -198,25 +256,67 @@ Status Ledger::CheckBookRows(const BookRows& rows, LoadCheck* check) const {
     }));
   }
 
-  // Numbers held by other invoices in the ledger: their owners must take
-  // another number in this load.
-  if (!claims.empty()) {
-    std::unordered_map<std::string, std::string> new_numbers;  // owner -> its number key in the load
-    for (const NumberClaim& c : claims) new_numbers.emplace(c.owner, std::string());
-    CASHMATCH_RETURN_IF_ERROR(rows.invoices([&](Invoice&& inv) -> Status {
-      auto it = new_numbers.find(inv.invoice_id);
-      if (it != new_numbers.end()) it->second = NumberKey(inv);
-      return Status::Ok();
-    }));
-    for (const NumberClaim& c : claims) {
-      const std::string& renumbered_to = new_numbers.at(c.owner);
-      if (renumbered_to.empty() || renumbered_to == c.number_key) {
-        return Status::InvalidInput(At(is, c.line, "number") + ": '" + c.number + "' already belongs to invoice '" +
-                                    c.owner + "'");
-      }
+  return CheckKeyClaims(rows, claims);
+}
+
+// Numbers and Stripe invoice ids held by other invoices in the ledger:
+// their owners must take another one in this load.
+Status Ledger::CheckKeyClaims(const BookRows& rows, const std::vector<KeyClaim>& claims) const {
+  if (claims.empty()) return Status::Ok();
+  // owner -> its number key and Stripe key in the load (both "" when the
+  // owner is not in the load: it keeps its keys)
+  std::unordered_map<std::string, std::pair<std::string, std::string>> new_keys;
+  for (const KeyClaim& c : claims) new_keys.emplace(c.owner, std::pair<std::string, std::string>());
+  CASHMATCH_RETURN_IF_ERROR(rows.invoices([&](Invoice&& inv) -> Status {
+    auto it = new_keys.find(inv.invoice_id);
+    if (it != new_keys.end()) it->second = {NumberKey(inv), StripeKeyOf(inv)};
+    return Status::Ok();
+  }));
+  for (const KeyClaim& c : claims) {
+    const bool stripe = c.key[0] == kIndexStripeInvoice;
+    const auto& [number_key, stripe_key] = new_keys.at(c.owner);
+    const bool in_load = !number_key.empty();
+    const bool moved = in_load && (stripe ? stripe_key : number_key) != c.key;
+    if (!moved) {
+      return Status::InvalidInput(At(rows.invoices_source, c.line, stripe ? "stripe_invoice_id" : "number") + ": '" +
+                                  c.text + "' already belongs to invoice '" + c.owner + "'");
     }
   }
   return Status::Ok();
+}
+
+// One invoice row against the ledger: the number and Stripe id it claims,
+// and, when the invoice is stored and has events, that its currency stays
+// (its applications and returns are in the stored currency: another would
+// mix them).
+Status Ledger::CheckInvoiceAgainstLedger(const Invoice& inv, const std::string& source,
+                                         std::vector<KeyClaim>* claims) const {
+  std::string value;
+  bool found = false;
+  const std::string number_key = NumberKey(inv);
+  CASHMATCH_RETURN_IF_ERROR(Get(index_, number_key, &value, &found));
+  if (found && value != inv.invoice_id) claims->push_back({value, number_key, inv.number, inv.source_line});
+  const std::string stripe_key = StripeKeyOf(inv);
+  if (!stripe_key.empty()) {
+    CASHMATCH_RETURN_IF_ERROR(Get(index_, stripe_key, &value, &found));
+    if (found && value != inv.invoice_id) claims->push_back({value, stripe_key, inv.stripe_invoice_id, inv.source_line});
+  }
+  CASHMATCH_RETURN_IF_ERROR(Get(invoices_, inv.invoice_id, &value, &found));
+  if (!found) return Status::Ok();
+  Invoice stored;
+  CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(value, &stored));
+  assert(stored.currency != nullptr);
+  assert(inv.currency != nullptr);
+  if (stored.currency == inv.currency) return Status::Ok();
+  bool has_events = false;
+  CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kInvoice, inv.invoice_id, [&](const Event&) {
+    has_events = true;
+    return false;
+  }));
+  if (!has_events) return Status::Ok();
+  return Status::InvalidInput(At(source, inv.source_line, "currency") + ": invoice '" + inv.invoice_id + "' is in " +
+                              std::string(stored.currency->code()) + " in the ledger and has events; it cannot become " +
+                              std::string(inv.currency->code()) + " (load it as a new invoice instead)");
 }
 
 Status Ledger::WriteBookRows(const BookRows& rows, const LoadCheck& check, BookLoadStats* stats) {
@@ -229,10 +329,14 @@ Status Ledger::WriteBookRows(const BookRows& rows, const LoadCheck& check, BookL
   rocksdb::WriteOptions wo;
   if (chunked) {
     wo.sync = true;
+    const std::string mark = MarkValue(check.LoadId(), what);
     CASHMATCH_RETURN_IF_ERROR(
-        FromRocksStatus(db_->Put(wo, meta_, kMetaLoadPending, what)).WithContext("cannot start the load"));
-    interrupted_load_ = what;
+        FromRocksStatus(db_->Put(wo, meta_, kMetaLoadPending, mark)).WithContext("cannot start the load"));
+    interrupted_load_ = mark;
   }
+  // An unfinished earlier run of this load: this run, complete, finishes it
+  // (even when it is small enough for one write).
+  const bool clears_mark = !interrupted_load_.empty();
 
   rocksdb::WriteBatch wb;
   PutList loose;  // looser invoice keys, sorted per run
@@ -249,7 +353,7 @@ Status Ledger::WriteBookRows(const BookRows& rows, const LoadCheck& check, BookL
   };
   auto write = [&](bool last) -> Status {
     flush_loose();
-    if (last && chunked) wb.Delete(meta_, kMetaLoadPending);
+    if (last && clears_mark) wb.Delete(meta_, kMetaLoadPending);
     wo.sync = last && options_.sync;
     rocksdb::Status s = db_->Write(wo, &wb);
     if (!s.ok()) {
@@ -303,7 +407,15 @@ Status Ledger::WriteBookRows(const BookRows& rows, const LoadCheck& check, BookL
           CASHMATCH_RETURN_IF_ERROR(Get(index_, old_key, &owner, &found));
           if (found && owner == inv.invoice_id) wb.Delete(index_, old_key);
         }
-        if (old.customer_id != inv.customer_id) wb.Delete(index_, Key3('c', old.customer_id, old.invoice_id));
+        if (old.customer_id != inv.customer_id) {
+          wb.Delete(index_, Key3(kIndexCustomerInvoice, old.customer_id, old.invoice_id));
+        }
+        const std::string old_stripe_key = StripeKeyOf(old);
+        if (!old_stripe_key.empty() && old_stripe_key != StripeKeyOf(inv) && chunk_numbers.count(old_stripe_key) == 0) {
+          // Its old Stripe id's key, unless another invoice of this load took it.
+          CASHMATCH_RETURN_IF_ERROR(Get(index_, old_stripe_key, &owner, &found));
+          if (found && owner == inv.invoice_id) wb.Delete(index_, old_stripe_key);
+        }
         // Before the new keys are put: a key both have is deleted, then put.
         for (const IndexEntry& e : LooseIndexEntries(old)) wb.Delete(index_, e.key);
       }
@@ -314,8 +426,12 @@ Status Ledger::WriteBookRows(const BookRows& rows, const LoadCheck& check, BookL
       if (++loose_invoices == kLooseRunInvoices) flush_loose();
       wb.Put(index_, number_key, inv.invoice_id);
       chunk_numbers.insert(number_key);
-      wb.Put(index_, Key3('c', inv.customer_id, inv.invoice_id), "");
-      if (!inv.stripe_invoice_id.empty()) wb.Put(index_, Key2('s', inv.stripe_invoice_id), inv.invoice_id);
+      wb.Put(index_, Key3(kIndexCustomerInvoice, inv.customer_id, inv.invoice_id), "");
+      const std::string stripe_key = StripeKeyOf(inv);
+      if (!stripe_key.empty()) {
+        wb.Put(index_, stripe_key, inv.invoice_id);
+        chunk_numbers.insert(stripe_key);
+      }
       // The ERP's figure is the new baseline: events after this seq explain
       // every later change of the open amount.
       inv.loaded_open_minor = inv.amount_open_minor;

@@ -64,34 +64,32 @@ class PayerSearch {
 
   // Adds to `found` the customers the engine's rule accepts for `tokens`,
   // or marks the name inconclusive in `book`.
+  // (the engine's search, SearchPayerName, over the ledger's postings).
   Status SearchName(const std::vector<std::string>& tokens, OpenBook& book, std::set<std::string>* found) {
-    assert(!tokens.empty());
-    std::set<std::string> candidates;
-    size_t unsearched = 0;
-    for (size_t i = 0; i < tokens.size(); ++i) {
+    auto postings = [&](const std::string& token, const std::vector<std::string>** ids, bool* too_common) {
       const Postings* p = nullptr;
-      if (i < options_.name_tokens_count_max) CASHMATCH_RETURN_IF_ERROR(TokenPostings(tokens[i], &p));
-      if (p == nullptr || p->more) {
-        ++unsearched;
-        continue;
-      }
-      candidates.insert(p->ids.begin(), p->ids.end());
-    }
-    std::vector<std::string> accepted;
-    int32_t best = 0;
-    for (const std::string& id : candidates) {
+      CASHMATCH_RETURN_IF_ERROR(TokenPostings(token, &p));
+      *too_common = p->more;
+      *ids = &p->ids;
+      return Status::Ok();
+    };
+    auto similarity = [&](const std::string& id, int32_t* milli) {
       const std::vector<PayerName>* names = nullptr;
       CASHMATCH_RETURN_IF_ERROR(NamesOf(id, &names));
-      const int32_t s = CustomerNameSimilarityMilli(tokens, *names);
-      if (!NameSimilarityAccepted(s, req_.name_similarity_min_milli)) continue;
-      best = std::max(best, s);
-      accepted.push_back(id);
-    }
-    if (NameSearchInconclusive(unsearched, tokens.size(), best, req_.name_similarity_min_milli)) {
+      *milli = CustomerNameSimilarityMilli(tokens, *names);
+      return Status::Ok();
+    };
+    NameSearch<std::string> search;
+    CASHMATCH_RETURN_IF_ERROR(SearchPayerName<std::string>(tokens, options_.name_tokens_count_max,
+                                                           req_.name_similarity_min_milli, postings, similarity,
+                                                           &search));
+    if (search.inconclusive) {
       book.AddInconclusivePayerName(tokens);
       return Status::Ok();
     }
-    found->insert(accepted.begin(), accepted.end());
+    for (const auto& [id, milli] : search.scored) {
+      if (NameSimilarityAccepted(milli, req_.name_similarity_min_milli)) found->insert(id);
+    }
     return Status::Ok();
   }
 
@@ -103,7 +101,7 @@ class PayerSearch {
   Status TokenPostings(const std::string& token, const Postings** out) {
     auto [it, inserted] = by_token_.try_emplace(token);
     if (inserted) {
-      status_ = Scan(kNameKind, token, options_.name_postings_count_max, &it->second);
+      status_ = Scan(kIndexNameToken, token, options_.name_postings_count_max, &it->second);
       if (!status_.ok()) return Status::IOError("ledger name index scan: " + status_.ToString());
     }
     *out = &it->second;
@@ -150,12 +148,12 @@ Status Ledger::LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::s
   std::map<std::string, size_t> by_account, by_stripe;
   Postings p;
   for (const std::string& fp : req.account_fps) {
-    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(search.Scan(kAccountKind, fp, kAll, &p)));
+    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(search.Scan(kIndexAccount, fp, kAll, &p)));
     by_account[fp] = p.ids.size();
     payers.insert(p.ids.begin(), p.ids.end());
   }
   for (const std::string& cus : req.stripe_customer_ids) {
-    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(search.Scan(kStripeCusKind, cus, kAll, &p)));
+    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(search.Scan(kIndexStripeCustomer, cus, kAll, &p)));
     by_stripe[cus] = p.ids.size();
     payers.insert(p.ids.begin(), p.ids.end());
   }
@@ -170,7 +168,7 @@ Status Ledger::LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::s
   }
   customer_ids->insert(payers.begin(), payers.end());
   for (const std::string& parent : payers) {
-    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(search.Scan(kChildKind, parent, options_.children_count_max, &p)));
+    CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(search.Scan(kIndexChild, parent, options_.children_count_max, &p)));
     customer_ids->insert(p.ids.begin(), p.ids.end());
   }
   return Status::Ok();

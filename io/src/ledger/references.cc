@@ -71,14 +71,14 @@ Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::s
     if (missing_numbers.count(keys.strict) == 0 || !done.insert(keys).second) continue;
     ids.clear();
     if (!keys.tolerant.empty()) {
-      CASHMATCH_RETURN_IF_ERROR(ScanLooseKey(it.get(), 't', keys.tolerant, kTolerantLoadMax, {}, &ids, &crowded));
+      CASHMATCH_RETURN_IF_ERROR(ScanLooseKey(it.get(), kIndexTolerant, keys.tolerant, kTolerantLoadMax, {}, &ids, &crowded));
     }
     if (ids.empty()) {
       const std::string_view body = TypoBodyKey(keys.strict);
       if (body.size() >= kTypoQueryLengthMin) {
         for (const std::string& v : DeletionNeighbourhood(body)) {
           const size_t before = ids.size();
-          CASHMATCH_RETURN_IF_ERROR(ScanLooseKey(it.get(), 'd', v, kNeighbourLoadMax, body, &ids, &crowded));
+          CASHMATCH_RETURN_IF_ERROR(ScanLooseKey(it.get(), kIndexTypo, v, kNeighbourLoadMax, body, &ids, &crowded));
           if (crowded) {
             book.MarkTypoCrowded(std::string(body));
             ids.resize(before);
@@ -91,7 +91,7 @@ Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::s
   }
   for (const std::string& po : req.po_numbers) {
     ids.clear();
-    CASHMATCH_RETURN_IF_ERROR(ScanLooseKey(it.get(), 'o', po, kNeighbourLoadMax, {}, &ids, &crowded));
+    CASHMATCH_RETURN_IF_ERROR(ScanLooseKey(it.get(), kIndexPurchaseOrder, po, kNeighbourLoadMax, {}, &ids, &crowded));
     if (crowded) continue;  // a blanket PO names no one invoice
     to_load.insert(to_load.end(), ids.begin(), ids.end());
   }

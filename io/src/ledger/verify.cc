@@ -68,6 +68,25 @@ struct PaymentFold {
 
 Status Violation(const std::string& what) { return Status::InvariantViolated(what); }
 
+// Currencies never mix: an event that moves money between a payment and an
+// invoice is in the currency of both.
+bool MovesMoney(EventType t) {
+  switch (t) {
+    case EventType::kApplied:
+    case EventType::kWrittenOff:
+    case EventType::kHeld:
+    case EventType::kReleased:
+    case EventType::kReversed: return true;
+    default: return false;
+  }
+}
+Status CheckCurrency(const Event& e, const Currency* subject_currency, const std::string& who) {
+  if (!MovesMoney(e.type) || e.currency == subject_currency) return Status::Ok();
+  return Violation(who + "event " + std::to_string(e.seq) + " (" + EventTypeName(e.type) + ") is in " +
+                   std::string(e.currency->code()) + " but the " + who.substr(0, who.find(' ')) + " is in " +
+                   std::string(subject_currency->code()));
+}
+
 }  // namespace
 
 Status Ledger::VerifyEvents(VerifyReport* report) const {
@@ -142,12 +161,13 @@ Status Ledger::VerifyPayments(VerifyReport* report) const {
     CASHMATCH_RETURN_IF_ERROR(codec::DecodePayment(it->value().ToStringView(), &p));
     PaymentFold fold;
     Status folded;
+    const std::string who = "payment " + p.payment_id + ": ";
     CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kPayment, p.payment_id, [&](const Event& e) {
-      folded = fold.Add(e);
+      folded = CheckCurrency(e, p.currency, who);
+      if (folded.ok()) folded = fold.Add(e);
       return folded.ok();
     }));
     CASHMATCH_RETURN_IF_ERROR(folded);
-    const std::string who = "payment " + p.payment_id + ": ";
     const Currency* c = p.currency;
     if (p.status == PaymentStatus::kPayout || p.reason == ExceptionReason::kPayoutPending) {
       if (fold.received != 0 || fold.payout_line != p.amount_minor) {
@@ -188,12 +208,16 @@ Status Ledger::VerifyInvoices(VerifyReport* report) const {
     if (inv.amount_open_minor < 0) return Violation(who + "open amount " + Fmt(inv.amount_open_minor, c) + " is below zero");
     CASHMATCH_RETURN_IF_ERROR(VerifyInvoiceKeys(inv, who));
     int64_t settled = 0;
+    Status mixed;
     CASHMATCH_RETURN_IF_ERROR(ForEachEventOf(Subject::kInvoice, inv.invoice_id, [&](const Event& e) {
+      mixed = CheckCurrency(e, c, who);
+      if (!mixed.ok()) return false;
       if (e.seq <= inv.loaded_at_seq) return true;
       if (e.type == EventType::kApplied || e.type == EventType::kWrittenOff) settled += e.amount_minor;
       if (e.type == EventType::kReversed && e.from == CashBucket::kApplied) settled -= e.amount_minor;
       return true;
     }));
+    CASHMATCH_RETURN_IF_ERROR(mixed);
     if (inv.loaded_open_minor - inv.amount_open_minor != settled) {
       return Violation(who + "open amount went from " + Fmt(inv.loaded_open_minor, c) + " at load to " +
                        Fmt(inv.amount_open_minor, c) + " but its events settle " + Fmt(settled, c));
@@ -216,17 +240,17 @@ Status Ledger::VerifyInvoiceKeys(const Invoice& inv, const std::string& who) con
     if (value != inv.invoice_id) return Violation(who + "its " + what + " index key names invoice '" + value + "'");
     return Status::Ok();
   };
-  CASHMATCH_RETURN_IF_ERROR(expect_names(Key2('n', NormalizeInvoiceNumber(inv.number)), "number"));
+  CASHMATCH_RETURN_IF_ERROR(expect_names(Key2(kIndexNumber, NormalizeInvoiceNumber(inv.number)), "number"));
   if (!inv.stripe_invoice_id.empty()) {
-    CASHMATCH_RETURN_IF_ERROR(expect_names(Key2('s', inv.stripe_invoice_id), "Stripe invoice id"));
+    CASHMATCH_RETURN_IF_ERROR(expect_names(Key2(kIndexStripeInvoice, inv.stripe_invoice_id), "Stripe invoice id"));
   }
-  CASHMATCH_RETURN_IF_ERROR(Get(index_, Key3('c', inv.customer_id, inv.invoice_id), &value, &found));
+  CASHMATCH_RETURN_IF_ERROR(Get(index_, Key3(kIndexCustomerInvoice, inv.customer_id, inv.invoice_id), &value, &found));
   if (!found) return Violation(who + "missing from customer " + inv.customer_id + "'s invoice index");
   if (schema_version_ < 3) return Status::Ok();  // not indexed loosely yet: done when first opened for writing
   for (const IndexEntry& e : LooseIndexEntries(inv)) {
     CASHMATCH_RETURN_IF_ERROR(Get(index_, e.key, &value, &found));
     if (!found || value != e.value) {
-      const char* kind = e.key[0] == 't' ? "tolerant-number" : e.key[0] == 'd' ? "typo" : "PO";
+      const char* kind = e.key[0] == kIndexTolerant ? "tolerant-number" : e.key[0] == kIndexTypo ? "typo" : "PO";
       return Violation(who + (found ? "wrong value under a " : "missing a ") + kind + " index key");
     }
   }
@@ -248,7 +272,11 @@ Status Ledger::Verify(VerifyReport* report) const {
                        std::to_string(b.last_seq) + " outside the ledger's 1.." + std::to_string(next_seq_ - 1));
     }
   }
-  return FromRocksStatus(it->status());
+  CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
+  if (!interrupted_load_.empty()) {
+    return Violation("ledger " + dir_ + ": " + UnfinishedLoad() + " (run it again to finish it)");
+  }
+  return Status::Ok();
 }
 
 }  // namespace cashmatch::io

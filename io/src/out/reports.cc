@@ -267,6 +267,8 @@ Status ReportSummary(const Ledger& ledger, ReportFormat format, std::FILE* out) 
                  static_cast<unsigned long long>(s.customers_count), static_cast<unsigned long long>(s.invoices_count),
                  static_cast<unsigned long long>(s.batches_count), static_cast<unsigned long long>(s.events_count));
   }
+  const std::string unfinished = ledger.UnfinishedLoad();
+  if (!unfinished.empty()) std::fprintf(stderr, "warning: %s; apply and release refuse the ledger until it is run again\n", unfinished.c_str());
   RowWriter w(format, out,
               {{"currency", -3, Kind::kText, "cur"}, {"payments", 8, Kind::kNumber}, {"received", 14, Kind::kAmount},
                {"applied", 14, Kind::kAmount}, {"unapplied", 13, Kind::kAmount}, {"held", 12, Kind::kAmount},

@@ -1010,6 +1010,7 @@ void Bai2Parser::Emit(const Detail& d, uint32_t line) {
   if (reversal) {
     Reversal rv;
     rv.reversal_id = UniqueId(d.bank_reference, line);
+    rv.id_assigned = rv.reversal_id != d.bank_reference;
     rv.kind = *reversal;
     if (d.has_colon) rv.original_reference = FindOriginalReference(d.text);
     rv.amount_minor = d.amount_minor;

@@ -535,6 +535,7 @@ Status BuildPayment(const Ctx& c, const Where& w, const EntryFacts& f, const Ite
 void BuildReversal(const Ctx& c, const Where& w, const EntryFacts& f, const Item& it, EntryOut* out) {
   Reversal r;
   r.reversal_id = ItemId(c, w, f, it, /*use_end_to_end=*/false);
+  r.id_assigned = r.reversal_id.starts_with(c.derived_id_prefix + "-");
   r.kind = ReversalKind::kBankReversal;
   // The end-to-end id travels with the money both ways: it names the
   // original credit. Other payer references are the fallback.

@@ -507,6 +507,7 @@ class Mt940Reader {
       Reversal r;
       r.reversal_id = id;
       reversal_ids_.Claim(&r.reversal_id, l.line, where, &out_->warnings);
+      r.id_assigned = !has_bank_ref;
       r.kind = ReversalKind::kBankReversal;
       r.original_reference = has_customer_ref ? l.customer_ref : has_bank_ref ? l.bank_ref : std::string();
       r.amount_minor = l.amount;

@@ -10,6 +10,8 @@
 // number of threads at once.
 #pragma once
 
+#include <algorithm>
+#include <cassert>
 #include <set>
 #include <string>
 #include <string_view>
@@ -21,6 +23,7 @@
 #include "cashmatch/engine/match_types.h"
 #include "cashmatch/engine/payer_name.h"
 #include "cashmatch/engine/policy.h"
+#include "cashmatch/engine/status.h"
 
 namespace cashmatch {
 
@@ -52,6 +55,62 @@ struct NameMatch {
   bool inconclusive = false;
 };
 
+// Customers read per payer-name token, in the ledger's search
+// (LedgerOptions::name_postings_count_max) and in OpenBook's index alike,
+// so a token the ledger searched is searched in the book too: a token more
+// customers share is too common to search (NameSearchInconclusive decides
+// whether the other tokens can still identify the payer).
+inline constexpr uint32_t kNamePostingsCountMaxDefault = 64;
+
+// What one payer-name search found (SearchPayerName).
+template <typename Id>
+struct NameSearch {
+  // Every customer read, with its similarity, in Id order.
+  std::vector<std::pair<Id, int32_t>> scored;
+  int32_t best_milli = 0;  // the best similarity read, accepted or not
+  // Customers left unread (their only shared tokens were too common)
+  // could tie with or beat the best: the name identifies nobody.
+  bool inconclusive = false;
+};
+
+// The one payer-name search, over a token index its caller reads: the
+// ledger's (RocksDB postings, io/src/ledger/payers.cc) or OpenBook's
+// (MatchPayerName). Only customers sharing a token with the payer are
+// scored; a token is skipped when too common and counts as unsearched, as
+// do the tokens after the first `tokens_count_max`.
+//   postings(token, &ids, &too_common) -> Status: the customers whose
+//     names have `token` (*ids may be left null when none do);
+//   similarity(id, &milli) -> Status: CustomerNameSimilarityMilli of one.
+template <typename Id, typename Postings, typename Similarity>
+Status SearchPayerName(const std::vector<std::string>& tokens, size_t tokens_count_max, int32_t min_milli,
+                       Postings&& postings, Similarity&& similarity, NameSearch<Id>* out) {
+  assert(!tokens.empty());
+  std::vector<Id> candidates;
+  size_t unsearched = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::vector<Id>* ids = nullptr;
+    bool too_common = i >= tokens_count_max;
+    if (!too_common) CASHMATCH_RETURN_IF_ERROR(postings(tokens[i], &ids, &too_common));
+    if (too_common) {
+      ++unsearched;
+      continue;
+    }
+    if (ids != nullptr) candidates.insert(candidates.end(), ids->begin(), ids->end());
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  out->scored.clear();
+  out->best_milli = 0;
+  for (const Id& id : candidates) {
+    int32_t s = 0;
+    CASHMATCH_RETURN_IF_ERROR(similarity(id, &s));
+    out->best_milli = std::max(out->best_milli, s);
+    out->scored.emplace_back(id, s);
+  }
+  out->inconclusive = NameSearchInconclusive(unsearched, tokens.size(), out->best_milli, min_milli);
+  return Status::Ok();
+}
+
 // One number hint's keys (invoice_keys.h).
 struct NumberKeys {
   std::string strict;    // NormalizeInvoiceNumber
@@ -73,6 +132,9 @@ struct BookRequest {
   std::set<std::string> stripe_invoice_ids;  // in_…
   // Payments that returns name, by payment id or by bank reference.
   std::set<std::string> returned_payment_refs;
+  // The returns' idempotency keys (ReturnIdempotencyKey): a return whose
+  // key the ledger holds was committed by an earlier batch.
+  std::set<std::string> return_keys;
   std::set<std::string> stripe_customer_ids;  // cus_…
   // Payer names to look customers up by (PayerNameRequest), with what else
   // identifies the payer: the ledger searches names only when neither the
@@ -88,6 +150,15 @@ struct BookRequest {
   std::set<std::pair<std::string, int64_t>> payouts_wanted;
   std::set<std::pair<std::string, int64_t>> bank_lines_wanted;
 };
+
+// What makes a return the same return when it arrives again, in another
+// file whose bytes differ: its own id when the input gave it one
+// ("i\0<id>"); else the payment it names, its currency, amount and value
+// date ("f\0<original id>\0<original reference>\0<currency>\0<amount>\0<date>").
+// The ledger records it in the return's commit; a return whose key is
+// there already is a duplicate and changes nothing, like a credit whose
+// payment id is committed.
+std::string ReturnIdempotencyKey(const Reversal& r);
 
 // What one committed payment settled on one invoice, net of earlier
 // returns, in the order it was applied.
@@ -112,6 +183,8 @@ class OpenBook {
   void AddInvoice(Invoice inv);
   // A payment id that is already committed in the ledger.
   void AddCommittedPayment(std::string payment_id);
+  // A return idempotency key (ReturnIdempotencyKey) the ledger holds.
+  void AddCommittedReturn(std::string return_key);
   // A payment a return names, reachable by `ref` (its id or bank reference).
   void AddSettledPayment(const std::string& ref, SettledPayment p);
   // A payer name (its tokens) whose words the ledger found too common to
@@ -148,6 +221,7 @@ class OpenBook {
   // MarkTypoCrowded): then no one of them can be called the one meant.
   bool IsTypoCrowded(std::string_view body) const;
   bool IsPaymentCommitted(const std::string& payment_id) const;
+  bool IsReturnCommitted(const Reversal& r) const;
   // The customer's open invoices in the book, oldest due first (then
   // issue date, then id): the candidates for matching on amount.
   const std::vector<const Invoice*>& OpenInvoicesOf(const std::string& customer_id) const;
@@ -167,9 +241,10 @@ class OpenBook {
   const std::vector<const Invoice*>& OpenInvoicesOfFamily(const std::string& customer_id) const;
   // The customers whose names (or aliases) are most similar to the payer's
   // tokens (PayerName::tokens), by NameSimilarityMilli, through an index
-  // of name tokens: only customers sharing a token are scored, and a token
-  // shared by more than 64 customers of the book is not searched
-  // (NameSearchInconclusive), so the cost per payment is bounded.
+  // of name tokens (SearchPayerName, the ledger's search too): only
+  // customers sharing a token are scored, and a token shared by more than
+  // kNamePostingsCountMaxDefault customers of the book is not searched, so
+  // the cost per payment is bounded.
   NameMatch MatchPayerName(const std::vector<std::string>& tokens, int32_t min_milli) const;
 
   size_t invoice_count() const { return invoices_.size(); }
@@ -197,6 +272,7 @@ class OpenBook {
   std::set<std::string, std::less<>> typo_crowded_;
   std::unordered_map<std::string, std::vector<const Invoice*>> open_by_customer_;
   std::unordered_set<std::string> committed_payments_;
+  std::unordered_set<std::string> committed_returns_;
   std::unordered_map<std::string, SettledPayment> settled_by_ref_;
 
   // Customer indexes, built by SealCustomers() (book_customers.cc).

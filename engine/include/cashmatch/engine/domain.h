@@ -109,6 +109,11 @@ const char* ReversalKindName(ReversalKind k);
 
 struct Reversal {
   std::string reversal_id;          // stable id of the return record itself
+  // The reader made reversal_id up (the input gave the return no id of its
+  // own), so it may differ when the same return comes in another file:
+  // the return's idempotency then rests on what it names instead
+  // (ReturnIdempotencyKey).
+  bool id_assigned = false;
   ReversalKind kind = ReversalKind::kAchReturn;
   std::string original_payment_id;  // when the input names the payment (Stripe charge id)
   std::string original_reference;   // otherwise a reference to look up (bank ref, trace number)

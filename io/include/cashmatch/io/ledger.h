@@ -34,8 +34,12 @@
 //                deletion neighbourhood of the number's body: the typo index
 //              "o\0<PO key>\0<invoice_id>" -> ""
 //              (the keys of cashmatch/engine/invoice_keys.h; schema 3)
-//   meta       schema version, next sequence, fingerprint key,
-//              "b\0<idempotency key>" -> committed batch record
+//   meta       schema version, next sequence, fingerprint key (or only its
+//              check value when the key is kept outside: fingerprint_key_file),
+//              "b\0<idempotency key>" -> committed batch record,
+//              "R\0<return idempotency key>" -> return id (ReturnIdempotencyKey),
+//              "load_pending" -> "<load id> <sources>" of an unfinished load
+// (every kind is named once, in io/src/ledger/keys.h)
 //
 // Every settlement batch is committed in one write, synced, with its
 // idempotency key: one WriteBatch, or for a large batch one atomic
@@ -84,6 +88,11 @@ struct LedgerOptions {
   // Open for reading only (reports, export beside a running writer).
   // Default: false.
   bool read_only = false;
+  // Create the ledger when `dir` holds none (it may be absent or an empty
+  // directory). Only `load` and `init` create: any other command given a
+  // mistyped --db must fail, not start an empty ledger. Ignored when
+  // read-only. Default: false.
+  bool create_if_missing = false;
   // Sync the write-ahead log on every commit. Off only in benchmarks that
   // measure the engine without the disk. A batch committed by ingestion
   // (commit_ingest_keys_min) is synced whatever this says. Default: true.
@@ -92,6 +101,13 @@ struct LedgerOptions {
   // RocksDB secondary instance that CatchUp() brings up to date. Implies
   // read-only. Default: false.
   bool follow = false;
+  // A file of at least 32 random bytes holding the key that fingerprints
+  // bank accounts, kept outside the ledger (the ledger stores only a check
+  // value, so a wrong key is refused). "" for the environment variable
+  // CASHMATCH_FINGERPRINT_KEY_FILE, and when that is unset too the ledger
+  // keeps a random key of its own in its meta column family. Which one a
+  // ledger uses is fixed when it is created. Default: "".
+  std::string fingerprint_key_file;
   // The environment RocksDB does its I/O through; nullptr for the default.
   // Tests inject failing environments (disk full) here. Default: nullptr.
   rocksdb::Env* env = nullptr;
@@ -115,7 +131,7 @@ struct LedgerOptions {
   // ("logistics") is too common to search; customers found through other
   // tokens are still scored on every token. Higher: rarer misses, more
   // reads per payment. Default: 64.
-  uint32_t name_postings_count_max = 64;
+  uint32_t name_postings_count_max = kNamePostingsCountMaxDefault;
   // Tokens of one payer name searched (the first ones in sorted order);
   // the rest count as too common. Default: 8.
   uint32_t name_tokens_count_max = 8;
@@ -205,9 +221,11 @@ class Ledger {
   // only).
   static constexpr uint32_t kSchemaVersion = 3;
 
-  // Opens (creating when absent, unless read-only) the ledger in `dir`.
-  // Refuses a directory that is not a cashmatch ledger, one written by a
-  // newer schema, and one held by another process.
+  // Opens the ledger in `dir`; with LedgerOptions::create_if_missing,
+  // creates it when absent (whole, or not at all: see Create). Refuses a
+  // missing ledger otherwise ("no ledger at DIR", kLedgerCorrupt), a
+  // directory that is not a cashmatch ledger, one written by a newer
+  // schema, and one held by another process.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& dir, const LedgerOptions& options);
   ~Ledger();
   Ledger(const Ledger&) = delete;
@@ -215,9 +233,8 @@ class Ledger {
 
   const Fingerprinter& fingerprinter() const { return *fingerprinter_; }
 
-  // Upserts customers and invoices by id in one write. Checks that every
-  // invoice's customer and every parent exists (in this load or the
-  // ledger) and that invoice numbers stay unique. The source names are used
+  // Upserts customers and invoices by id: UpsertBook(BookRows) over these
+  // vectors (one write unless the load is chunked), with the same checks. The source names are used
   // in messages ("customers.csv:7: field 'parent_id': …").
   Status UpsertBook(const std::vector<Customer>& customers, const std::vector<Invoice>& invoices,
                     const std::string& customers_source = "customers",
@@ -234,17 +251,23 @@ class Ledger {
   Status UpsertBook(const BookRows& rows, BookLoadStats* stats = nullptr);
   // An error naming the interrupted load, if the ledger has one.
   Status CheckBookComplete() const;
+  // "a load of <sources> (load <id>) is unfinished", or "" when none is.
+  // The id is a hash of the load's rows: only that load, run again to its
+  // end, finishes it; UpsertBook refuses any other load meanwhile.
+  std::string UnfinishedLoad() const;
 
   // The batch committed under `idempotency_key`, if any.
   Result<std::optional<CommittedBatch>> FindBatch(const std::string& idempotency_key) const;
 
-  // Loads what `req` names into a sealed OpenBook.
   // Cash still held against usage invoices (all, or those in
   // `only_invoices`): holds on invoices now final go to `holds`, with a book
   // holding those invoices; invoices still reconciling are listed.
   Result<std::unique_ptr<OpenBook>> LoadReleasableHolds(const std::set<std::string>& only_invoices,
                                                         std::vector<HoldRelease>* holds,
                                                         std::vector<std::string>* still_reconciling) const;
+  // Loads what `req` names into a sealed OpenBook (with the payers found
+  // through the index, their children and open invoices, the payments
+  // returns name and the payout halves waiting for the batch).
   Result<std::unique_ptr<OpenBook>> LoadBook(const BookRequest& req) const;
 
   // Commits a batch's outcome atomically: events get consecutive sequence
@@ -284,6 +307,8 @@ class Ledger {
 
  private:
   Ledger() = default;
+  static Status Create(const std::string& dir, const LedgerOptions& options);
+  static Result<std::unique_ptr<Ledger>> OpenAt(const std::string& dir, const LedgerOptions& options, bool create);
   template <typename T>
   Result<std::optional<T>> GetRecord(rocksdb::ColumnFamilyHandle* cf, const std::string& id) const;
   template <typename T>
@@ -291,6 +316,7 @@ class Ledger {
   static Status FromRocksStatus(const rocksdb::Status& s);
   // io/src/ledger/payers.cc
   Status LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::set<std::string>* customer_ids) const;
+  // io/src/ledger/ledger.cc: the rest of LoadBook.
   Status LoadReturnedPayments(const BookRequest& req, OpenBook& book, std::set<std::string>* loaded_invoices,
                               std::set<std::string>* customer_ids) const;
   Status LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const;
@@ -313,9 +339,13 @@ class Ledger {
   // The index keys an invoice record owns are there and name it.
   Status VerifyInvoiceKeys(const Invoice& inv, const std::string& who) const;
   Status LoadMeta(bool created);
+  Status LoadFingerprintKey();
   // io/src/ledger/load.cc: the passes of UpsertBook(BookRows).
   struct LoadCheck;
+  struct KeyClaim;
   Status CheckBookRows(const BookRows& rows, LoadCheck* check) const;
+  Status CheckInvoiceAgainstLedger(const Invoice& inv, const std::string& source, std::vector<KeyClaim>* claims) const;
+  Status CheckKeyClaims(const BookRows& rows, const std::vector<KeyClaim>& claims) const;
   Status WriteBookRows(const BookRows& rows, const LoadCheck& check, BookLoadStats* stats);
   // The two ways a built commit reaches RocksDB (CommitBatch).
   Status CommitInWriteBatch(const std::string& batch_id);
@@ -348,6 +378,10 @@ class Ledger {
   std::string interrupted_load_;  // meta "load_pending": what a chunked load was writing
   uint64_t schema_version_ = kSchemaVersion;  // as stored (a read-only open does not upgrade)
   uint64_t ingested_commits_count_ = 0;
+  // The first failed write (disk full, I/O error): every later write
+  // returns it, without asking RocksDB, until the ledger is reopened.
+  Status write_error_;
+  Status LatchWriteError(const Status& s);
   std::unique_ptr<Fingerprinter> fingerprinter_;
   // The commit path's buffers, reused from one commit to the next.
   std::unique_ptr<CommitWriter> commit_writer_;
