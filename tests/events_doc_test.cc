@@ -5,7 +5,7 @@
 // example event parses as JSON with the keys `export` writes, in its order.
 // The page is read from the source tree (CASHMATCH_EVENTS_DOC).
 #include <gtest/gtest.h>
-#include <simdjson.h>
+#include "../io/src/readers/simdjson_release.h"
 
 #include <fstream>
 #include <regex>

@@ -70,6 +70,7 @@ void PutList::PutSorted(rocksdb::WriteBatch* wb, rocksdb::ColumnFamilyHandle* cf
 void CommitWriter::Clear() {
   for (PutList* list : {&events, &trails, &index, &invoices, &payments, &meta}) list->Clear();
   refs_.clear();
+  reopened_.clear();
 }
 
 void CommitWriter::AddEvents(const std::vector<Event>& batch_events) {
@@ -89,6 +90,7 @@ void CommitWriter::AddEvents(const std::vector<Event>& batch_events) {
       AppendExceptionKey(&index.Key(), e);
       index.Value();
     }
+    if (e.type == EventType::kReversed && !e.invoice_id.empty()) reopened_.push_back(e.invoice_id);
     if (e.type == EventType::kHeld) {  // found again when the invoice's usage is final
       AppendIndexKey(&index.Key(), kIndexHold, e.invoice_id, e.payment_id);
       index.Value();
@@ -129,6 +131,13 @@ void CommitWriter::AddInvoices(const std::vector<Invoice>& batch_invoices) {
     assert(inv.amount_open_minor >= 0);  // never below zero (verify's invariant)
     invoices.Key().append(inv.invoice_id);
     codec::AppendInvoice(inv, &invoices.Value());
+    if (inv.is_open() && std::find(reopened_.begin(), reopened_.end(), inv.invoice_id) != reopened_.end()) {
+      for (const IndexEntry& e : LooseIndexEntries(inv)) {
+        if (e.key[0] != kIndexTypo) continue;  // the others do not depend on the open amount
+        index.Key().append(e.key);
+        index.Value().append(e.value);
+      }
+    }
   }
 }
 

@@ -89,7 +89,9 @@ class CommitWriter {
   // Events (seq already assigned, ascending), their audit trails and the
   // review-queue keys of exceptions.
   void AddEvents(const std::vector<Event>& events);
-  // Current state of the invoices a batch touched.
+  // Current state of the invoices a batch touched. An invoice a return
+  // reopened (a `reversed` event among AddEvents' events) gets its typo keys
+  // back: a reload may have dropped them when it found the invoice settled.
   void AddInvoices(const std::vector<Invoice>& invoices);
   // Payment records, customer -> payment and reference -> payment keys.
   void AddPayments(const std::vector<PaymentRecord>& payments);
@@ -124,6 +126,8 @@ class CommitWriter {
     uint64_t seq;
   };
   std::vector<TrailRef> refs_;
+  // Invoices with a `reversed` event in the batch (AddEvents), for AddInvoices.
+  std::vector<std::string_view> reopened_;
   std::vector<uint64_t> group_seqs_;
 };
 
