@@ -2,8 +2,6 @@
 // order, duplicates and Stripe transfer lines apart, the rest in groups
 // that can touch the same invoices (allocated in parallel), then returns,
 // fees and the payout link.
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cassert>
@@ -15,6 +13,7 @@
 
 #include "cashmatch/engine/match.h"
 #include "match_internal.h"
+#include "parallel.h"
 
 namespace cashmatch {
 namespace {
@@ -158,12 +157,7 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
   if (groups.size() < 2 || options.threads == 1) {
     for (size_t g = 0; g < groups.size(); ++g) allocate(g);
   } else {
-    tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
-    arena.execute([&] {
-      tbb::parallel_for(tbb::blocked_range<size_t>(0, groups.size()), [&](const tbb::blocked_range<size_t>& r) {
-        for (size_t g = r.begin(); g != r.end(); ++g) allocate(g);
-      });
-    });
+    ParallelFor(options.threads, groups.size(), allocate);
   }
 
   // The groups are a prediction made before allocation (a typo or PO number
