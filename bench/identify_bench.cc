@@ -35,10 +35,11 @@ namespace {
 constexpr uint64_t kNamedPaymentsCount = 10000;
 constexpr uint64_t kLookupNamesCount = 1000;
 
-constexpr std::array<const char*, 20> kSyllables = {"ka", "lo", "mi", "ren", "tor", "vi", "sel", "dan", "qua", "bri",
+constexpr std::array<const char*, 20> kSyllables = {"ka",  "lo",  "mi", "ren", "tor", "vi",  "sel", "dan", "qua", "bri",
                                                     "fen", "gol", "hu", "jas", "mor", "nix", "pel", "ros", "tam", "zu"};
-constexpr std::array<const char*, 12> kIndustries = {"Logistics", "Networks", "Media",   "Retail",   "Systems", "Pharma",
-                                                     "Freight",   "Capital",  "Health",  "Robotics", "Foods",   "Energy"};
+constexpr std::array<const char*, 12> kIndustries = {"Logistics", "Networks", "Media",   "Retail",
+                                                     "Systems",   "Pharma",   "Freight", "Capital",
+                                                     "Health",    "Robotics", "Foods",   "Energy"};
 constexpr std::array<const char*, 6> kLegalShort = {"Inc.", "LLC", "Ltd", "GmbH", "Corp.", "S.A."};
 constexpr std::array<const char*, 6> kLegalLong = {"INCORPORATED", "L.L.C.", "LIMITED", "GMBH", "CORPORATION", "SA"};
 
@@ -136,14 +137,19 @@ void BM_LoadBookByName(benchmark::State& state) {
     benchmark::DoNotOptimize(found);
   }
   if (found != req.payer_names.size()) {
-    state.SkipWithError(("loaded " + std::to_string(found) + " customers for " +
-                         std::to_string(req.payer_names.size()) + " names")
-                            .c_str());
+    state.SkipWithError(
+        ("loaded " + std::to_string(found) + " customers for " + std::to_string(req.payer_names.size()) + " names")
+            .c_str());
     return;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * req.payer_names.size()));
 }
-BENCHMARK(BM_LoadBookByName)->ArgName("customers")->Arg(10000)->Arg(100000)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LoadBookByName)
+    ->ArgName("customers")
+    ->Arg(10000)
+    ->Arg(100000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace cashmatch::bench

@@ -104,12 +104,7 @@ void BM_MatchByReference(benchmark::State& state) { RunMatch(state, true); }
 void BM_MatchSubsetSum(benchmark::State& state) { RunMatch(state, false); }
 
 BENCHMARK(BM_MatchByReference)->Args({12, 3})->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_MatchSubsetSum)
-    ->Args({12, 1})
-    ->Args({12, 3})
-    ->Args({32, 3})
-    ->Args({64, 3})
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MatchSubsetSum)->Args({12, 1})->Args({12, 3})->Args({32, 3})->Args({64, 3})->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace cashmatch::bench

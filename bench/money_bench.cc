@@ -53,8 +53,7 @@ std::vector<std::string> MakeAmountTexts() {
       case 2:  // surrounding blanks
         out.push_back(" " + plain + " ");
         break;
-      default:
-        out.push_back(plain);
+      default: out.push_back(plain);
     }
   }
   return out;

@@ -25,9 +25,10 @@ const std::string& NdjsonInput() {
     for (size_t i = 0; out.size() < kTargetBytes; ++i) {
       std::string n = std::to_string(100000 + i % 900000);
       out += R"({"payment_id":"P-)" + std::to_string(i) + R"(","amount":")" + std::to_string(100 + i % 99999) +
-             ".25\",\"currency\":\"USD\",\"value_date\":\"2026-11-24\",\"source\":\"ach\",\"payer_name\":\"ACME CORPORATION INC\","
-             "\"payer_account\":\"021000021-4455667788\",\"remittance\":\"PAYMENT INV-2026-" + n +
-             " THANK YOU\",\"references\":[{\"invoice_number\":\"INV-2026-" + n + "\",\"amount\":\"" +
+             ".25\",\"currency\":\"USD\",\"value_date\":\"2026-11-24\",\"source\":\"ach\",\"payer_name\":\"ACME "
+             "CORPORATION INC\","
+             "\"payer_account\":\"021000021-4455667788\",\"remittance\":\"PAYMENT INV-2026-" +
+             n + " THANK YOU\",\"references\":[{\"invoice_number\":\"INV-2026-" + n + "\",\"amount\":\"" +
              std::to_string(100 + i % 99999) + ".25\"}]}\n";
     }
     return out;
@@ -42,12 +43,16 @@ const std::string& StripeListInput() {
     int64_t net = 0;
     for (size_t i = 0; out.size() < kTargetBytes; ++i) {
       std::string n = std::to_string(i);
-      out += R"({"id":"txn_)" + n + R"(","object":"balance_transaction","amount":12000,"available_on":1764115200,)"
-             R"("created":1764000000,"currency":"usd","description":"Invoice INV-2026-)" + n +
-             R"(","exchange_rate":null,"fee":378,"fee_details":[{"amount":378,"application":null,"currency":"usd",)"
-             R"("description":"Stripe processing fees","type":"stripe_fee"}],"net":11622,"reporting_category":"charge",)"
-             R"("source":{"id":"ch_)" + n + R"(","object":"charge","amount":12000,"currency":"usd","customer":"cus_)" + n +
-             R"(","invoice":"in_)" + n + R"("},"status":"available","type":"charge"},)";
+      out +=
+          R"({"id":"txn_)" + n +
+          R"(","object":"balance_transaction","amount":12000,"available_on":1764115200,)"
+          R"("created":1764000000,"currency":"usd","description":"Invoice INV-2026-)" +
+          n +
+          R"(","exchange_rate":null,"fee":378,"fee_details":[{"amount":378,"application":null,"currency":"usd",)"
+          R"("description":"Stripe processing fees","type":"stripe_fee"}],"net":11622,"reporting_category":"charge",)"
+          R"("source":{"id":"ch_)" +
+          n + R"(","object":"charge","amount":12000,"currency":"usd","customer":"cus_)" + n + R"(","invoice":"in_)" +
+          n + R"("},"status":"available","type":"charge"},)";
       net += 11622;
     }
     out += R"({"id":"txn_po","object":"balance_transaction","amount":)" + std::to_string(-net) + R"(,"fee":0,"net":)" +
@@ -59,8 +64,9 @@ const std::string& StripeListInput() {
 
 const std::string& Bai2Input() {
   static const std::string data = [] {
-    std::string out = "01,BANKID,CUSTID,261124,0800,1,80,10,2/\n02,CUSTID,BANKID,1,261124,0800,USD,2/\n"
-                      "03,0123456789,USD,010,100000,,,015,100000,,/\n";
+    std::string out =
+        "01,BANKID,CUSTID,261124,0800,1,80,10,2/\n02,CUSTID,BANKID,1,261124,0800,USD,2/\n"
+        "03,0123456789,USD,010,100000,,,015,100000,,/\n";
     out.reserve(kTargetBytes + 1024);
     int64_t total = 200000;
     size_t records = 3;

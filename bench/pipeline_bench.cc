@@ -139,8 +139,8 @@ class StageClock {
   void Start() { start_ = std::chrono::steady_clock::now(); }
   void Stop(const char* stage) {
     const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start_;
-    state_.counters[stage] = benchmark::Counter(state_.counters[stage].value + ms.count(),
-                                                benchmark::Counter::kAvgIterations);
+    state_.counters[stage] =
+        benchmark::Counter(state_.counters[stage].value + ms.count(), benchmark::Counter::kAvgIterations);
   }
 
  private:

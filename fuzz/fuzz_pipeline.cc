@@ -55,9 +55,12 @@ constexpr char kInvoices[] =
     "I5,INV-2026-000005,C2,USD,40.00,2026-12-20,subscription,final,in_5\n";
 // Payments the template holds: P1 settles I1, P2 is held for I2, P3 waits in review.
 constexpr char kDay1[] =
-    R"({"payment_id":"P1","amount":"100.00","currency":"USD","value_date":"2026-11-23","bank_reference":"BR-1","references":[{"invoice_number":"INV-2026-000001"}]})" "\n"
-    R"({"payment_id":"P2","amount":"250.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000002"}]})" "\n"
-    R"({"payment_id":"P3","amount":"10.00","currency":"EUR","value_date":"2026-11-23","payer_name":"Globex"})" "\n";
+    R"({"payment_id":"P1","amount":"100.00","currency":"USD","value_date":"2026-11-23","bank_reference":"BR-1","references":[{"invoice_number":"INV-2026-000001"}]})"
+    "\n"
+    R"({"payment_id":"P2","amount":"250.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000002"}]})"
+    "\n"
+    R"({"payment_id":"P3","amount":"10.00","currency":"EUR","value_date":"2026-11-23","payer_name":"Globex"})"
+    "\n";
 
 [[noreturn]] void Die(const std::string& what) {
   std::cerr << "fuzz_pipeline: " << what << "\n";
@@ -132,8 +135,8 @@ World* MakeWorld() {
   std::unique_ptr<Ledger> ledger = OpenLedger(w->template_dir);
   auto load = LoadBookFiles(*ledger, WriteFile(w->root / "c.csv", kCustomers), WriteFile(w->root / "i.csv", kInvoices));
   if (!load.ok()) Die("template load: " + load.status().message());
-  auto day1 = ApplyPaymentFile(*ledger, WriteFile(w->root / "day1.ndjson", kDay1), w->policy, *w->extractor,
-                               MatchOptions());
+  auto day1 =
+      ApplyPaymentFile(*ledger, WriteFile(w->root / "day1.ndjson", kDay1), w->policy, *w->extractor, MatchOptions());
   if (!day1.ok()) Die("template apply: " + day1.status().message());
   w->template_state = State(*ledger);
   return w;

@@ -230,7 +230,7 @@ TEST(Bai2Corpus, Sample4GoldmanHasFiveCreditsFiveReturnsAndWarnsAboutEditedTotal
   ASSERT_NE(rtp, nullptr);
   EXPECT_EQ(rtp->amount_minor, 50050);
   EXPECT_EQ(rtp->source, PaymentSource::kWire);
-  EXPECT_EQ(rtp->payer_name, "SAMPLE INC");  // DBNM
+  EXPECT_EQ(rtp->payer_name, "SAMPLE INC");        // DBNM
   EXPECT_EQ(rtp->payer_account_mask, "****2205");  // DACT 02122056789012205
   EXPECT_EQ(rtp->payer_account_fp, kFp.Account("02122056789012205"));
   EXPECT_EQ(rtp->end_to_end_id, "RTR60880840833");
@@ -306,8 +306,9 @@ TEST(Bai2Corpus, Sample5SlashesInReferencesAndColonContinuationStillGiveSevenCre
 
   const Payment* ach = FindPayment(p, "SPB2321284264201");
   ASSERT_NE(ach, nullptr);
-  EXPECT_TRUE(StartsWith(ach->remittance, "AB/GS/DDFILEAB0001/DDBAB0001 ACH Debit Collection,Entry Description: "
-                                          "BILL PMT; -, SEC: CCD, Client Ref ID: AB/GS/DDFILEAB0001/DDBAB0001,"))
+  EXPECT_TRUE(StartsWith(ach->remittance,
+                         "AB/GS/DDFILEAB0001/DDBAB0001 ACH Debit Collection,Entry Description: "
+                         "BILL PMT; -, SEC: CCD, Client Ref ID: AB/GS/DDFILEAB0001/DDBAB0001,"))
       << ach->remittance;
   EXPECT_EQ(ach->end_to_end_id, "AB/GS/DDFILEAB0001/DDBAB0001");
 
@@ -657,8 +658,7 @@ TEST(Bai2BadInput, AccountBeforeGroupHeaderIsOutOfOrder) {
 TEST(Bai2BadInput, UnknownCurrencyIsNamed) {
   auto lines = CleanFile();
   lines[2] = "03,12345678,XYZ,010,1000,,/";
-  EXPECT_EQ(ErrorOf(lines),
-            "x.bai2:3: record 03: field 'currency': unknown currency 'XYZ', expected an ISO 4217 code");
+  EXPECT_EQ(ErrorOf(lines), "x.bai2:3: record 03: field 'currency': unknown currency 'XYZ', expected an ISO 4217 code");
   lines = CleanFile();
   lines[1] = "02,RECEIVER,BANK,1,230101,,US$,2/";
   EXPECT_TRUE(StartsWith(ErrorOf(lines), "x.bai2:2: record 02: field 'currency': unknown currency 'US$'"));

@@ -29,13 +29,14 @@ Event Ev(EventType type, const std::string& payment, const std::string& invoice,
 // 1/3; straight-through 2 of 3 (P1 and P2 applied without an exception).
 TEST(EvalTest, ScoresRightWrongAndMissedAllocationsExactly) {
   Evaluator ev;
-  for (const char* line : {
-           R"({"payment_id":"P1","scenario":"exact_reference","outcome":"applied","allocations":[{"invoice_id":"I1","amount":10000}]})",
-           R"({"payment_id":"P2","scenario":"no_remittance_single","outcome":"applied","allocations":[{"invoice_id":"I2","amount":20000}]})",
-           R"({"payment_id":"P3","scenario":"typo_reference","outcome":"applied","allocations":[{"invoice_id":"I4","amount":30000}]})",
-           R"({"payment_id":"P4","scenario":"ambiguous","outcome":"exception","reason":"ambiguous","allocations":[]})",
-           R"({"payment_id":"P5","scenario":"returned","outcome":"returned","allocations":[]})",
-       }) {
+  for (
+      const char* line : {
+          R"({"payment_id":"P1","scenario":"exact_reference","outcome":"applied","allocations":[{"invoice_id":"I1","amount":10000}]})",
+          R"({"payment_id":"P2","scenario":"no_remittance_single","outcome":"applied","allocations":[{"invoice_id":"I2","amount":20000}]})",
+          R"({"payment_id":"P3","scenario":"typo_reference","outcome":"applied","allocations":[{"invoice_id":"I4","amount":30000}]})",
+          R"({"payment_id":"P4","scenario":"ambiguous","outcome":"exception","reason":"ambiguous","allocations":[]})",
+          R"({"payment_id":"P5","scenario":"returned","outcome":"returned","allocations":[]})",
+      }) {
     ASSERT_TRUE(ev.AddTruthLine(line).ok()) << line;
   }
   for (const Event& e : {Ev(EventType::kPaymentReceived, "P1", "", 10000), Ev(EventType::kApplied, "P1", "I1", 10000),
@@ -78,7 +79,10 @@ TEST(EvalTest, ScoresRightWrongAndMissedAllocationsExactly) {
 // not list count as unexpected, and their allocations as made but not right.
 TEST(EvalTest, MissingAndUnexpectedPayments) {
   Evaluator ev;
-  ASSERT_TRUE(ev.AddTruthLine(R"({"payment_id":"P1","scenario":"exact_reference","outcome":"applied","allocations":[{"invoice_id":"I1","amount":1}]})").ok());
+  ASSERT_TRUE(
+      ev.AddTruthLine(
+            R"({"payment_id":"P1","scenario":"exact_reference","outcome":"applied","allocations":[{"invoice_id":"I1","amount":1}]})")
+          .ok());
   ev.AddEvent(Ev(EventType::kApplied, "X9", "I1", 1));
   EvalReport r = ev.Finish();
   EXPECT_EQ(r.missing_payments_count, 1u);
@@ -95,10 +99,12 @@ TEST(EvalTest, RejectsBadTruthLines) {
   EXPECT_NE(ev.AddTruthLine(R"({"scenario":"x","outcome":"applied"})").message().find("payment_id"), std::string::npos);
   EXPECT_NE(ev.AddTruthLine(R"({"payment_id":"P","scenario":"x","outcome":"paid"})").message().find("outcome"),
             std::string::npos);
-  EXPECT_NE(ev.AddTruthLine(R"({"payment_id":"P","scenario":"x","outcome":"applied","allocations":[{"invoice_id":"I","amount":"1.00"}]})")
-                .message()
-                .find("minor units"),
-            std::string::npos);
+  EXPECT_NE(
+      ev.AddTruthLine(
+            R"({"payment_id":"P","scenario":"x","outcome":"applied","allocations":[{"invoice_id":"I","amount":"1.00"}]})")
+          .message()
+          .find("minor units"),
+      std::string::npos);
   ASSERT_TRUE(ev.AddTruthLine(R"({"payment_id":"P","scenario":"x","outcome":"applied"})").ok());
   EXPECT_NE(ev.AddTruthLine(R"({"payment_id":"P","scenario":"x","outcome":"applied"})").message().find("twice"),
             std::string::npos);

@@ -97,9 +97,9 @@ TEST_F(EventsDoc, TheReasonsTableListsExactlyTheExceptionReasons) {
   const std::set<std::string> reasons = Reasons();
   for (const std::string& r : reasons) EXPECT_TRUE(rows.count(r)) << "reason '" << r << "' is not documented";
   // The header rows and the common keys' rows.
-  const std::set<std::string> other_rows = {"key",    "signal",   "seq",    "type",  "batch_id", "payment_id",
-                                            "invoice_id", "customer_id", "amount", "currency", "rule",
-                                            "score",  "action",   "reason", "from",  "signals",  "detail"};
+  const std::set<std::string> other_rows = {"key",        "signal",      "seq",    "type",     "batch_id", "payment_id",
+                                            "invoice_id", "customer_id", "amount", "currency", "rule",     "score",
+                                            "action",     "reason",      "from",   "signals",  "detail"};
   for (const std::string& r : rows) {
     EXPECT_TRUE(reasons.count(r) || other_rows.count(r)) << "docs/events.md has a row for '" << r << "'";
   }
@@ -128,9 +128,9 @@ TEST_F(EventsDoc, TheSuppressionActionsAreTheCodes) {
 // order, the required ones present, each name one the code has.
 void CheckEvent(const std::string& line, const std::string& where) {
   SCOPED_TRACE(where + ": " + line);
-  static const std::vector<std::string> kOrder = {"seq",      "type",  "batch_id", "payment_id", "invoice_id",
-                                                  "customer_id", "amount", "currency", "rule",     "score",
-                                                  "action",   "reason", "from",    "signals",    "detail"};
+  static const std::vector<std::string> kOrder = {"seq",         "type",   "batch_id", "payment_id", "invoice_id",
+                                                  "customer_id", "amount", "currency", "rule",       "score",
+                                                  "action",      "reason", "from",     "signals",    "detail"};
   static const std::set<std::string> kRequired = {"seq",        "type",        "batch_id", "payment_id",
                                                   "invoice_id", "customer_id", "amount",   "currency"};
   simdjson::dom::parser parser;

@@ -34,7 +34,8 @@ class FaultyFs : public rocksdb::FileSystemWrapper {
     return target()->LinkFile(s, t, o, d);
   }
   rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& opts,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* r, rocksdb::IODebugContext* dbg) override {
+                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                    rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->NewWritableFile(f, opts, r, dbg);
     if (s.ok()) *r = std::make_unique<File>(std::move(*r), this);
     return s;
@@ -47,13 +48,15 @@ class FaultyFs : public rocksdb::FileSystemWrapper {
   }
   class File : public rocksdb::FSWritableFileOwnerWrapper {
    public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> t, FaultyFs* fs) : FSWritableFileOwnerWrapper(std::move(t)), fs_(fs) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o, rocksdb::IODebugContext* g) override {
+    File(std::unique_ptr<rocksdb::FSWritableFile> t, FaultyFs* fs)
+        : FSWritableFileOwnerWrapper(std::move(t)), fs_(fs) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* g) override {
       if (fs_->Full()) return rocksdb::IOStatus::NoSpace("disk full (test)");
       return FSWritableFileOwnerWrapper::Append(d, o, g);
     }
-    rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o, const rocksdb::DataVerificationInfo& v,
-                             rocksdb::IODebugContext* g) override {
+    rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o,
+                             const rocksdb::DataVerificationInfo& v, rocksdb::IODebugContext* g) override {
       if (fs_->Full()) return rocksdb::IOStatus::NoSpace("disk full (test)");
       return FSWritableFileOwnerWrapper::Append(d, o, v, g);
     }

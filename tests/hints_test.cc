@@ -28,7 +28,9 @@ std::vector<std::string> Texts(const PaymentHints& h) {
   return out;
 }
 
-bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool Has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 TEST(Hints, DefaultPatternsFindNumbersInTheFormsPayersWrite) {
   Policy policy;
@@ -66,7 +68,8 @@ TEST(Hints, PurchaseOrderNumbersAreTheirOwnHintsAndNotInvoiceNumbers) {
 TEST(Hints, StripeIdsInTextAreInvoicesCustomersAndSignals) {
   Policy policy;
   PaymentHints h = ExtractWith(
-      policy, "stripe in_1OkQ3bLkdIwHu7ix cus_PqR8sT1uV2wX ch_3OkQ3bLkdIwHu7ix1 pi_3OkQ3bLkdIwHu7ix0 in_full in_short1");
+      policy,
+      "stripe in_1OkQ3bLkdIwHu7ix cus_PqR8sT1uV2wX ch_3OkQ3bLkdIwHu7ix1 pi_3OkQ3bLkdIwHu7ix0 in_full in_short1");
   ASSERT_EQ(h.invoices.size(), 1u);
   EXPECT_TRUE(h.invoices[0].stripe_invoice);
   EXPECT_EQ(h.invoices[0].text, "in_1OkQ3bLkdIwHu7ix");
@@ -156,8 +159,9 @@ TEST(Hints, ArbitraryRemittanceBytesAreSafeAndBounded) {
   policy.references_count_max = 16;
   auto ex = HintExtractor::Create(policy);
   ASSERT_TRUE(ex.ok());
-  static const char* kPieces[] = {"INV-2026-", "00421", "#", "RF18 ", "5390 ", "in_", "cus_", "ch_", "PO ", "P.O. #",
-                                  "Invoice no. ", " ", "-", "/", "\xff", "\xc3\xa9", "9", "A", "_"};
+  static const char* kPieces[] = {"INV-2026-", "00421",        "#", "RF18 ", "5390 ", "in_",  "cus_",     "ch_", "PO ",
+                                  "P.O. #",    "Invoice no. ", " ", "-",     "/",     "\xff", "\xc3\xa9", "9",   "A",
+                                  "_"};
   std::mt19937 rng(20261124);
   for (int round = 0; round < 2000; ++round) {
     Payment p;

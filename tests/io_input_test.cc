@@ -21,7 +21,9 @@ const Fingerprinter kFp(std::string(32, 'k'));
 using testing_util::ExpectError;
 
 TEST(Csv, ReadsQuotedFieldsCrlfAndBom) {
-  std::string data = "\xEF\xBB\xBF" "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\r\n3,4";
+  std::string data =
+      "\xEF\xBB\xBF"
+      "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\r\n3,4";
   CsvReader reader("t.csv", data);
   CsvRecord rec;
   ASSERT_TRUE(reader.Next(&rec));
@@ -48,7 +50,9 @@ TEST(Csv, UnterminatedQuoteIsAnErrorWithItsLine) {
 // doubled quote, a CRLF) reads the same records on the same lines as the
 // whole input read at once.
 TEST(Csv, ACutAnywhereReadsTheSameRecords) {
-  const std::string data = "\xEF\xBB\xBF" "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\r\n\n3,4\r\n,\n\"\",5";
+  const std::string data =
+      "\xEF\xBB\xBF"
+      "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\r\n\n3,4\r\n,\n\"\",5";
   auto read_all = [](CsvReader* reader, std::vector<CsvRecord>* out) {
     CsvRecord rec;
     while (reader->Next(&rec)) out->push_back(rec);
@@ -122,7 +126,8 @@ TEST(Csv, ColumnsAreFoundByNameAndUnknownOnesWarn) {
 constexpr char kCustomersHeader[] = "customer_id,name,aliases,bank_accounts,parent_id\n";
 
 TEST(CustomersCsv, ParsesListsAndFingerprintsAccounts) {
-  std::string data = std::string(kCustomersHeader) + "C1,Acme Corp.,ACME INC|Acme GmbH,DE89 3704 0044|021000021-99,\n"
+  std::string data = std::string(kCustomersHeader) +
+                     "C1,Acme Corp.,ACME INC|Acme GmbH,DE89 3704 0044|021000021-99,\n"
                      "C2,Acme EU,,,C1\n";
   auto r = ParseCustomersCsv("customers.csv", data, kFp, nullptr);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -209,10 +214,10 @@ TEST(InvoicesCsv, EachBadFieldIsNamedWithFileAndLine) {
               {"invoices.csv:2", "field 'amount_open'"});
   ExpectError(ParseInvoicesCsv("invoices.csv", row("I1,INV-1,C1,USD,10.00,,2026-11-30,rental,,"), nullptr),
               {"invoices.csv:2", "field 'billing_model'"});
-  ExpectError(ParseInvoicesCsv("invoices.csv",
-                               row("I1,INV-1,C1,USD,10.00,,2026-11-30,,,\nI1,INV-2,C1,USD,1.00,,2026-11-30,,,"),
-                               nullptr),
-              {"invoices.csv:3", "duplicate id 'I1'"});
+  ExpectError(
+      ParseInvoicesCsv("invoices.csv", row("I1,INV-1,C1,USD,10.00,,2026-11-30,,,\nI1,INV-2,C1,USD,1.00,,2026-11-30,,,"),
+                       nullptr),
+      {"invoices.csv:3", "duplicate id 'I1'"});
   ExpectError(ParseInvoicesCsv("invoices.csv", "invoice_id,number,customer_id,currency,amount_total\n", nullptr),
               {"invoices.csv:1", "missing required column 'due_date'"});
 }
@@ -223,7 +228,8 @@ TEST(PaymentsNdjson, ParsesRequiredAndOptionalFields) {
       R"("payer_name":"Acme","payer_account":"021000021 4455667788","remittance":"INV-1",)"
       R"("references":[{"invoice_number":"INV-1","amount":"1000.00"},{"invoice_number":"INV-2"}],"batch_id":"L1"})"
       "\n\n"
-      R"({"payment_id":"P2","amount":12.5,"currency":"JPY","value_date":"2026-11-24","extra":1})" "\n";
+      R"({"payment_id":"P2","amount":12.5,"currency":"JPY","value_date":"2026-11-24","extra":1})"
+      "\n";
   std::vector<std::string> warnings;
   // 12.5 JPY has too many decimals: the number is read as its exact text.
   auto bad = ParsePaymentsNdjson("p.ndjson", data, kFp, &warnings);
@@ -251,7 +257,9 @@ TEST(PaymentsNdjson, ParsesRequiredAndOptionalFields) {
 
 TEST(PaymentsNdjson, EachBadLineIsNamed) {
   const std::string ok = R"({"payment_id":"P1","amount":"1.00","currency":"USD","value_date":"2026-11-24"})";
-  auto parse = [&](const std::string& second) { return ParsePaymentsNdjson("p.ndjson", ok + "\n" + second, kFp, nullptr); };
+  auto parse = [&](const std::string& second) {
+    return ParsePaymentsNdjson("p.ndjson", ok + "\n" + second, kFp, nullptr);
+  };
   ExpectError(parse(R"(["not","an","object"])"), {"p.ndjson:2", "expected a JSON object"});
   ExpectError(parse(R"("text")"), {"p.ndjson:2", "expected a JSON object"});
   ExpectError(parse(R"({"payment_id":"P2","amount":"1.00")"), {"p.ndjson:2"});
@@ -267,10 +275,13 @@ TEST(PaymentsNdjson, EachBadLineIsNamed) {
               {"p.ndjson:2", "field 'amount'", "positive"});
   ExpectError(parse(R"({"payment_id":"P2","currency":"USD","value_date":"2026-11-24"})"),
               {"p.ndjson:2", "field 'amount'", "required"});
-  ExpectError(parse(R"({"payment_id":"P2","amount":"1.00","currency":"USD","value_date":"2026-11-24","source":"cash"})"),
-              {"p.ndjson:2", "field 'source'"});
-  ExpectError(parse(R"({"payment_id":"P2","amount":"1.00","currency":"USD","value_date":"2026-11-24","references":[{"amount":"1"}]})"),
-              {"p.ndjson:2", "references[0].invoice_number"});
+  ExpectError(
+      parse(R"({"payment_id":"P2","amount":"1.00","currency":"USD","value_date":"2026-11-24","source":"cash"})"),
+      {"p.ndjson:2", "field 'source'"});
+  ExpectError(
+      parse(
+          R"({"payment_id":"P2","amount":"1.00","currency":"USD","value_date":"2026-11-24","references":[{"amount":"1"}]})"),
+      {"p.ndjson:2", "references[0].invoice_number"});
   ExpectError(parse(R"({"payment_id":7,"amount":"1.00","currency":"USD","value_date":"2026-11-24"})"),
               {"p.ndjson:2", "field 'payment_id'", "expected a string"});
 }
@@ -311,8 +322,10 @@ TEST(PaymentsNdjson, FastPathAndPerLineReadingAgree) {
       R"({"payment_id":"Q2","amount":"1.00",)",
       R"("currency":"USD","value_date":"2026-11-24"})",
       R"({"payment_id":"Q3","amount":"1.00","currency":"USD","value_date":"2026-11-24","remittance":"open)",
-      "{\"payment_id\":\"Q4\",\"amount\":\"1.00\",\"currency\":\"USD\",\"value_date\":\"2026-11-24\",\"payer_name\":\"\xff\xfe\"}",
-      R"({"payment_id":"Q5","amount":"1.00","currency":"USD","value_date":"2026-11-24"})" "\r",
+      "{\"payment_id\":\"Q4\",\"amount\":\"1.00\",\"currency\":\"USD\",\"value_date\":\"2026-11-24\",\"payer_name\":"
+      "\"\xff\xfe\"}",
+      R"({"payment_id":"Q5","amount":"1.00","currency":"USD","value_date":"2026-11-24"})"
+      "\r",
       "   \t",
       R"(  {"payment_id":"Q6","amount":2,"currency":"usd","value_date":"2026-11-24"}  )",
       "42",
@@ -445,8 +458,7 @@ TEST(Policy, UnknownKeysAndBadValuesNameTheKey) {
   ExpectError(ParsePolicyToml("policy.toml", "colour = 1\n"), {"policy.toml:1", "key 'colour'"});
   ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\nauto_apply = 1.5\n"),
               {"policy.toml:2", "key 'thresholds.auto_apply'", "between 0 and 1"});
-  ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\nauto_apply = \"high\"\n"),
-              {"key 'thresholds.auto_apply'"});
+  ExpectError(ParsePolicyToml("policy.toml", "[thresholds]\nauto_apply = \"high\"\n"), {"key 'thresholds.auto_apply'"});
   ExpectError(ParsePolicyToml("policy.toml", "[tolerance.default]\nabsolute = { USD = 25 }\n"),
               {"key 'tolerance.default.absolute.USD'", "decimal string"});
   ExpectError(ParsePolicyToml("policy.toml", "[tolerance.default]\nabsolute = { ZZZ = \"1\" }\n"),
@@ -457,8 +469,9 @@ TEST(Policy, UnknownKeysAndBadValuesNameTheKey) {
   ExpectError(ParsePolicyToml("policy.toml", "[matching]\ninvoice_number_patterns = ['INV-(']\n"),
               {"policy.toml:2", "invoice_number_patterns[0]", "not a valid regular expression"});
   // RE2 has no lookbehind: the error names the line, the element and why.
-  ExpectError(ParsePolicyToml("policy.toml", "[matching]\npo_number_patterns = [\n  'PO(\\d+)',\n  '(?<=PO)\\d+',\n]\n"),
-              {"policy.toml:4", "matching.po_number_patterns[1]", "'(?<=PO)\\d+'", "RE2"});
+  ExpectError(
+      ParsePolicyToml("policy.toml", "[matching]\npo_number_patterns = [\n  'PO(\\d+)',\n  '(?<=PO)\\d+',\n]\n"),
+      {"policy.toml:4", "matching.po_number_patterns[1]", "'(?<=PO)\\d+'", "RE2"});
   ExpectError(ParsePolicyToml("policy.toml", "[allocation]\nfallback = \"greedy\"\n"),
               {"key 'allocation.fallback'", "oldest_first"});
   ExpectError(ParsePolicyToml("policy.toml", "[thresholds\n"), {"policy.toml:1"});

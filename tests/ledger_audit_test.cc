@@ -28,10 +28,13 @@ constexpr char kInvoices[] =
     "I2,INV-2026-000002,C1,USD,250.00,2026-11-01,2026-11-30\n"
     "I3,INV-2026-000003,C2,USD,75.50,2026-09-01,2026-09-15\n";
 constexpr char kDay1[] =
-    R"({"payment_id":"P1","amount":"100.00","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000001"})" "\n"
-    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000003","amount":"80.00"}]})" "\n";
+    R"({"payment_id":"P1","amount":"100.00","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000001"})"
+    "\n"
+    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000003","amount":"80.00"}]})"
+    "\n";
 constexpr char kDay2[] =
-    R"({"payment_id":"P3","amount":"250.00","currency":"USD","value_date":"2026-11-25","remittance":"INV-2026-000002"})" "\n";
+    R"({"payment_id":"P3","amount":"250.00","currency":"USD","value_date":"2026-11-25","remittance":"INV-2026-000002"})"
+    "\n";
 
 // Runs `fn` with a FILE* and returns what it wrote.
 template <typename Fn>
@@ -98,20 +101,26 @@ class AuditTest : public ::testing::Test {
   // The schema version stored in meta; the ledger is reopened with `reopen`.
   uint64_t StoredSchema(const LedgerOptions& reopen) {
     uint64_t version = 0;
-    WithRawDb([&](rocksdb::DB* raw, std::map<std::string, rocksdb::ColumnFamilyHandle*>& cf) {
-      std::string v;
-      ASSERT_TRUE(raw->Get(rocksdb::ReadOptions(), cf["meta"], "schema_version", &v).ok());
-      ASSERT_EQ(v.size(), 8u);
-      for (char c : v) version = (version << 8) | static_cast<unsigned char>(c);
-    }, reopen);
+    WithRawDb(
+        [&](rocksdb::DB* raw, std::map<std::string, rocksdb::ColumnFamilyHandle*>& cf) {
+          std::string v;
+          ASSERT_TRUE(raw->Get(rocksdb::ReadOptions(), cf["meta"], "schema_version", &v).ok());
+          ASSERT_EQ(v.size(), 8u);
+          for (char c : v) version = (version << 8) | static_cast<unsigned char>(c);
+        },
+        reopen);
     return version;
   }
 
   // Every report that reads the audit trails, as text.
   std::string Trails() {
     std::string out;
-    for (auto [subject, id] : {std::pair{Subject::kInvoice, "I1"}, {Subject::kInvoice, "I3"}, {Subject::kPayment, "P1"},
-                               {Subject::kPayment, "P2"}, {Subject::kCustomer, "C1"}, {Subject::kCustomer, "C2"}}) {
+    for (auto [subject, id] : {std::pair{Subject::kInvoice, "I1"},
+                               {Subject::kInvoice, "I3"},
+                               {Subject::kPayment, "P1"},
+                               {Subject::kPayment, "P2"},
+                               {Subject::kCustomer, "C1"},
+                               {Subject::kCustomer, "C2"}}) {
       out += Capture([&](std::FILE* f) { return ReportTrail(*ledger_, subject, id, ReportFormat::kCsv, f); });
     }
     return out;
@@ -203,42 +212,48 @@ TEST_F(AuditTest, ASchemaOneLedgerIsReadAsItIsAndMarkedTwoWhenWritten) {
   const std::string trails = Trails();
   ASSERT_NE(trails.find(",applied,P1,I1,C1,100.00,USD,"), std::string::npos) << trails;
   std::vector<Event> events;
-  ASSERT_TRUE(ledger_->ForEachEvent(0, [&](const Event& e) {
-    events.push_back(e);
-    return true;
-  }).ok());
+  ASSERT_TRUE(ledger_
+                  ->ForEachEvent(0,
+                                 [&](const Event& e) {
+                                   events.push_back(e);
+                                   return true;
+                                 })
+                  .ok());
   LedgerOptions read_only;
   read_only.read_only = true;
   // Rewrite the trails as schema 1 wrote them, and the version.
-  WithRawDb([&](rocksdb::DB* raw, std::map<std::string, rocksdb::ColumnFamilyHandle*>& cf) {
-    rocksdb::WriteBatch wb;
-    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), cf["index"]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      std::string key = it->key().ToString();
-      if (key.size() > 1 && key[1] == '\0' && (key[0] == 'I' || key[0] == 'P' || key[0] == 'C')) {
-        ASSERT_FALSE(it->value().empty());  // schema 2: the value lists the seqs
-        wb.Delete(cf["index"], key);
-      }
-    }
-    for (const Event& e : events) {
-      std::string seq(8, '\0');
-      for (int i = 0; i < 8; ++i) seq[static_cast<size_t>(i)] = static_cast<char>(e.seq >> (56 - 8 * i));
-      for (auto [kind, id] : {std::pair{'I', &e.invoice_id}, {'P', &e.payment_id}, {'C', &e.customer_id}}) {
-        if (!id->empty()) wb.Put(cf["index"], std::string(1, kind) + '\0' + *id + '\0' + seq, "");
-      }
-    }
-    std::string one(8, '\0');
-    one[7] = 1;
-    wb.Put(cf["meta"], "schema_version", one);
-    ASSERT_TRUE(raw->Write(rocksdb::WriteOptions(), &wb).ok());
-  }, read_only);
+  WithRawDb(
+      [&](rocksdb::DB* raw, std::map<std::string, rocksdb::ColumnFamilyHandle*>& cf) {
+        rocksdb::WriteBatch wb;
+        std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), cf["index"]));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+          std::string key = it->key().ToString();
+          if (key.size() > 1 && key[1] == '\0' && (key[0] == 'I' || key[0] == 'P' || key[0] == 'C')) {
+            ASSERT_FALSE(it->value().empty());  // schema 2: the value lists the seqs
+            wb.Delete(cf["index"], key);
+          }
+        }
+        for (const Event& e : events) {
+          std::string seq(8, '\0');
+          for (int i = 0; i < 8; ++i) seq[static_cast<size_t>(i)] = static_cast<char>(e.seq >> (56 - 8 * i));
+          for (auto [kind, id] : {std::pair{'I', &e.invoice_id}, {'P', &e.payment_id}, {'C', &e.customer_id}}) {
+            if (!id->empty()) wb.Put(cf["index"], std::string(1, kind) + '\0' + *id + '\0' + seq, "");
+          }
+        }
+        std::string one(8, '\0');
+        one[7] = 1;
+        wb.Put(cf["meta"], "schema_version", one);
+        ASSERT_TRUE(raw->Write(rocksdb::WriteOptions(), &wb).ok());
+      },
+      read_only);
   EXPECT_EQ(Trails(), trails);
   EXPECT_TRUE(Verify().ok());
   EXPECT_EQ(StoredSchema(LedgerOptions()), 1u);  // reading changed nothing; now reopened for writing
   EXPECT_EQ(StoredSchema(LedgerOptions()), Ledger::kSchemaVersion);
   ASSERT_TRUE(Apply("d2.ndjson", kDay2).ok());
   EXPECT_TRUE(Verify().ok());
-  std::string c1 = Capture([&](std::FILE* f) { return ReportTrail(*ledger_, Subject::kCustomer, "C1", ReportFormat::kCsv, f); });
+  std::string c1 =
+      Capture([&](std::FILE* f) { return ReportTrail(*ledger_, Subject::kCustomer, "C1", ReportFormat::kCsv, f); });
   size_t day1 = c1.find(",applied,P1,I1,C1,100.00,");
   size_t day2 = c1.find(",applied,P3,I2,C1,250.00,");
   ASSERT_NE(day1, std::string::npos) << c1;
@@ -251,7 +266,9 @@ TEST_F(AuditTest, ASchemaOneLedgerIsReadAsItIsAndMarkedTwoWhenWritten) {
 TEST_F(AuditTest, AMalformedTrailValueIsAnErrorNotAMisreadTrail) {
   ASSERT_TRUE(Apply("d1.ndjson", kDay1).ok());
   const std::string key = std::string("I\0I1\0", 5) + std::string(7, '\0') + '\2';
-  auto trail_status = [&] { return ledger_->ForEachEventOf(Subject::kInvoice, "I1", [](const Event&) { return true; }); };
+  auto trail_status = [&] {
+    return ledger_->ForEachEventOf(Subject::kInvoice, "I1", [](const Event&) { return true; });
+  };
   ASSERT_TRUE(trail_status().ok());
   Tamper("index", key, std::string("T\1\5", 3));  // five events, but no gaps follow
   EXPECT_EQ(trail_status().code(), StatusCode::kLedgerCorrupt);
@@ -273,8 +290,8 @@ TEST_F(AuditTest, VerifyFindsAHoleInTheEventSequence) {
 
 TEST_F(AuditTest, EveryEventTypeIsStoredAndExportedFaithfully) {
   BatchOutcome outcome;
-  const EventType types[] = {EventType::kPaymentReceived, EventType::kApplied,  EventType::kWrittenOff,
-                             EventType::kUnapplied,       EventType::kHeld,     EventType::kReleased,
+  const EventType types[] = {EventType::kPaymentReceived, EventType::kApplied,   EventType::kWrittenOff,
+                             EventType::kUnapplied,       EventType::kHeld,      EventType::kReleased,
                              EventType::kReversed,        EventType::kException, EventType::kSuppression};
   for (EventType t : types) {
     Event e;
@@ -298,20 +315,24 @@ TEST_F(AuditTest, EveryEventTypeIsStoredAndExportedFaithfully) {
   batch.idempotency_key = "test:all-types";
   ASSERT_TRUE(ledger_->CommitBatch(batch, outcome).ok());
   std::vector<Event> back;
-  ASSERT_TRUE(ledger_->ForEachEvent(0, [&](const Event& e) {
-    back.push_back(e);
-    return true;
-  }).ok());
+  ASSERT_TRUE(ledger_
+                  ->ForEachEvent(0,
+                                 [&](const Event& e) {
+                                   back.push_back(e);
+                                   return true;
+                                 })
+                  .ok());
   ASSERT_EQ(back.size(), std::size(types));
   for (size_t i = 0; i < back.size(); ++i) {
     EXPECT_EQ(back[i].seq, i + 1);
     EXPECT_EQ(back[i].type, types[i]);
     EXPECT_EQ(EventToJson(back[i]), EventToJson(outcome.events[i]));
   }
-  EXPECT_EQ(EventToJson(back[8]),
-            R"({"seq":9,"type":"suppression","batch_id":"b-all","payment_id":"PX","invoice_id":"I1","customer_id":"C1",)"
-            R"("amount":"1.234","currency":"KWD","rule":"rule_suppression","score":0.875,"action":"pause",)"
-            R"("signals":["a=1","quote=\"x\""],"detail":"line\nbreak"})");
+  EXPECT_EQ(
+      EventToJson(back[8]),
+      R"({"seq":9,"type":"suppression","batch_id":"b-all","payment_id":"PX","invoice_id":"I1","customer_id":"C1",)"
+      R"("amount":"1.234","currency":"KWD","rule":"rule_suppression","score":0.875,"action":"pause",)"
+      R"("signals":["a=1","quote=\"x\""],"detail":"line\nbreak"})");
 }
 
 TEST_F(AuditTest, AFollowerSeesCommitsMadeAfterItOpened) {
@@ -325,10 +346,13 @@ TEST_F(AuditTest, AFollowerSeesCommitsMadeAfterItOpened) {
   ASSERT_TRUE(Apply("d2.ndjson", kDay2).ok());
   ASSERT_TRUE(follower.value()->CatchUp().ok());
   std::vector<uint64_t> fresh;
-  ASSERT_TRUE(follower.value()->ForEachEvent(seen, [&](const Event& e) {
-    fresh.push_back(e.seq);
-    return true;
-  }).ok());
+  ASSERT_TRUE(follower.value()
+                  ->ForEachEvent(seen,
+                                 [&](const Event& e) {
+                                   fresh.push_back(e.seq);
+                                   return true;
+                                 })
+                  .ok());
   ASSERT_EQ(fresh.size(), ledger_->last_seq() - seen);
   EXPECT_EQ(fresh.front(), seen + 1);
 }
@@ -363,19 +387,22 @@ TEST_F(AuditTest, ReportsSayWhatAnArTeamNeeds) {
   // I2 (250.00, due 11-30) is 15 days late; I3 (75.50, due 09-15) is 91.
   // Each customer's name stands beside its id; the overall rows have none.
   std::string aging = Capture([&](std::FILE* f) { return ReportAging(*ledger_, as_of, ReportFormat::kCsv, f); });
-  EXPECT_NE(aging.find("customer_id,customer_name,currency,current,1-30,31-60,61-90,90+,total,invoices\n"), std::string::npos) << aging;
+  EXPECT_NE(aging.find("customer_id,customer_name,currency,current,1-30,31-60,61-90,90+,total,invoices\n"),
+            std::string::npos)
+      << aging;
   EXPECT_NE(aging.find("C1,Acme Corp.,USD,0.00,250.00,0.00,0.00,0.00,250.00,1\n"), std::string::npos) << aging;
   EXPECT_NE(aging.find("C2,Globex,USD,0.00,0.00,0.00,0.00,75.50,75.50,1\n"), std::string::npos) << aging;
   EXPECT_NE(aging.find("ALL,,USD,0.00,250.00,0.00,0.00,75.50,325.50,2\n"), std::string::npos) << aging;
 
   std::string queue = Capture([&](std::FILE* f) { return ReportExceptions(*ledger_, ReportFormat::kJson, f); });
-  EXPECT_NE(queue.find(R"("amount":"75.00","payment_id":"P2","customer_id":"C2","customer_name":"Globex","reason":"amount_mismatch")"),
-            std::string::npos)
+  EXPECT_NE(
+      queue.find(
+          R"("amount":"75.00","payment_id":"P2","customer_id":"C2","customer_name":"Globex","reason":"amount_mismatch")"),
+      std::string::npos)
       << queue;
 
-  std::string trail = Capture([&](std::FILE* f) {
-    return ReportTrail(*ledger_, Subject::kInvoice, "I1", ReportFormat::kCsv, f);
-  });
+  std::string trail =
+      Capture([&](std::FILE* f) { return ReportTrail(*ledger_, Subject::kInvoice, "I1", ReportFormat::kCsv, f); });
   EXPECT_NE(trail.find(",applied,P1,I1,C1,100.00,USD,exact_reference,1.000,"), std::string::npos) << trail;
   EXPECT_NE(trail.find(",suppression,P1,I1,C1,0.00,USD,invoice_settled,,cancel,"), std::string::npos) << trail;
   char* buf = nullptr;

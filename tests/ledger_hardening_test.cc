@@ -76,7 +76,8 @@ class LedgerHardeningTest : public ::testing::Test {
 // naming the file, line, invoice and both currencies, and writes nothing.
 TEST_F(LedgerHardeningTest, AnInvoiceWithEventsReloadedInAnotherCurrencyIsRefused) {
   ASSERT_TRUE(Apply("day1.ndjson", kPayment).ok());
-  auto r = Load(std::string(kInvoiceHead) + "I2,INV-2,C1,JPY,250,2026-11-30,in_2\nI1,INV-1,C1,JPY,100,2026-11-30,in_1\n");
+  auto r =
+      Load(std::string(kInvoiceHead) + "I2,INV-2,C1,JPY,250,2026-11-30,in_2\nI1,INV-1,C1,JPY,100,2026-11-30,in_1\n");
   ExpectRefused(r, {"i.csv:3: field 'currency'", "invoice 'I1'", "USD", "JPY", "nothing was written"});
   EXPECT_EQ(ledger_->GetInvoice("I2").value()->currency->code(), "USD");
   // An invoice without events may still change currency (a correction).
@@ -125,13 +126,13 @@ TEST(LedgerUnfinishedLoad, AnotherLoadCannotClearTheMarkOfAnInterruptedOne) {
   Ledger& ledger = *opened.value();
   auto rows_of = [](const std::string& prefix, int count, int fail_at, int* scans) {
     BookRows rows;
-    rows.customers = [](const std::function<Status(Customer&&)>& sink) {
+    rows.customers = [](const std::function<Status(Customer &&)>& sink) {
       Customer c;
       c.customer_id = "C1";
       c.name = "Acme";
       return sink(std::move(c));
     };
-    rows.invoices = [=](const std::function<Status(Invoice&&)>& sink) -> Status {
+    rows.invoices = [=](const std::function<Status(Invoice &&)>& sink) -> Status {
       const bool fail = ++*scans == 2;  // the writing pass of the first run
       for (int i = 1; i <= count; ++i) {
         if (fail && i == fail_at) return Status::InvalidInput(prefix + ".csv: the disk went away");
@@ -226,8 +227,8 @@ class DiskFullTest : public ::testing::Test {
     env_ = rocksdb::NewCompositeEnv(fs_);
     std::string invoices = kInvoiceHead;
     for (int i = 1; i <= 9; ++i) {
-      invoices += "I" + std::to_string(i) + ",INV-" + std::to_string(i) + ",C1,USD," + std::to_string(i) +
-                  "0.00,2026-11-30,\n";
+      invoices +=
+          "I" + std::to_string(i) + ",INV-" + std::to_string(i) + ",C1,USD," + std::to_string(i) + "0.00,2026-11-30,\n";
     }
     customers_ = tmp_.Write("c.csv", kCustomers);
     invoices_ = tmp_.Write("i.csv", invoices);

@@ -31,22 +31,24 @@ constexpr int kInvoicesCount = 6000;
 
 std::string Money(int64_t minor) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%lld.%02lld", static_cast<long long>(minor / 100), static_cast<long long>(minor % 100));
+  std::snprintf(buf, sizeof(buf), "%lld.%02lld", static_cast<long long>(minor / 100),
+                static_cast<long long>(minor % 100));
   return buf;
 }
 int64_t InvoiceMinor(int i) { return 10000 + (i * 7919) % 250000; }
 
 std::string CustomersCsv() {
   std::string out = "customer_id,name\n";
-  for (int c = 1; c <= kCustomersCount; ++c) out += "C" + std::to_string(c) + ",Customer " + std::to_string(c) + " Ltd\n";
+  for (int c = 1; c <= kCustomersCount; ++c)
+    out += "C" + std::to_string(c) + ",Customer " + std::to_string(c) + " Ltd\n";
   return out;
 }
 
 std::string InvoicesCsv() {
   std::string out = "invoice_id,number,customer_id,currency,amount_total,issue_date,due_date\n";
   for (int i = 1; i <= kInvoicesCount; ++i) {
-    out += "I" + std::to_string(i) + ",INV-" + std::to_string(100000 + i) + ",C" + std::to_string(i % kCustomersCount + 1) +
-           ",USD," + Money(InvoiceMinor(i)) + ",2026-10-01,2026-10-31\n";
+    out += "I" + std::to_string(i) + ",INV-" + std::to_string(100000 + i) + ",C" +
+           std::to_string(i % kCustomersCount + 1) + ",USD," + Money(InvoiceMinor(i)) + ",2026-10-01,2026-10-31\n";
   }
   return out;
 }
@@ -83,9 +85,12 @@ std::string Export(const Ledger& ledger) {
   std::FILE* f = open_memstream(&buf, &len);
   EXPECT_TRUE(ReportSummary(ledger, ReportFormat::kCsv, f).ok());
   EXPECT_TRUE(ReportExceptions(ledger, ReportFormat::kCsv, f).ok());
-  for (const char* id : {"I1", "I10", "I3010", "I5999"}) EXPECT_TRUE(ReportTrail(ledger, Subject::kInvoice, id, ReportFormat::kCsv, f).ok());
-  for (const char* id : {"A1", "A10", "S3010", "B5999"}) (void)ReportTrail(ledger, Subject::kPayment, id, ReportFormat::kCsv, f);
-  for (const char* id : {"C1", "C40"}) EXPECT_TRUE(ReportTrail(ledger, Subject::kCustomer, id, ReportFormat::kCsv, f).ok());
+  for (const char* id : {"I1", "I10", "I3010", "I5999"})
+    EXPECT_TRUE(ReportTrail(ledger, Subject::kInvoice, id, ReportFormat::kCsv, f).ok());
+  for (const char* id : {"A1", "A10", "S3010", "B5999"})
+    (void)ReportTrail(ledger, Subject::kPayment, id, ReportFormat::kCsv, f);
+  for (const char* id : {"C1", "C40"})
+    EXPECT_TRUE(ReportTrail(ledger, Subject::kCustomer, id, ReportFormat::kCsv, f).ok());
   std::fclose(f);
   out.append(buf, len);
   std::free(buf);
@@ -213,7 +218,8 @@ TEST_F(IngestTest, EveryBatchCanBeIngestedEvenTheSmallest) {
   auto reference = Loaded(tmp_.Join("wb"), LedgerOptions());
   auto ingested = Loaded(tmp_.Join("ingest"), always);
   for (int i = 0; i < 5; ++i) {  // five small batches in a row: level 0 grows by ingestion alone
-    std::string file = tmp_.Write("s" + std::to_string(i) + ".ndjson", Payments("T" + std::to_string(i) + "-", 1 + i * 3, 3 + i * 3));
+    std::string file =
+        tmp_.Write("s" + std::to_string(i) + ".ndjson", Payments("T" + std::to_string(i) + "-", 1 + i * 3, 3 + i * 3));
     ASSERT_TRUE(Apply(*reference, file).ok());
     auto r = Apply(*ingested, file);
     ASSERT_TRUE(r.ok()) << r.status().message();

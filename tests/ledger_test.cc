@@ -124,7 +124,9 @@ TEST_F(LedgerTest, ExportSinceResumesAfterTheGivenSequence) {
 }
 
 TEST_F(LedgerTest, BadFileCommitsNothingOfItsBatch) {
-  std::string bad = std::string(kPayments) + R"({"payment_id":"P3","amount":"abc","currency":"USD","value_date":"2026-11-24"})" "\n";
+  std::string bad = std::string(kPayments) +
+                    R"({"payment_id":"P3","amount":"abc","currency":"USD","value_date":"2026-11-24"})"
+                    "\n";
   auto r = Apply(tmp_.Write("bad.ndjson", bad));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("bad.ndjson:3: field 'amount'"), std::string::npos) << r.status().message();
@@ -139,8 +141,10 @@ TEST_F(LedgerTest, BadFileCommitsNothingOfItsBatch) {
 TEST_F(LedgerTest, DuplicatePaymentAcrossBatchesIsAnExceptionNotNewMoney) {
   ASSERT_TRUE(Apply(tmp_.Write("day1.ndjson", kPayments)).ok());
   // Different file content (another payment added), same P1 again.
-  std::string day2 = std::string(kPayments).substr(0, std::string(kPayments).find('\n') + 1) +
-                     R"({"payment_id":"P9","amount":"250.00","currency":"USD","value_date":"2026-11-25","remittance":"INV-2026-000002"})" "\n";
+  std::string day2 =
+      std::string(kPayments).substr(0, std::string(kPayments).find('\n') + 1) +
+      R"({"payment_id":"P9","amount":"250.00","currency":"USD","value_date":"2026-11-25","remittance":"INV-2026-000002"})"
+      "\n";
   auto r = Apply(tmp_.Write("day2.ndjson", day2));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r.value().duplicate_count, 1u);
@@ -151,25 +155,28 @@ TEST_F(LedgerTest, DuplicatePaymentAcrossBatchesIsAnExceptionNotNewMoney) {
 }
 
 TEST_F(LedgerTest, LoadUpsertsByIdAndChecksReferences) {
-  auto r = LoadBookFiles(*ledger_, "", tmp_.Write("inv2.csv",
-                                                  "invoice_id,number,customer_id,currency,amount_total,amount_open,due_date\n"
-                                                  "I1,INV-2026-000001,C1,USD,100.00,40.00,2026-11-30\n"));
+  auto r = LoadBookFiles(*ledger_, "",
+                         tmp_.Write("inv2.csv",
+                                    "invoice_id,number,customer_id,currency,amount_total,amount_open,due_date\n"
+                                    "I1,INV-2026-000001,C1,USD,100.00,40.00,2026-11-30\n"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto sum = ledger_->Summarize();
   ASSERT_TRUE(sum.ok());
   EXPECT_EQ(sum.value().invoices_count, 3u);
   EXPECT_EQ(sum.value().by_currency.at("USD").open_minor, 4000 + 25000 + 7550);
 
-  auto bad = LoadBookFiles(*ledger_, "", tmp_.Write("inv3.csv",
-                                                    "invoice_id,number,customer_id,currency,amount_total,due_date\n"
-                                                    "I7,INV-2026-000007,C1,USD,1.00,2026-11-30\n"
-                                                    "I8,INV-2026-000008,C404,USD,1.00,2026-11-30\n"));
+  auto bad = LoadBookFiles(*ledger_, "",
+                           tmp_.Write("inv3.csv",
+                                      "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                      "I7,INV-2026-000007,C1,USD,1.00,2026-11-30\n"
+                                      "I8,INV-2026-000008,C404,USD,1.00,2026-11-30\n"));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("inv3.csv:3: field 'customer_id': no customer 'C404'"), std::string::npos)
       << bad.status().message();
-  auto clash = LoadBookFiles(*ledger_, "", tmp_.Write("inv4.csv",
-                                                      "invoice_id,number,customer_id,currency,amount_total,due_date\n"
-                                                      "I9,inv 2026 000002,C1,USD,1.00,2026-11-30\n"));
+  auto clash = LoadBookFiles(*ledger_, "",
+                             tmp_.Write("inv4.csv",
+                                        "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                        "I9,inv 2026 000002,C1,USD,1.00,2026-11-30\n"));
   ASSERT_FALSE(clash.ok());
   EXPECT_NE(clash.status().message().find("already belongs to invoice 'I2'"), std::string::npos)
       << clash.status().message();
@@ -192,17 +199,19 @@ TEST_F(LedgerTest, PayerNameVariantFindsTheCustomerThroughTheNameIndex) {
   EXPECT_EQ(book.value()->OpenInvoicesOf("C1").size(), 2u);
   EXPECT_EQ(book.value()->MatchPayerName(req.payer_names.begin()->tokens, 800).customer->customer_id, "C1");
 
-  auto r = Apply(tmp_.Write("byname.ndjson",
-                            R"({"payment_id":"N1","amount":"250.00","currency":"USD","value_date":"2026-11-24","payer_name":"ACME CORPORATION INC"})"
-                            "\n"));
+  auto r = Apply(tmp_.Write(
+      "byname.ndjson",
+      R"({"payment_id":"N1","amount":"250.00","currency":"USD","value_date":"2026-11-24","payer_name":"ACME CORPORATION INC"})"
+      "\n"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r.value().applied_count, 1u);
   auto i2 = ledger_->GetInvoice("I2");
   ASSERT_TRUE(i2.ok() && i2.value().has_value());
   EXPECT_EQ(i2.value()->amount_open_minor, 0);
 
-  ASSERT_TRUE(LoadBookFiles(*ledger_, tmp_.Write("renamed.csv", "customer_id,name,aliases\nC1,Wayne Enterprises,Wayne\n"), "")
-                  .ok());
+  ASSERT_TRUE(
+      LoadBookFiles(*ledger_, tmp_.Write("renamed.csv", "customer_id,name,aliases\nC1,Wayne Enterprises,Wayne\n"), "")
+          .ok());
   auto stale = ledger_->LoadBook(req);
   ASSERT_TRUE(stale.ok());
   EXPECT_EQ(stale.value()->FindCustomer("C1"), nullptr);
@@ -221,9 +230,10 @@ TEST_F(LedgerTest, TwoEquallySimilarCustomersAreNotGuessed) {
                                        "invoice_id,number,customer_id,currency,amount_total,due_date\n"
                                        "I30,INV-2026-000030,C3,USD,410.00,2026-11-30\n"))
                   .ok());
-  auto r = Apply(tmp_.Write("twins.ndjson",
-                            R"({"payment_id":"T1","amount":"410.00","currency":"USD","value_date":"2026-11-24","payer_name":"INITECH"})"
-                            "\n"));
+  auto r = Apply(tmp_.Write(
+      "twins.ndjson",
+      R"({"payment_id":"T1","amount":"410.00","currency":"USD","value_date":"2026-11-24","payer_name":"INITECH"})"
+      "\n"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r.value().applied_count, 0u);
   std::vector<std::string> lines = ExportLines();
@@ -245,9 +255,10 @@ TEST_F(LedgerTest, ParentsPaymentLoadsItsChildrenAndSettlesTheChildsInvoice) {
                                        "invoice_id,number,customer_id,currency,amount_total,due_date\n"
                                        "K1,INV-2026-000041,G1,USD,730.00,2026-11-30\n"))
                   .ok());
-  auto r = Apply(tmp_.Write("parent.ndjson",
-                            R"({"payment_id":"F1","amount":"730.00","currency":"USD","value_date":"2026-11-24","payer_account":"026009593-1111222233"})"
-                            "\n"));
+  auto r = Apply(tmp_.Write(
+      "parent.ndjson",
+      R"({"payment_id":"F1","amount":"730.00","currency":"USD","value_date":"2026-11-24","payer_account":"026009593-1111222233"})"
+      "\n"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r.value().applied_count, 1u);
   auto k1 = ledger_->GetInvoice("K1");
@@ -322,7 +333,8 @@ TEST(LedgerOpen, ForeignAndMissingDirectoriesAreRefused) {
   // mistyped --db), and creates nothing.
   auto typo = Ledger::Open(tmp.Join("typo"), LedgerOptions());
   ASSERT_FALSE(typo.ok());
-  EXPECT_NE(typo.status().message().find("no ledger at " + tmp.Join("typo") + " (create one with `cashmatch load` or "
+  EXPECT_NE(typo.status().message().find("no ledger at " + tmp.Join("typo") +
+                                         " (create one with `cashmatch load` or "
                                          "`cashmatch init`)"),
             std::string::npos)
       << typo.status().message();
@@ -372,9 +384,10 @@ TEST_F(LedgerTest, TypoInTheRemittanceFindsItsInvoiceThroughLoadBook) {
   ASSERT_EQ(near.size(), 1u);
   EXPECT_EQ(near[0]->invoice_id, "I3");
 
-  auto r = Apply(tmp_.Write("typo.ndjson",
-                            R"({"payment_id":"P7","amount":"75.50","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000030"})"
-                            "\n"));
+  auto r = Apply(tmp_.Write(
+      "typo.ndjson",
+      R"({"payment_id":"P7","amount":"75.50","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000030"})"
+      "\n"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r.value().applied_count, 1u);
   bool applied = false;
@@ -391,9 +404,10 @@ TEST_F(LedgerTest, TypoInTheRemittanceFindsItsInvoiceThroughLoadBook) {
 // Renumbering an invoice moves its tolerant and typo keys: the old number's
 // neighbours no longer find it, the new number's do.
 TEST_F(LedgerTest, RenumberedInvoiceIsFoundByItsNewNumberOnly) {
-  auto r = LoadBookFiles(*ledger_, "", tmp_.Write("renumber.csv",
-                                                  "invoice_id,number,customer_id,currency,amount_total,due_date\n"
-                                                  "I3,INV-2026-000777,C2,USD,75.50,2026-12-15\n"));
+  auto r = LoadBookFiles(*ledger_, "",
+                         tmp_.Write("renumber.csv",
+                                    "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                    "I3,INV-2026-000777,C2,USD,75.50,2026-12-15\n"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto lookup = [&](const std::string& written) {
     BookRequest req;
@@ -549,8 +563,9 @@ TEST(LedgerLoad, ClashesAcrossChunksAreFoundBeforeAnythingIsWritten) {
   ASSERT_NE(ledger, nullptr);
   const std::string head = "invoice_id,number,customer_id,currency,amount_total,due_date\n";
   const std::string c = tmp.Write("c.csv", "customer_id,name\nC1,Acme\n");
-  const std::string rows = "I1,INV-7,C1,USD,1.00,2026-12-01\nI2,INV-8,C1,USD,1.00,2026-12-01\n"
-                           "I3,INV-9,C1,USD,1.00,2026-12-01\nI4,INV-10,C1,USD,1.00,2026-12-01\n";
+  const std::string rows =
+      "I1,INV-7,C1,USD,1.00,2026-12-01\nI2,INV-8,C1,USD,1.00,2026-12-01\n"
+      "I3,INV-9,C1,USD,1.00,2026-12-01\nI4,INV-10,C1,USD,1.00,2026-12-01\n";
   struct Case {
     std::string last_row;
     std::vector<std::string> fragments;
@@ -603,8 +618,8 @@ TEST(LedgerLoad, AnInterruptedLoadIsRefusedUntilRunAgain) {
   acme.name = "Acme";
   int invoice_scans = 0;
   BookRows rows;
-  rows.customers = [&](const std::function<Status(Customer&&)>& sink) { return sink(Customer(acme)); };
-  rows.invoices = [&](const std::function<Status(Invoice&&)>& sink) -> Status {
+  rows.customers = [&](const std::function<Status(Customer &&)>& sink) { return sink(Customer(acme)); };
+  rows.invoices = [&](const std::function<Status(Invoice &&)>& sink) -> Status {
     const bool fail = ++invoice_scans == 2;  // the writing pass
     for (size_t i = 0; i < invoices.size(); ++i) {
       if (fail && i == 4) return Status::InvalidInput("i.csv:6: the file changed while it was loaded");

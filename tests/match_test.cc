@@ -305,8 +305,7 @@ TEST_F(MatchTest, OverpaymentIsAppliedAndTheRestLeftOnAccount) {
 // Issue scenario 6.
 TEST_F(MatchTest, NoRemittanceFindsTheThreeOfTwelveInvoicesThatSumToThePayment) {
   // Twelve open invoices with distinct amounts; only {3, 7, 11} sums to 1,234.56.
-  const int64_t amounts[12] = {10001, 20003, 40000, 80021, 160043, 320087,
-                               50000, 640179, 13, 26, 123456, 2560699};
+  const int64_t amounts[12] = {10001, 20003, 40000, 80021, 160043, 320087, 50000, 640179, 13, 26, 123456, 2560699};
   for (int i = 0; i < 12; ++i) {
     book_.AddInvoice(MakeInvoice("I" + std::to_string(i), "INV-2026-" + std::to_string(200 + i), amounts[i]));
   }
@@ -865,8 +864,7 @@ TEST_F(TypoScenario, KnownPayerLooksAmongItsOwnInvoicesFirst) {
 
 TEST_F(MatchTest, NumbersWrittenDifferentlyFindTheirInvoice) {
   // Prefix, case, spacing, punctuation and leading zeros: all one number.
-  const char* forms[] = {"inv 2026 4211", "INV2026-4211", "2026/004211", "Invoice no. 2026-4211",
-                         "INV-2026-004211"};
+  const char* forms[] = {"inv 2026 4211", "INV2026-4211", "2026/004211", "Invoice no. 2026-4211", "INV-2026-004211"};
   for (const char* form : forms) {
     OpenBook book;
     book.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
@@ -1040,9 +1038,9 @@ TEST_F(MatchTest, OutcomeIsIndependentOfInputOrderAndThreads) {
   }
   // Every 50th payment names its invoice and the next customer's too.
   for (int i = 0; i < 500; i += 50) {
-    payments.push_back(MakePayment("Q" + std::to_string(i), 2000 + 2 * i + 1,
-                                   "INV-2026-" + std::to_string(100000 + i) + " INV-2026-" +
-                                       std::to_string(100001 + i)));
+    payments.push_back(
+        MakePayment("Q" + std::to_string(i), 2000 + 2 * i + 1,
+                    "INV-2026-" + std::to_string(100000 + i) + " INV-2026-" + std::to_string(100001 + i)));
   }
   BatchOutcome one = Run(payments, 1);
   std::mt19937 rng(7);

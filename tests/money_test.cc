@@ -26,15 +26,26 @@ TEST(Money, ParsesTheFormsBanksAndPeopleWrite) {
   EXPECT_EQ(Parse(" 12.00 ", 2), 1200);
   EXPECT_EQ(Parse(".5", 2), 50);
   EXPECT_EQ(Parse("1,000,000", 0), 1000000);
-  EXPECT_EQ(Parse("12.345", 3), 12345);      // KWD
-  EXPECT_EQ(Parse("1250000", 0), 1250000);   // JPY
-  EXPECT_EQ(Parse("12.50000", 2), 1250);     // zeros past the exponent carry no value
+  EXPECT_EQ(Parse("12.345", 3), 12345);     // KWD
+  EXPECT_EQ(Parse("1250000", 0), 1250000);  // JPY
+  EXPECT_EQ(Parse("12.50000", 2), 1250);    // zeros past the exponent carry no value
 }
 
 TEST(Money, RejectsWhatWouldNeedRoundingOrGuessing) {
-  for (auto [text, exponent] : std::vector<std::pair<std::string, int>>{
-           {"", 2}, {"-", 2}, {"abc", 2}, {"12.3.4", 2}, {"1.234", 2}, {"1.5", 0}, {"1,23.00", 2}, {",123", 2},
-           {"1,2345", 2}, {"12a", 2}, {"1e5", 2}, {"--1", 2}, {"92233720368547758.08", 2}, {"0x10", 2}}) {
+  for (auto [text, exponent] : std::vector<std::pair<std::string, int>>{{"", 2},
+                                                                        {"-", 2},
+                                                                        {"abc", 2},
+                                                                        {"12.3.4", 2},
+                                                                        {"1.234", 2},
+                                                                        {"1.5", 0},
+                                                                        {"1,23.00", 2},
+                                                                        {",123", 2},
+                                                                        {"1,2345", 2},
+                                                                        {"12a", 2},
+                                                                        {"1e5", 2},
+                                                                        {"--1", 2},
+                                                                        {"92233720368547758.08", 2},
+                                                                        {"0x10", 2}}) {
     auto r = ParseAmountMinor(text, exponent);
     EXPECT_FALSE(r.ok()) << "'" << text << "' at exponent " << exponent << " should be rejected";
     if (!r.ok()) {
@@ -124,8 +135,8 @@ TEST(Date, ParsesRealCalendarDaysOnly) {
   EXPECT_EQ(FormatIsoDate(d.value()), "2026-11-24");
   EXPECT_EQ(ParseIsoDate("1970-01-01").value().days, 0);
   EXPECT_TRUE(ParseIsoDate("2024-02-29").ok());
-  for (const char* bad : {"2026-02-29", "2026-13-01", "2026-11-31", "26-11-24", "2026/11/24", "2026-1-05", "",
-                          "2026-11-2x"}) {
+  for (const char* bad :
+       {"2026-02-29", "2026-13-01", "2026-11-31", "26-11-24", "2026/11/24", "2026-1-05", "", "2026-11-2x"}) {
     EXPECT_FALSE(ParseIsoDate(bad).ok()) << bad;
   }
   EXPECT_LT(ParseIsoDate("2026-11-23").value(), ParseIsoDate("2026-11-24").value());

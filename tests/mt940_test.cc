@@ -144,21 +144,21 @@ TEST(Mt940Corpus, AbnAmroDebitsOnlyAndBalancesThatDoNotAddUp) {
 
 // 100 + 50 (CR, funds code) + 25 (C, no entry date) - 10 (RC) + 5 (RD) - 1 (D) = 169.
 const std::string kStatement =
-    ":20:REF1\n"                                                      // 1
-    ":25:NL00BANK0123456789\n"                                        // 2
-    ":60F:C240101EUR100,00\n"                                         // 3
-    ":61:2401020102CR50,00NTRFINV-1001//BANKREF1\n"                   // 4
+    ":20:REF1\n"                                                        // 1
+    ":25:NL00BANK0123456789\n"                                          // 2
+    ":60F:C240101EUR100,00\n"                                           // 3
+    ":61:2401020102CR50,00NTRFINV-1001//BANKREF1\n"                     // 4
     ":86:/EREF/E2E-1//NAME/ACME BV//IBAN/NL91ABNA0417164300//REMI/U\n"  // 5
-    "STD//INV-1001 NL91ABNA0417164300/\n"                              // 6
-    ":61:240103C25,NMSCNONREF\n"                                      // 7
-    ":86:free text\n"                                                 // 8
-    "payment  for INV-1002\n"                                         // 9
-    ":61:240104RC10,NTRFINV-0999//BANKREF2\n"                         // 10
-    ":86:returned\n"                                                  // 11
-    ":61:240104RD5,NTRFNONREF\n"                                      // 12
-    ":61:240105D1,NTRFNONREF\n"                                       // 13
-    ":62F:C240105EUR169,00\n"                                         // 14
-    "-\n";                                                            // 15
+    "STD//INV-1001 NL91ABNA0417164300/\n"                               // 6
+    ":61:240103C25,NMSCNONREF\n"                                        // 7
+    ":86:free text\n"                                                   // 8
+    "payment  for INV-1002\n"                                           // 9
+    ":61:240104RC10,NTRFINV-0999//BANKREF2\n"                           // 10
+    ":86:returned\n"                                                    // 11
+    ":61:240104RD5,NTRFNONREF\n"                                        // 12
+    ":61:240105D1,NTRFNONREF\n"                                         // 13
+    ":62F:C240105EUR169,00\n"                                           // 14
+    "-\n";                                                              // 15
 
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
   size_t at = s.find(from);
@@ -239,7 +239,8 @@ void ExpectError(const std::string& data, const std::string& where) {
 }
 
 TEST(Mt940Bad, EachErrorNamesFileLineTagAndField) {
-  ExpectError(Replace(kStatement, "C240101EUR", "C240101XXX"), "t.sta:3: tag :60F: field 'currency': unknown currency 'XXX'");
+  ExpectError(Replace(kStatement, "C240101EUR", "C240101XXX"),
+              "t.sta:3: tag :60F: field 'currency': unknown currency 'XXX'");
   ExpectError(Replace(kStatement, "C240101EUR", "C241301EUR"), "t.sta:3: tag :60F: field 'date'");
   ExpectError(Replace(kStatement, "2401020102CR", "2402300102CR"), "t.sta:4: tag :61: field 'value date'");
   ExpectError(Replace(kStatement, "2401020102CR", "2401021302CR"), "t.sta:4: tag :61: field 'entry date'");

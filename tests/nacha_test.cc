@@ -61,8 +61,10 @@ TEST(NachaReturn, AnR01ReturnOfYesterdaysPaymentReopensTheInvoiceAndResumesDunni
   // Yesterday: the ACH credit whose trace number the return names.
   auto day1 = ApplyPaymentFile(
       *ledger.value(),
-      tmp.Write("day1.ndjson",
-                R"({"payment_id":"P-ACH-1","amount":"123.54","currency":"USD","value_date":"2026-11-23","source":"ach","bank_reference":"091400600000001","remittance":"INV-2026-000001"})" "\n"),
+      tmp.Write(
+          "day1.ndjson",
+          R"({"payment_id":"P-ACH-1","amount":"123.54","currency":"USD","value_date":"2026-11-23","source":"ach","bank_reference":"091400600000001","remittance":"INV-2026-000001"})"
+          "\n"),
       policy, *ex.value(), MatchOptions());
   ASSERT_TRUE(day1.ok()) << day1.status().message();
   ASSERT_EQ(ledger.value()->GetInvoice("I1").value()->amount_open_minor, 0);
@@ -71,10 +73,13 @@ TEST(NachaReturn, AnR01ReturnOfYesterdaysPaymentReopensTheInvoiceAndResumesDunni
   ASSERT_TRUE(ret.ok()) << ret.status().message();
   EXPECT_EQ(ledger.value()->GetInvoice("I1").value()->amount_open_minor, 12354);
   std::vector<Event> events;
-  ASSERT_TRUE(ledger.value()->ForEachEvent(before, [&](const Event& e) {
-    events.push_back(e);
-    return true;
-  }).ok());
+  ASSERT_TRUE(ledger.value()
+                  ->ForEachEvent(before,
+                                 [&](const Event& e) {
+                                   events.push_back(e);
+                                   return true;
+                                 })
+                  .ok());
   // The R01 reverses I1 and resumes its dunning; the R03 names a payment
   // this ledger never saw.
   ASSERT_EQ(events.size(), 3u);

@@ -32,13 +32,17 @@ TEST(PayerName, LegalFormsCaseAndPunctuationReduceTheIssueExamplesToOneName) {
 TEST(PayerName, UnicodeIsFoldedAndStrippedOfDiacritics) {
   EXPECT_EQ(Text("Société Générale S.A."), "societe generale");
   EXPECT_EQ(Text("MÜLLER GmbH"), "muller");
-  EXPECT_EQ(Text("Straße AG"), "strasse");                    // case fold: ß -> ss
+  EXPECT_EQ(Text("Straße AG"), "strasse");                                          // case fold: ß -> ss
   EXPECT_EQ(Text("\xEF\xBC\xA1\xEF\xBC\xA3\xEF\xBC\xAD\xEF\xBC\xA5 Inc"), "acme");  // full-width ＡＣＭＥ (NFKC)
   EXPECT_EQ(Text("Øresund Æble ApS"), "oresund aeble");
   EXPECT_EQ(Text("Łódź Logistics sp"), "lodz logistics sp");
-  EXPECT_EQ(Text("O\xE2\x80\x99" "Brien\xC2\xA0Partners"), "obrien partners");  // ’ and no-break space
-  EXPECT_EQ(Text("Ac\xC2\xAD" "me Inc"), "acme");               // soft hyphen is ignorable
-  EXPECT_EQ(Text("株式会社 トヨタ"), "株式会社 トヨタ");        // other scripts keep their letters
+  EXPECT_EQ(Text("O\xE2\x80\x99"
+                 "Brien\xC2\xA0Partners"),
+            "obrien partners");  // ’ and no-break space
+  EXPECT_EQ(Text("Ac\xC2\xAD"
+                 "me Inc"),
+            "acme");                                      // soft hyphen is ignorable
+  EXPECT_EQ(Text("株式会社 トヨタ"), "株式会社 トヨタ");  // other scripts keep their letters
   EXPECT_FALSE(NormalizePayerName("Société").latin1);
 }
 

@@ -39,8 +39,7 @@ std::string AllWarnings(const ParsedSettlement& p) {
 
 bool Contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 
-const char kNdjsonOk[] =
-    R"({"payment_id":"P1","amount":"10.00","currency":"USD","value_date":"2026-01-02"})";
+const char kNdjsonOk[] = R"({"payment_id":"P1","amount":"10.00","currency":"USD","value_date":"2026-01-02"})";
 
 std::string Bai2(const std::string& detail) {
   return "01,SENDER,RECEIVER,230101,1200,1,,,2/\n"
@@ -117,7 +116,8 @@ constexpr char kStripeCsvHeader[] =
 // the bank account. The payout hit an assert in the ledger's payout keys;
 // it is now booked without a bank-line link, with a warning.
 TEST(ReaderChecks, StripeCsvOfOneRefundIsADebitPayoutBookedUnlinked) {
-  const std::string data = std::string(kStripeCsvHeader) + "po_1,txn_1,2026-11-21,refund,usd,-80.00,0.00,-80.00,ch_2,re_1\n";
+  const std::string data =
+      std::string(kStripeCsvHeader) + "po_1,txn_1,2026-11-21,refund,usd,-80.00,0.00,-80.00,ch_2,re_1\n";
   auto r = Parse("recon.csv", data);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r.value().batch.payout.has_value());
@@ -127,7 +127,8 @@ TEST(ReaderChecks, StripeCsvOfOneRefundIsADebitPayoutBookedUnlinked) {
 }
 
 TEST(ReaderChecks, StripeCsvChargeWithFeeAboveGrossIsADebitPayoutBookedUnlinked) {
-  const std::string data = std::string(kStripeCsvHeader) + "po_2,txn_1,2026-11-21,charge,usd,1.00,2.50,-1.50,ch_1,ch_1\n";
+  const std::string data =
+      std::string(kStripeCsvHeader) + "po_2,txn_1,2026-11-21,charge,usd,1.00,2.50,-1.50,ch_1,ch_1\n";
   auto r = Parse("recon.csv", data);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r.value().batch.payout.has_value());
@@ -160,9 +161,8 @@ TEST(ReaderChecks, NdjsonNulInPaymentIdIsAnErrorNamingLineAndField) {
 }
 
 TEST(ReaderChecks, NdjsonControlCharacterInReferenceIsRejectedWhenSkipping) {
-  const std::string bad =
-      R"({"payment_id":"P2","amount":"1.00","currency":"USD","value_date":"2026-01-02",)"
-      R"("references":[{"invoice_number":"INV\u001b1"}]})";
+  const std::string bad = R"({"payment_id":"P2","amount":"1.00","currency":"USD","value_date":"2026-01-02",)"
+                          R"("references":[{"invoice_number":"INV\u001b1"}]})";
   auto r = Parse("p.ndjson", std::string(kNdjsonOk) + "\n" + bad + "\n", SettlementFormat::kAuto, true);
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r.value().batch.payments.size(), 1u);
@@ -184,8 +184,7 @@ TEST(ReaderChecks, Bai2InvalidUtf8InBankReferenceIsAnError) {
 
 TEST(ReaderChecks, CustomersCsvNulInCustomerIdIsAnError) {
   const std::string data = std::string("customer_id,name\nC1,Acme\nC\0002,Globex\n", 36);
-  ExpectError(ParseCustomersCsv("customers.csv", data, kFp, nullptr),
-              {"customers.csv:3", "customer_id", "NUL"});
+  ExpectError(ParseCustomersCsv("customers.csv", data, kFp, nullptr), {"customers.csv:3", "customer_id", "NUL"});
 }
 
 TEST(ReaderChecks, InvoicesCsvControlCharacterInInvoiceIdIsAnError) {
@@ -246,7 +245,8 @@ TEST(ReaderChecks, Mt940SameTransactionReferenceTwiceGetsAUniqueIdAndAWarning) {
   ASSERT_EQ(payments.size(), 2u);
   EXPECT_EQ(payments[0].payment_id, "BANKREF1");
   EXPECT_EQ(payments[1].payment_id, "BANKREF1~2");
-  EXPECT_TRUE(Contains(AllWarnings(r.value()), "t.sta:6: id 'BANKREF1' was already used on line 4")) << AllWarnings(r.value());
+  EXPECT_TRUE(Contains(AllWarnings(r.value()), "t.sta:6: id 'BANKREF1' was already used on line 4"))
+      << AllWarnings(r.value());
 }
 
 TEST(ReaderChecks, Mt940ZeroAmountCreditIsSkippedWithAWarning) {
@@ -330,9 +330,7 @@ namespace {
 
 // ---- One list of formats (issue 11) ----
 
-std::string ReadSource(const std::string& rel) {
-  return testing_util::ReadCorpus("../../" + rel);
-}
+std::string ReadSource(const std::string& rel) { return testing_util::ReadCorpus("../../" + rel); }
 
 // The CLI's --format check takes exactly the table's names, and every
 // format but "auto" has a fuzz target: fuzz/CMakeLists.txt makes one per

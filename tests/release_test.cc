@@ -30,9 +30,12 @@ class ReleaseTest : public ::testing::Test {
     ASSERT_TRUE(ex.ok());
     auto r = ApplyPaymentFile(
         *ledger_,
-        tmp_.Write("day1.ndjson",
-                   R"({"payment_id":"P1","amount":"500.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000001"}]})" "\n"
-                   R"({"payment_id":"P2","amount":"300.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000002"}]})" "\n"),
+        tmp_.Write(
+            "day1.ndjson",
+            R"({"payment_id":"P1","amount":"500.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000001"}]})"
+            "\n"
+            R"({"payment_id":"P2","amount":"300.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000002"}]})"
+            "\n"),
         policy_, *ex.value(), MatchOptions());
     ASSERT_TRUE(r.ok()) << r.status().message();
   }

@@ -57,20 +57,21 @@ class ReportTablesTest : public ::testing::Test {
     auto l = Ledger::Open(tmp_.Join("ledger"), testing_util::Creating());
     ASSERT_TRUE(l.ok()) << l.status().message();
     ledger_ = std::move(l).value();
-    auto r = LoadBookFiles(
-        *ledger_, tmp_.Write("c.csv", std::string("customer_id,name\nC1,\"") + kLongName + "\"\n"),
-        tmp_.Write("i.csv",
-                   "invoice_id,number,customer_id,currency,amount_total,due_date\n"
-                   "I1,INV-2026-000001,C1,USD,1234567.89,2026-10-01\n"
-                   "I2,INV-2026-000002,C1,USD,2500.00,2026-12-20\n"));
+    auto r = LoadBookFiles(*ledger_, tmp_.Write("c.csv", std::string("customer_id,name\nC1,\"") + kLongName + "\"\n"),
+                           tmp_.Write("i.csv",
+                                      "invoice_id,number,customer_id,currency,amount_total,due_date\n"
+                                      "I1,INV-2026-000001,C1,USD,1234567.89,2026-10-01\n"
+                                      "I2,INV-2026-000002,C1,USD,2500.00,2026-12-20\n"));
     ASSERT_TRUE(r.ok()) << r.status().message();
     Policy policy;
     auto ex = HintExtractor::Create(policy);
     ASSERT_TRUE(ex.ok());
     auto a = ApplyPaymentFile(
         *ledger_,
-        tmp_.Write("p.ndjson",
-                   R"({"payment_id":"P1","amount":"1300000.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000001"}]})" "\n"),
+        tmp_.Write(
+            "p.ndjson",
+            R"({"payment_id":"P1","amount":"1300000.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000001"}]})"
+            "\n"),
         policy, *ex.value(), MatchOptions());
     ASSERT_TRUE(a.ok()) << a.status().message();
   }
@@ -130,14 +131,14 @@ TEST_F(ReportTablesTest, UnappliedShowsTheNameAndFits120) {
 }
 
 TEST_F(ReportTablesTest, TrailJsonHasSignalsAsArraysAndNullForNone) {
-  const std::string json = Capture(
-      [&](std::FILE* f) { return ReportTrail(*ledger_, Subject::kPayment, "P1", ReportFormat::kJson, f); });
+  const std::string json =
+      Capture([&](std::FILE* f) { return ReportTrail(*ledger_, Subject::kPayment, "P1", ReportFormat::kJson, f); });
   EXPECT_NE(json.find("\"signals\":[\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"reason\":null"), std::string::npos) << json;
   EXPECT_EQ(json.find("\"signals\":\""), std::string::npos) << json;
   EXPECT_EQ(json.find(":\"\""), std::string::npos) << "empty strings are null: " << json;
-  const std::string table = Capture(
-      [&](std::FILE* f) { return ReportTrail(*ledger_, Subject::kPayment, "P1", ReportFormat::kTable, f); });
+  const std::string table =
+      Capture([&](std::FILE* f) { return ReportTrail(*ledger_, Subject::kPayment, "P1", ReportFormat::kTable, f); });
   // The first line describes the payment in a sentence; the rows below fit.
   ExpectLinesFit(table.substr(table.find('\n') + 1));
 }
@@ -150,8 +151,8 @@ TEST_F(ReportTablesTest, SummaryTableGroupsThousands) {
 
 // Rejects files keep the record but never an account number in clear.
 TEST(RejectsMasking, NdjsonPayerAccountIsMasked) {
-  const std::string masked = MaskAccountsInRecord(
-      R"({"payment_id":"X","payer_account":"DE89 3704 0044 0532 0130 00","amount":"1,234.50"})");
+  const std::string masked =
+      MaskAccountsInRecord(R"({"payment_id":"X","payer_account":"DE89 3704 0044 0532 0130 00","amount":"1,234.50"})");
   EXPECT_EQ(masked.find("3704"), std::string::npos) << masked;
   EXPECT_NE(masked.find(R"("payer_account":"****3000")"), std::string::npos) << masked;
   EXPECT_NE(masked.find(R"("amount":"1,234.50")"), std::string::npos) << "other fields stay: " << masked;
@@ -172,10 +173,10 @@ TEST(RejectsMasking, CamtIbanMt940AndNachaAccountsAreMasked) {
             "<DbtrAcct><Id><IBAN>****3000</IBAN></Id></DbtrAcct>");
   EXPECT_EQ(MaskAccountsInRecord("<Othr>\n <Id>123456789</Id>"), "<Othr>\n <Id>****6789</Id>");
   EXPECT_EQ(MaskAccountsInRecord(":25:123456789/USD"), ":25:****6789/USD");
-  EXPECT_EQ(MaskAccountsInRecord("/REMI/ paid from GB29NWBK60161331926819 thanks"),
-            "/REMI/ paid from ****6819 thanks");
+  EXPECT_EQ(MaskAccountsInRecord("/REMI/ paid from GB29NWBK60161331926819 thanks"), "/REMI/ paid from ****6819 thanks");
   // NACHA entry detail: columns 13-29 hold the DFI account; the width stays.
-  const std::string entry = "622091000019123456789        0000012500ID-1           ACME INC                0091000010000001";
+  const std::string entry =
+      "622091000019123456789        0000012500ID-1           ACME INC                0091000010000001";
   const std::string masked = MaskAccountsInRecord(entry);
   EXPECT_EQ(masked.size(), entry.size());
   EXPECT_EQ(masked.find("123456789"), std::string::npos) << masked;

@@ -23,8 +23,10 @@ constexpr char kInvoices[] =
     "I3,INV-2026-000003,C2,USD,75.50,2026-12-15\n";
 // P1 settles I1 and I2 (I1 first); P2 is short and waits in review.
 constexpr char kDay1[] =
-    R"({"payment_id":"P1","amount":"350.00","currency":"USD","value_date":"2026-11-23","bank_reference":"BR-77","references":[{"invoice_number":"INV-2026-000001"},{"invoice_number":"INV-2026-000002"}]})" "\n"
-    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000003","amount":"80.00"}]})" "\n";
+    R"({"payment_id":"P1","amount":"350.00","currency":"USD","value_date":"2026-11-23","bank_reference":"BR-77","references":[{"invoice_number":"INV-2026-000001"},{"invoice_number":"INV-2026-000002"}]})"
+    "\n"
+    R"({"payment_id":"P2","amount":"75.00","currency":"USD","value_date":"2026-11-23","references":[{"invoice_number":"INV-2026-000003","amount":"80.00"}]})"
+    "\n";
 
 class ReturnsTest : public ::testing::Test {
  protected:
@@ -45,7 +47,9 @@ class ReturnsTest : public ::testing::Test {
   static std::string Return(const std::string& id, const std::string& original, const std::string& amount,
                             const std::string& key = "original_payment_id") {
     return R"({"type":"return","payment_id":")" + id + R"(","kind":"ach_return","reason_code":"R01",")" + key +
-           R"(":")" + original + R"(","amount":")" + amount + R"(","currency":"USD","value_date":"2026-11-24"})" "\n";
+           R"(":")" + original + R"(","amount":")" + amount +
+           R"(","currency":"USD","value_date":"2026-11-24"})"
+           "\n";
   }
 
   std::vector<Event> EventsSince(uint64_t seq) { return testing_util::EventsSince(*ledger_, seq); }
@@ -125,9 +129,12 @@ TEST_F(ReturnsTest, ReturningAPaymentThatWaitedInReviewTakesTheCashOutOfReview) 
 
 TEST_F(ReturnsTest, ARefundOfAnOverpaymentTakesTheCashOnAccountBackFirst) {
   // P3 pays I3 (75.50) with 100.00: 24.50 stays on C2's account.
-  ASSERT_TRUE(Apply("day2.ndjson",
-                    R"({"payment_id":"P3","amount":"100.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000003"}]})" "\n")
-                  .ok());
+  ASSERT_TRUE(
+      Apply(
+          "day2.ndjson",
+          R"({"payment_id":"P3","amount":"100.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000003"}]})"
+          "\n")
+          .ok());
   ASSERT_EQ(Payment("P3").unapplied_minor, 2450);
   const uint64_t before = ledger_->last_seq();
   ASSERT_TRUE(Apply("day3.ndjson", Return("RET-6", "P3", "30.00")).ok());
@@ -154,9 +161,12 @@ TEST_F(ReturnsTest, AReturnOfCashHeldForAReconcilingUsageInvoiceReleasesTheHoldA
                                        "invoice_id,number,customer_id,currency,amount_total,due_date,billing_model,"
                                        "usage_status\nI4,INV-2026-000004,C1,USD,500.00,2026-12-01,usage,reconciling\n"))
                   .ok());
-  ASSERT_TRUE(Apply("day2.ndjson",
-                    R"({"payment_id":"P4","amount":"500.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000004"}]})" "\n")
-                  .ok());
+  ASSERT_TRUE(
+      Apply(
+          "day2.ndjson",
+          R"({"payment_id":"P4","amount":"500.00","currency":"USD","value_date":"2026-11-24","references":[{"invoice_number":"INV-2026-000004"}]})"
+          "\n")
+          .ok());
   ASSERT_EQ(Payment("P4").held_minor, 50000);
   const uint64_t before = ledger_->last_seq();
   ASSERT_TRUE(Apply("day3.ndjson", Return("RET-7", "P4", "500.00")).ok());
@@ -196,7 +206,8 @@ TEST_F(ReturnsTest, AReturnLargerThanWhatWasSettledReversesAllAndFlagsTheRest) {
 
 TEST_F(ReturnsTest, AReturnInTheSameBatchAsItsPaymentUndoesIt) {
   std::string file =
-      R"({"payment_id":"P9","amount":"75.50","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000003"})" "\n" +
+      R"({"payment_id":"P9","amount":"75.50","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000003"})"
+      "\n" +
       Return("RET-9", "P9", "75.50");
   auto r = Apply("day2.ndjson", file);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -209,7 +220,8 @@ TEST_F(ReturnsTest, AReturnInTheSameBatchAsItsPaymentUndoesIt) {
 
 TEST_F(ReturnsTest, AReturnLineMustNameWhatItReturns) {
   auto r = Apply("bad.ndjson",
-                 R"({"type":"return","payment_id":"R","amount":"1.00","currency":"USD","value_date":"2026-11-24"})" "\n");
+                 R"({"type":"return","payment_id":"R","amount":"1.00","currency":"USD","value_date":"2026-11-24"})"
+                 "\n");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("bad.ndjson:1: field 'original_payment_id'"), std::string::npos)
       << r.status().message();
@@ -220,8 +232,10 @@ TEST_F(ReturnsTest, SkipBadRecordsWritesRejectsAndAppliesTheRest) {
   options.skip_bad_records = true;
   options.rejects_path = tmp_.Join("rejects.ndjson");
   std::string file =
-      R"({"payment_id":"P7","amount":"75.50","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000003"})" "\n"
-      R"({"payment_id":"P8","amount":"oops","currency":"USD","value_date":"2026-11-24"})" "\n";
+      R"({"payment_id":"P7","amount":"75.50","currency":"USD","value_date":"2026-11-24","remittance":"INV-2026-000003"})"
+      "\n"
+      R"({"payment_id":"P8","amount":"oops","currency":"USD","value_date":"2026-11-24"})"
+      "\n";
   auto ex = HintExtractor::Create(policy_);
   auto r = ApplyPaymentFile(*ledger_, tmp_.Write("mixed.ndjson", file), policy_, *ex.value(), MatchOptions(), options);
   ASSERT_TRUE(r.ok()) << r.status().message();

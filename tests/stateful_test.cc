@@ -325,7 +325,8 @@ void StatefulRun::OpLoad() {
   // only if the file says it: the file always carries the model's open.
   std::vector<const ModelInvoice*> rows;
   for (size_t i : chosen) rows.push_back(&invoices_[i]);
-  log_.push_back("load " + std::to_string(rows.size()) + " invoices" + (currency_changed ? " (a currency changes)" : ""));
+  log_.push_back("load " + std::to_string(rows.size()) + " invoices" +
+                 (currency_changed ? " (a currency changes)" : ""));
   const std::string before = Snapshot();
   auto r = LoadBookFiles(*ledger_, tmp_.Write("c.csv", kCustomers), tmp_.Write("i.csv", BookCsv(rows)));
   // Issue 12 item 2: an invoice that has events keeps its currency; the
@@ -414,7 +415,8 @@ void StatefulRun::OpResend() {
   for (const auto& [id, p] : payments_) {
     if (p.committed && !p.stripe && Chance(40)) lines.push_back(p.line + (Chance(50) ? " " : ""));
   }
-  std::vector<std::string> fresh = Chance(50) ? NewPayments(static_cast<int>(Between(1, 2))) : std::vector<std::string>();
+  std::vector<std::string> fresh =
+      Chance(50) ? NewPayments(static_cast<int>(Between(1, 2))) : std::vector<std::string>();
   for (const auto& id : fresh) lines.push_back(payments_[id].line);
   if (lines.empty()) return;
   std::shuffle(lines.begin(), lines.end(), rng_);
@@ -460,8 +462,8 @@ void StatefulRun::OpReturn() {
   const bool by_reference = Chance(30);
   ret.line = R"({"type":"return","payment_id":")" + ret.id + R"(","kind":"ach_return","reason_code":"R01",")" +
              (by_reference ? "original_reference" : "original_payment_id") + R"(":")" +
-             (by_reference ? p.bank_reference : p.id) + R"(","amount":")" + Amount(ret.amount) +
-             R"(","currency":")" + p.currency + R"(","value_date":"2026-11-30"})";
+             (by_reference ? p.bank_reference : p.id) + R"(","amount":")" + Amount(ret.amount) + R"(","currency":")" +
+             p.currency + R"(","value_date":"2026-11-30"})";
   returns_[ret.id] = ret;
   std::string file = ret.line + "\n";
   int resent = 0;
@@ -470,8 +472,8 @@ void StatefulRun::OpReturn() {
       if (old.committed && Chance(30)) file += old.line + (Chance(50) ? " \n" : "\n"), ++resent;
     }
   }
-  log_.push_back("return " + ret.id + " of " + p.id + " for " + Amount(ret.amount) + " (" +
-                 std::to_string(resent) + " old returns re-sent)");
+  log_.push_back("return " + ret.id + " of " + p.id + " for " + Amount(ret.amount) + " (" + std::to_string(resent) +
+                 " old returns re-sent)");
   auto r = Apply(file);
   if (!r.ok()) {
     Fail("a return failed: " + r.status().message());
@@ -547,9 +549,10 @@ void StatefulRun::OpStripePayout() {
   applied_files_.push_back(data);
   if (net <= 0 || Chance(50)) return;
   // The bank line of the payout: the transfer of cash already received.
-  const std::string line = R"({"payment_id":"BANK-po)" + po + R"(","amount":")" + Amount(net) +
-                           R"(","currency":"USD","value_date":"2026-11-28","payer_name":"STRIPE PAYOUT","remittance":"STRIPE TRANSFER po_)" +
-                           po + "\"}\n";
+  const std::string line =
+      R"({"payment_id":"BANK-po)" + po + R"(","amount":")" + Amount(net) +
+      R"(","currency":"USD","value_date":"2026-11-28","payer_name":"STRIPE PAYOUT","remittance":"STRIPE TRANSFER po_)" +
+      po + "\"}\n";
   log_.push_back("bank line of po_" + po);
   auto b = Apply(line);
   if (!b.ok()) Fail("the bank line of a Stripe payout failed: " + b.status().message());
@@ -810,10 +813,11 @@ bool StatefulRun::Run(int steps) {
   using Op = void (StatefulRun::*)();
   // Operation kinds and their weights.
   const std::vector<std::pair<Op, int>> ops = {
-      {&StatefulRun::OpLoad, 3},         {&StatefulRun::OpCredits, 8}, {&StatefulRun::OpResend, 4},
-      {&StatefulRun::OpResendSameBytes, 2}, {&StatefulRun::OpReturn, 4}, {&StatefulRun::OpStripePayout, 3},
-      {&StatefulRun::OpRelease, 2},      {&StatefulRun::OpDiskFull, 1}, {&StatefulRun::OpCrash, 1},
-      {&StatefulRun::OpReopen, 1},
+      {&StatefulRun::OpLoad, 3},    {&StatefulRun::OpCredits, 8},
+      {&StatefulRun::OpResend, 4},  {&StatefulRun::OpResendSameBytes, 2},
+      {&StatefulRun::OpReturn, 4},  {&StatefulRun::OpStripePayout, 3},
+      {&StatefulRun::OpRelease, 2}, {&StatefulRun::OpDiskFull, 1},
+      {&StatefulRun::OpCrash, 1},   {&StatefulRun::OpReopen, 1},
   };
   int weight_sum = 0;
   for (const auto& [op, w] : ops) weight_sum += w;

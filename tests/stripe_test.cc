@@ -103,18 +103,21 @@ std::string PayoutListing(int charges, int refunds, int64_t payout_adjust = 0) {
   };
   for (int i = 0; i < charges; ++i) {
     std::string n = std::to_string(i);
-    add(R"({"id":"txn_c)" + n + R"(","object":"balance_transaction","amount":10000,"fee":320,"net":9680,"currency":"usd","created":1764000000,"type":"charge","reporting_category":"charge","exchange_rate":null,"source":{"id":"ch_)" + n +
-        R"(","object":"charge","amount":10000,"currency":"usd","customer":"cus_1","invoice":"in_)" + n + R"("}})");
+    add(R"({"id":"txn_c)" + n +
+        R"(","object":"balance_transaction","amount":10000,"fee":320,"net":9680,"currency":"usd","created":1764000000,"type":"charge","reporting_category":"charge","exchange_rate":null,"source":{"id":"ch_)" +
+        n + R"(","object":"charge","amount":10000,"currency":"usd","customer":"cus_1","invoice":"in_)" + n + R"("}})");
     net += 9680;
   }
   for (int i = 0; i < refunds; ++i) {
     std::string n = std::to_string(i);
-    add(R"({"id":"txn_r)" + n + R"(","object":"balance_transaction","amount":-10000,"fee":0,"net":-10000,"currency":"usd","created":1764050000,"type":"refund","reporting_category":"refund","source":{"id":"re_)" + n +
-        R"(","object":"refund","charge":"ch_)" + n + R"("}})");
+    add(R"({"id":"txn_r)" + n +
+        R"(","object":"balance_transaction","amount":-10000,"fee":0,"net":-10000,"currency":"usd","created":1764050000,"type":"refund","reporting_category":"refund","source":{"id":"re_)" +
+        n + R"(","object":"refund","charge":"ch_)" + n + R"("}})");
     net -= 10000;
   }
   for (int i = 0; i < 3; ++i) {
-    add(R"({"id":"txn_f)" + std::to_string(i) + R"(","object":"balance_transaction","amount":-100,"fee":0,"net":-100,"currency":"usd","created":1764060000,"type":"stripe_fee","reporting_category":"fee","source":null})");
+    add(R"({"id":"txn_f)" + std::to_string(i) +
+        R"(","object":"balance_transaction","amount":-100,"fee":0,"net":-100,"currency":"usd","created":1764060000,"type":"stripe_fee","reporting_category":"fee","source":null})");
     net -= 100;
   }
   add(R"({"id":"txn_po","object":"balance_transaction","amount":)" + std::to_string(-(net + payout_adjust)) +
@@ -154,7 +157,8 @@ TEST(StripePayout, FiftyChargesTwoRefundsAndFeesAppliedEndToEnd) {
     invoices += "I" + std::to_string(i) + ",INV-S-" + std::to_string(1000 + i) + ",C1,USD,100.00,2026-11-30,in_" +
                 std::to_string(i) + "\n";
   }
-  ASSERT_TRUE(LoadBookFiles(*ledger.value(), tmp.Write("c.csv", "customer_id,name,stripe_customer_ids\nC1,Hooli,cus_1\n"),
+  ASSERT_TRUE(LoadBookFiles(*ledger.value(),
+                            tmp.Write("c.csv", "customer_id,name,stripe_customer_ids\nC1,Hooli,cus_1\n"),
                             tmp.Write("i.csv", invoices))
                   .ok());
   Policy policy;
@@ -211,8 +215,10 @@ class StripePayoutLedger : public ::testing::Test {
   // amount as the bank shows it, on `yymmdd`.
   static std::string BankLine(int64_t amount_minor, const std::string& yymmdd, const std::string& text) {
     const std::string a = std::to_string(amount_minor);
-    return "01,BANK,US,"+ yymmdd + ",0800,1,,,2/\n02,US,BANK,1," + yymmdd + ",,USD,2/\n03,1234567890,USD,010,0,,/\n"
-           "16,165," + a + ",0,BR-PO-1,," + text + "/\n49," + a + ",3/\n98," + a + ",1,5/\n99," + a + ",1,7/\n";
+    return "01,BANK,US," + yymmdd + ",0800,1,,,2/\n02,US,BANK,1," + yymmdd +
+           ",,USD,2/\n03,1234567890,USD,010,0,,/\n"
+           "16,165," +
+           a + ",0,BR-PO-1,," + text + "/\n49," + a + ",3/\n98," + a + ",1,5/\n99," + a + ",1,7/\n";
   }
 
   std::vector<Event> EventsSince(uint64_t seq) { return testing_util::EventsSince(*ledger_, seq); }
@@ -330,8 +336,10 @@ TEST(StripeAmounts, StripesExponentTableIsNotIsos) {
 
 TEST(StripeNdjson, OneObjectPerLineWithTheNewerInvoicePaymentLink) {
   std::string data =
-      R"({"id":"txn_1","object":"balance_transaction","amount":2500,"fee":0,"currency":"usd","created":1764000000,"type":"payment","source":"py_9"})" "\n"
-      R"({"id":"inpay_1","object":"invoice_payment","invoice":"in_77","payment":{"type":"charge","charge":"py_9"}})" "\n";
+      R"({"id":"txn_1","object":"balance_transaction","amount":2500,"fee":0,"currency":"usd","created":1764000000,"type":"payment","source":"py_9"})"
+      "\n"
+      R"({"id":"inpay_1","object":"invoice_payment","invoice":"in_77","payment":{"type":"charge","charge":"py_9"}})"
+      "\n";
   auto r = ParseSettlement("bt.ndjson", data, SettlementFormat::kAuto, kFp, ParseOptions());
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r.value().batch.payments.size(), 1u);
@@ -340,8 +348,8 @@ TEST(StripeNdjson, OneObjectPerLineWithTheNewerInvoicePaymentLink) {
 
 TEST(StripeBadInput, TruncatedAndMalformedListingsAreNamedErrors) {
   std::string listing = PayoutListing(2, 0);
-  auto truncated = ParseSettlement("po.json", listing.substr(0, listing.size() / 2), SettlementFormat::kStripeJson,
-                                   kFp, ParseOptions());
+  auto truncated = ParseSettlement("po.json", listing.substr(0, listing.size() / 2), SettlementFormat::kStripeJson, kFp,
+                                   ParseOptions());
   EXPECT_FALSE(truncated.ok());
   auto no_amount = ParseSettlement(
       "bt.ndjson", R"({"id":"txn_1","object":"balance_transaction","currency":"usd","type":"charge","source":"ch_1"})",
@@ -353,8 +361,10 @@ TEST(StripeBadInput, TruncatedAndMalformedListingsAreNamedErrors) {
   ParseOptions skip;
   skip.skip_bad_records = true;
   std::string two =
-      R"({"id":"txn_1","object":"balance_transaction","currency":"usd","type":"charge","source":"ch_1"})" "\n"
-      R"({"id":"txn_2","object":"balance_transaction","amount":100,"fee":0,"currency":"usd","created":1764000000,"type":"charge","source":"ch_2"})" "\n";
+      R"({"id":"txn_1","object":"balance_transaction","currency":"usd","type":"charge","source":"ch_1"})"
+      "\n"
+      R"({"id":"txn_2","object":"balance_transaction","amount":100,"fee":0,"currency":"usd","created":1764000000,"type":"charge","source":"ch_2"})"
+      "\n";
   auto skipped = ParseSettlement("bt.ndjson", two, SettlementFormat::kAuto, kFp, skip);
   ASSERT_TRUE(skipped.ok()) << skipped.status().message();
   EXPECT_EQ(skipped.value().rejects.size(), 1u);

@@ -115,10 +115,13 @@ inline const Reversal* FindReversal(const io::ParsedSettlement& p, std::string_v
 // The ledger's events after `seq`, in order.
 inline std::vector<Event> EventsSince(const io::Ledger& ledger, uint64_t seq) {
   std::vector<Event> out;
-  EXPECT_TRUE(ledger.ForEachEvent(seq, [&](const Event& e) {
-    out.push_back(e);
-    return true;
-  }).ok());
+  EXPECT_TRUE(ledger
+                  .ForEachEvent(seq,
+                                [&](const Event& e) {
+                                  out.push_back(e);
+                                  return true;
+                                })
+                  .ok());
   return out;
 }
 

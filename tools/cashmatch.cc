@@ -47,9 +47,9 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) fmt::print(stderr, "cashmatch: warning: {}\n", w);
 }
 
-cm::Result<std::unique_ptr<cmio::Ledger>> OpenLedger(const std::string& db, bool read_only,
-                                                     uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin,
-                                                     bool create = false) {
+cm::Result<std::unique_ptr<cmio::Ledger>> OpenLedger(
+    const std::string& db, bool read_only, uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin,
+    bool create = false) {
   cmio::LedgerOptions options;
   options.read_only = read_only;
   options.create_if_missing = create;  // only load and init create a ledger
@@ -69,8 +69,8 @@ int RunLoad(const LoadArgs& a, const GlobalArgs& g) {
   auto ledger = OpenLedger(a.db, false, cmio::LedgerOptions::kDefaultCommitIngestKeysMin, /*create=*/true);
   if (!ledger.ok()) return Fail(ledger.status());
   Progress progress(Progress::Wanted(g.quiet), "load", "rows");
-  auto r = cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices,
-                               [&progress](uint64_t rows) { progress.Add(rows); });
+  auto r =
+      cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices, [&progress](uint64_t rows) { progress.Add(rows); });
   progress.Done();
   if (!r.ok()) return Fail(r.status().WithContext("load failed"));
   PrintWarnings(r.value().warnings);
@@ -114,11 +114,12 @@ std::string RejectsInsideLedger(const ApplyArgs& a) {
 // The line of one committed file, printed and flushed as soon as its batch
 // commits, so that a later file failing hard cannot take it with it.
 void PrintApplied(const std::string& path, const cmio::ApplyResult& res) {
-  fmt::print("{}: {} batch {}: {} payments, {} applied, {} exceptions, {} duplicates, {} returns ({} reversed), "
-             "{} released, {} payouts ({} linked); events {}..{}\n",
-             path, cmio::SettlementFormatName(res.format), res.batch.batch_id, res.payments_count, res.applied_count,
-             res.exception_count, res.duplicate_count, res.returns_count, res.reversed_count, res.released_count,
-             res.payouts_count, res.payouts_linked_count, res.batch.first_seq, res.batch.last_seq);
+  fmt::print(
+      "{}: {} batch {}: {} payments, {} applied, {} exceptions, {} duplicates, {} returns ({} reversed), "
+      "{} released, {} payouts ({} linked); events {}..{}\n",
+      path, cmio::SettlementFormatName(res.format), res.batch.batch_id, res.payments_count, res.applied_count,
+      res.exception_count, res.duplicate_count, res.returns_count, res.reversed_count, res.released_count,
+      res.payouts_count, res.payouts_linked_count, res.batch.first_seq, res.batch.last_seq);
   if (res.rejected_count > 0) {
     fmt::print("{}: skipped {} bad records, written to {}\n", path, res.rejected_count, res.rejects_path);
   }
@@ -218,15 +219,17 @@ int RunRelease(const ReleaseArgs& a) {
   }
   auto ledger = OpenLedger(a.db, false);
   if (!ledger.ok()) return Fail(ledger.status());
-  auto r = cmio::ReleaseFinalHolds(*ledger.value(), policy, std::set<std::string>(a.invoices.begin(), a.invoices.end()));
+  auto r =
+      cmio::ReleaseFinalHolds(*ledger.value(), policy, std::set<std::string>(a.invoices.begin(), a.invoices.end()));
   if (!r.ok()) return Fail(r.status());
   const cmio::ReleaseResult& res = r.value();
   // Still-reconciling invoices are a count: they are the same ones every
   // night until their usage is final. --verbose names them.
   if (!res.still_reconciling.empty()) {
-    fmt::print("{} invoices with held cash are still reconciling usage; their cash stays held (load them as final "
-               "to release{})\n",
-               res.still_reconciling.size(), a.verbose ? "" : "; --verbose lists them");
+    fmt::print(
+        "{} invoices with held cash are still reconciling usage; their cash stays held (load them as final "
+        "to release{})\n",
+        res.still_reconciling.size(), a.verbose ? "" : "; --verbose lists them");
   }
   if (a.verbose) {
     for (const std::string& id : res.still_reconciling) fmt::print("  invoice {}: usage still reconciling\n", id);
@@ -356,14 +359,15 @@ int RunVerify(const std::string& db, const GlobalArgs& g) {
                report.events_checked, report.payments_checked, report.invoices_checked);
     return Fail(s);
   }
-  fmt::print("verify ok: {} events, {} payments, {} invoices checked\n", report.events_checked,
-             report.payments_checked, report.invoices_checked);
+  fmt::print("verify ok: {} events, {} payments, {} invoices checked\n", report.events_checked, report.payments_checked,
+             report.invoices_checked);
   for (const auto& [code, t] : report.totals) {
-    fmt::print("  {}: received {} = applied {} + unapplied {} + held {} + in review {} + returned {}; written off {}; "
-               "fees {}; Stripe payout bank lines linked {}\n",
-               code, Amount(t.received_minor, code), Amount(t.applied_minor, code), Amount(t.unapplied_minor, code),
-               Amount(t.held_minor, code), Amount(t.exceptions_minor, code), Amount(t.reversed_minor, code),
-               Amount(t.written_off_minor, code), Amount(t.fees_minor, code), Amount(t.payout_lines_minor, code));
+    fmt::print(
+        "  {}: received {} = applied {} + unapplied {} + held {} + in review {} + returned {}; written off {}; "
+        "fees {}; Stripe payout bank lines linked {}\n",
+        code, Amount(t.received_minor, code), Amount(t.applied_minor, code), Amount(t.unapplied_minor, code),
+        Amount(t.held_minor, code), Amount(t.exceptions_minor, code), Amount(t.reversed_minor, code),
+        Amount(t.written_off_minor, code), Amount(t.fees_minor, code), Amount(t.payout_lines_minor, code));
   }
   return 0;
 }
@@ -371,9 +375,10 @@ int RunVerify(const std::string& db, const GlobalArgs& g) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"cashmatch: cash application for B2B receivables.\n"
-               "Exit codes: 0 ok, 1 bad input, 2 usage, 3 ledger in use, 4 ledger corrupt or newer, 5 I/O error,\n"
-               "6 verify found a violation."};
+  CLI::App app{
+      "cashmatch: cash application for B2B receivables.\n"
+      "Exit codes: 0 ok, 1 bad input, 2 usage, 3 ledger in use, 4 ledger corrupt or newer, 5 I/O error,\n"
+      "6 verify found a violation."};
   app.require_subcommand(1);
   // Options are accepted after a subcommand's name as before it: what a
   // subcommand does not know goes up to its parent (`report exceptions --db L`
@@ -401,19 +406,26 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, cashmatch::tools::kThreadsMax));
   std::vector<std::string> format_names;
   for (const cmio::SettlementFormatInfo& f : cmio::SettlementFormats()) format_names.emplace_back(f.name);
-  apply_cmd->add_option("--format", apply.format,
-                        "Settlement format (auto: detect from content): " + cmio::SettlementFormatNames())
+  apply_cmd
+      ->add_option("--format", apply.format,
+                   "Settlement format (auto: detect from content): " + cmio::SettlementFormatNames())
       ->check(CLI::IsMember(format_names));
   apply_cmd->add_flag("--skip-bad-records", apply.skip_bad_records,
                       "Write bad records to a rejects file and apply the rest (default: a bad record fails its file)");
-  apply_cmd->add_flag("--timings", apply.timings, "Print the wall time of each stage (read, parse, hints, load_book, match, commit) per file on stderr");
-  apply_cmd->add_option("--ingest-keys-min", apply.ingest_keys_min,
-                        "Commit a file that writes at least this many keys as ingested SST files instead of a "
-                        "WriteBatch (0: every file); both are atomic and synced")
+  apply_cmd->add_flag(
+      "--timings", apply.timings,
+      "Print the wall time of each stage (read, parse, hints, load_book, match, commit) per file on stderr");
+  apply_cmd
+      ->add_option("--ingest-keys-min", apply.ingest_keys_min,
+                   "Commit a file that writes at least this many keys as ingested SST files instead of a "
+                   "WriteBatch (0: every file); both are atomic and synced")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   apply_cmd->add_option("--rejects", apply.rejects, "Rejects file (default: FILE.rejects.ndjson beside each input)");
-  apply_cmd->add_option("files", apply.files, "Settlement files: NDJSON, BAI2, camt.053/054, Stripe JSON or payout CSV, NACHA, MT940")->required();
+  apply_cmd
+      ->add_option("files", apply.files,
+                   "Settlement files: NDJSON, BAI2, camt.053/054, Stripe JSON or payout CSV, NACHA, MT940")
+      ->required();
 
   ExportArgs exp;
   auto* export_cmd = app.add_subcommand("export", "Write events as NDJSON to stdout (schema: docs/events.md)");
@@ -449,16 +461,23 @@ int main(int argc, char** argv) {
         ->add_option("id", rep.id, std::string(subject) + " id")
         ->required();
   }
-  for (auto [name, help] : {std::pair{"dso", "Days sales outstanding over a period:\n"
-                                             "  DSO = AR(to) / sales * days, sales = total of invoices issued in [from, to],\n"
-                                             "  days = to - from + 1, AR(t) = open amount at the end of day t of invoices\n"
-                                             "  issued by t (payments count on their value date)"},
-                            std::pair{"cei", "Collection effectiveness index over a period:\n"
-                                             "  CEI = (AR(from-1) + sales - AR(to)) / (AR(from-1) + sales - current AR(to)) * 100,\n"
-                                             "  current AR(to) = the part of AR(to) not yet due at `to`"}}) {
+  for (auto [name, help] :
+       {std::pair{"dso",
+                  "Days sales outstanding over a period:\n"
+                  "  DSO = AR(to) / sales * days, sales = total of invoices issued in [from, to],\n"
+                  "  days = to - from + 1, AR(t) = open amount at the end of day t of invoices\n"
+                  "  issued by t (payments count on their value date)"},
+        std::pair{"cei",
+                  "Collection effectiveness index over a period:\n"
+                  "  CEI = (AR(from-1) + sales - AR(to)) / (AR(from-1) + sales - current AR(to)) * 100,\n"
+                  "  current AR(to) = the part of AR(to) not yet due at `to`"}}) {
     CLI::App* cmd = add_report(name, help);
-    cmd->add_option("--from", rep.from, "First day of the period, YYYY-MM-DD")->required()->check(cashmatch::tools::kIsoDate);
-    cmd->add_option("--to", rep.to, "Last day of the period, YYYY-MM-DD")->required()->check(cashmatch::tools::kIsoDate);
+    cmd->add_option("--from", rep.from, "First day of the period, YYYY-MM-DD")
+        ->required()
+        ->check(cashmatch::tools::kIsoDate);
+    cmd->add_option("--to", rep.to, "Last day of the period, YYYY-MM-DD")
+        ->required()
+        ->check(cashmatch::tools::kIsoDate);
   }
 
   ReleaseArgs release;

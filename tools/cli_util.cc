@@ -76,8 +76,8 @@ std::string OutputInsideLedger(const std::string& output, const std::string& db,
     if (d->empty()) continue;  // a trailing separator
     if (o == out.end() || *o != *d) return {};
   }
-  return fmt::format("{} '{}' is inside the ledger directory '{}' ({}); writing there would corrupt the ledger",
-                     what, output, db, out.string());
+  return fmt::format("{} '{}' is inside the ledger directory '{}' ({}); writing there would corrupt the ledger", what,
+                     output, db, out.string());
 }
 
 const CLI::Validator kIsoDate(

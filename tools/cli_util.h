@@ -88,8 +88,8 @@ class Progress {
   const std::chrono::steady_clock::time_point start_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;    // guarded by mu_
-  bool drawn_ = false;   // written by the ticker, read after it is joined
+  bool stop_ = false;   // guarded by mu_
+  bool drawn_ = false;  // written by the ticker, read after it is joined
   std::thread ticker_;
 };
 

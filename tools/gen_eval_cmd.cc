@@ -133,10 +133,11 @@ int RunGen(GenArgs& a, bool quiet) {
   if (!s.ok()) return Fail("gen", s);
   std::string formats;
   for (const auto& [name, n] : summary.records_by_format) formats += fmt::format(" {} {}", name, n);
-  fmt::print("wrote {} customers, {} invoices, {} payments ({} returned later) to {}; {} settlement files "
-             "(files.txt); records:{}\n",
-             summary.customers_count, summary.invoices_count, summary.payments_count, summary.returns_count,
-             a.options.out_dir, summary.settlement_files.size(), formats);
+  fmt::print(
+      "wrote {} customers, {} invoices, {} payments ({} returned later) to {}; {} settlement files "
+      "(files.txt); records:{}\n",
+      summary.customers_count, summary.invoices_count, summary.payments_count, summary.returns_count, a.options.out_dir,
+      summary.settlement_files.size(), formats);
   return 0;
 }
 
@@ -150,8 +151,8 @@ int RunEval(const EvalArgs& a) {
   if (s.ok()) s = a.db.empty() ? ReadAllocations(a.allocations, &ev) : ReadLedger(a.db, &ev);
   if (!s.ok()) return Fail("eval", s);
   datasets::EvalReport report = ev.Finish();
-  fmt::print("{}", datasets::FormatEvalReport(report, a.format == "json" ? datasets::EvalFormat::kJson
-                                                                           : datasets::EvalFormat::kTable));
+  fmt::print("{}", datasets::FormatEvalReport(
+                       report, a.format == "json" ? datasets::EvalFormat::kJson : datasets::EvalFormat::kTable));
   return 0;
 }
 

@@ -33,7 +33,9 @@ Status ReadAllocations(simdjson::dom::array list, TruthPayment* t) {
   return Status::Ok();
 }
 
-double Ratio(uint64_t num, uint64_t den) { return den == 0 ? 0.0 : static_cast<double>(num) / static_cast<double>(den); }
+double Ratio(uint64_t num, uint64_t den) {
+  return den == 0 ? 0.0 : static_cast<double>(num) / static_cast<double>(den);
+}
 
 }  // namespace
 
@@ -104,7 +106,7 @@ void Evaluator::AddEvent(const Event& e) {
       break;
     case EventType::kWrittenOff:
     case EventType::kSuppression:
-    case EventType::kFee:             // returned above
+    case EventType::kFee:  // returned above
     case EventType::kPayoutMatched: break;
   }
 }
@@ -183,15 +185,16 @@ std::string TableReport(const EvalReport& r) {
   line("payments in the answer key", std::to_string(r.truth_payments_count));
   line("payments in the ledger", fmt::format("{} ({} not in the key, {} of the key missing)", r.ledger_payments_count,
                                              r.unexpected_payments_count, r.missing_payments_count));
-  line("precision (right / made)", fmt::format("{} ({} / {})", Percent(r.precision()), r.allocations_right_count,
-                                               r.allocations_got_count));
-  line("recall (right / expected)", fmt::format("{} ({} / {})", Percent(r.recall()), r.allocations_right_count,
-                                                r.allocations_expected_count));
-  line("straight-through (of matchable)", fmt::format("{} ({} / {}; {} with every allocation right)",
-                                                      Percent(r.straight_through_rate()), r.straight_through_count,
-                                                      r.matchable_count, r.straight_through_right_count));
+  line("precision (right / made)",
+       fmt::format("{} ({} / {})", Percent(r.precision()), r.allocations_right_count, r.allocations_got_count));
+  line("recall (right / expected)",
+       fmt::format("{} ({} / {})", Percent(r.recall()), r.allocations_right_count, r.allocations_expected_count));
+  line("straight-through (of matchable)",
+       fmt::format("{} ({} / {}; {} with every allocation right)", Percent(r.straight_through_rate()),
+                   r.straight_through_count, r.matchable_count, r.straight_through_right_count));
   out += "\nexceptions by reason\n";
-  for (const auto& [reason, n] : r.exceptions_by_reason) fmt::format_to(std::back_inserter(out), "  {:<24} {}\n", reason, n);
+  for (const auto& [reason, n] : r.exceptions_by_reason)
+    fmt::format_to(std::back_inserter(out), "  {:<24} {}\n", reason, n);
   out += "\nper scenario: expected outcome -> what the ledger did\n";
   fmt::format_to(std::back_inserter(out), "  {:<22} {:>8} {:>8} {:>8}  {}\n", "scenario", "payments", "correct", "rate",
                  "expected -> got (count)");
@@ -215,10 +218,10 @@ std::string JsonReport(const EvalReport& r) {
                  "\"allocations_made\":{},\"allocations_right\":{},\"allocations_expected\":{},"
                  "\"precision\":{:.6f},\"recall\":{:.6f},\"matchable\":{},\"straight_through\":{},"
                  "\"straight_through_right\":{},\"straight_through_rate\":{:.6f},\"exceptions_by_reason\":{{",
-                 r.truth_payments_count, r.ledger_payments_count, r.unexpected_payments_count,
-                 r.missing_payments_count, r.allocations_got_count, r.allocations_right_count,
-                 r.allocations_expected_count, r.precision(), r.recall(), r.matchable_count, r.straight_through_count,
-                 r.straight_through_right_count, r.straight_through_rate());
+                 r.truth_payments_count, r.ledger_payments_count, r.unexpected_payments_count, r.missing_payments_count,
+                 r.allocations_got_count, r.allocations_right_count, r.allocations_expected_count, r.precision(),
+                 r.recall(), r.matchable_count, r.straight_through_count, r.straight_through_right_count,
+                 r.straight_through_rate());
   bool first = true;
   for (const auto& [reason, n] : r.exceptions_by_reason) {
     fmt::format_to(std::back_inserter(out), "{}\"{}\":{}", first ? "" : ",", reason, n);

@@ -47,21 +47,36 @@ constexpr int kUniqueDrawAttempts = 6;
 // Rates per 1000 payments (scenarios) or per 1000 customers (the rest).
 struct ProfileRates {
   std::array<uint32_t, kScenarioCount> scenario;  // indexed by Scenario; sums to 1000
-  uint32_t bai2, camt, ndjson;    // bank channels, per 1000 bank payments
-  uint32_t hierarchy_groups;      // groups of ten customers with subsidiaries
+  uint32_t bai2, camt, ndjson;                    // bank channels, per 1000 bank payments
+  uint32_t hierarchy_groups;                      // groups of ten customers with subsidiaries
   uint32_t eur_customers;
-  uint32_t stripe_customers;      // have a cus_ id even without Stripe payments
-  uint32_t aliases;               // customers with an alias
-  uint32_t partially_paid;        // invoices already partly paid (open < total)
+  uint32_t stripe_customers;  // have a cus_ id even without Stripe payments
+  uint32_t aliases;           // customers with an alias
+  uint32_t partially_paid;    // invoices already partly paid (open < total)
 };
 
-//                                  exact norem1 norem+ odd typo multi part short over name parent usage disp stripe ret unknown ambig onacct
-constexpr ProfileRates kClean = {{{600, 60, 10, 10, 0, 100, 10, 20, 10, 0, 20, 5, 5, 140, 5, 5, 0, 0}},
-                                 500, 200, 300, 200, 50, 300, 300, 20};
+//                                  exact norem1 norem+ odd typo multi part short over name parent usage disp stripe ret
+//                                  unknown ambig onacct
+constexpr ProfileRates kClean = {
+    {{600, 60, 10, 10, 0, 100, 10, 20, 10, 0, 20, 5, 5, 140, 5, 5, 0, 0}}, 500, 200, 300, 200, 50, 300, 300, 20};
 constexpr ProfileRates kTypical = {{{330, 120, 50, 60, 30, 80, 30, 30, 20, 30, 30, 15, 15, 120, 10, 20, 10, 0}},
-                                   550, 200, 250, 300, 100, 300, 300, 50};
+                                   550,
+                                   200,
+                                   250,
+                                   300,
+                                   100,
+                                   300,
+                                   300,
+                                   50};
 constexpr ProfileRates kMessy = {{{100, 150, 90, 90, 70, 70, 50, 50, 40, 60, 40, 25, 25, 60, 20, 30, 30, 0}},
-                                 600, 250, 150, 400, 150, 250, 400, 100};
+                                 600,
+                                 250,
+                                 150,
+                                 400,
+                                 150,
+                                 250,
+                                 400,
+                                 100};
 
 const ProfileRates& RatesOf(Profile p) {
   switch (p) {
@@ -72,22 +87,33 @@ const ProfileRates& RatesOf(Profile p) {
   return kTypical;
 }
 
-constexpr std::array<const char*, kScenarioCount> kScenarioNames = {
-    "exact_reference", "no_remittance_single", "no_remittance_multi", "odd_format_reference", "typo_reference",
-    "multi_invoice",   "partial_payment",      "short_payment",       "overpayment",          "payer_name_variant",
-    "parent_pays",     "usage_reconciling",    "disputed",            "stripe_charge",        "returned",
-    "unknown_payer",   "ambiguous",            "on_account"};
+constexpr std::array<const char*, kScenarioCount> kScenarioNames = {"exact_reference",
+                                                                    "no_remittance_single",
+                                                                    "no_remittance_multi",
+                                                                    "odd_format_reference",
+                                                                    "typo_reference",
+                                                                    "multi_invoice",
+                                                                    "partial_payment",
+                                                                    "short_payment",
+                                                                    "overpayment",
+                                                                    "payer_name_variant",
+                                                                    "parent_pays",
+                                                                    "usage_reconciling",
+                                                                    "disputed",
+                                                                    "stripe_charge",
+                                                                    "returned",
+                                                                    "unknown_payer",
+                                                                    "ambiguous",
+                                                                    "on_account"};
 
 // --- Names ---------------------------------------------------------------
 
-constexpr std::array<const char*, 32> kSyllables = {"ka", "lo",  "mi",  "ra", "ten", "vo",  "zu", "bri",
-                                                    "cor", "dan", "el", "fi", "gra", "hol", "is", "jun",
-                                                    "kel", "lum", "mar", "nor", "ol", "pen", "qui", "ros",
-                                                    "sal", "tor", "ul",  "ven", "wes", "xan", "yor", "zen"};
-constexpr std::array<const char*, 16> kIndustries = {"Systems", "Logistics", "Health",   "Analytics",
-                                                     "Foods",   "Energy",    "Media",    "Labs",
-                                                     "Capital", "Robotics",  "Retail",   "Software",
-                                                     "Freight", "Textiles",  "Pharma",   "Networks"};
+constexpr std::array<const char*, 32> kSyllables = {
+    "ka",  "lo",  "mi",  "ra",  "ten", "vo",  "zu",  "bri", "cor", "dan", "el", "fi",  "gra", "hol", "is",  "jun",
+    "kel", "lum", "mar", "nor", "ol",  "pen", "qui", "ros", "sal", "tor", "ul", "ven", "wes", "xan", "yor", "zen"};
+constexpr std::array<const char*, 16> kIndustries = {
+    "Systems", "Logistics", "Health", "Analytics", "Foods",   "Energy",   "Media",  "Labs",
+    "Capital", "Robotics",  "Retail", "Software",  "Freight", "Textiles", "Pharma", "Networks"};
 // A legal suffix and how banks spell it out in payer names.
 struct Legal {
   const char* short_form;
@@ -207,7 +233,9 @@ std::string CanonicalNumber(InvoiceNumber n) { return fmt::format("INV-{}-{:06}"
 
 int64_t DrawAmount(Rng& rng) {
   uint64_t bucket = rng.Below(100);
-  int64_t dollars = bucket < 50 ? rng.Between(100, 2000) : bucket < 85 ? rng.Between(2000, 15000) : rng.Between(15000, 80000);
+  int64_t dollars = bucket < 50   ? rng.Between(100, 2000)
+                    : bucket < 85 ? rng.Between(2000, 15000)
+                                  : rng.Between(15000, 80000);
   int64_t cents = rng.PerMille(300) ? 0 : rng.Between(0, 99);
   return dollars * 100 + cents;
 }
@@ -617,7 +645,8 @@ class CustomerPlanner {
   // An exact payment whose money goes back the next day (ACH R01 or a
   // Stripe refund): nothing stays applied.
   bool Returned(PlannedPayment* p) {
-    bool ok = rng_.PerMille(300) ? Stripe(p, Scenario::kReturned) : Referenced(p, Scenario::kReturned, 1, Reference::kExact);
+    bool ok =
+        rng_.PerMille(300) ? Stripe(p, Scenario::kReturned) : Referenced(p, Scenario::kReturned, 1, Reference::kExact);
     if (!ok) return false;
     p->scenario = Scenario::kReturned;
     if (p->channel == Channel::kCamt) p->channel = Channel::kNdjson;  // camt returns are not generated
@@ -693,7 +722,8 @@ Status CheckOptions(const GenOptions& o) {
     return Status::InvalidInput("--invoices: at least one per customer (" + std::to_string(o.customers_count) + ")");
   }
   if (o.customers_count > 100000000 || o.invoices_count > 1000000000 || o.payments_count > 1000000000) {
-    return Status::InvalidInput("--customers/--invoices/--payments: too large (100M customers, 1G invoices or payments)");
+    return Status::InvalidInput(
+        "--customers/--invoices/--payments: too large (100M customers, 1G invoices or payments)");
   }
   if (o.days_count == 0 || o.days_count > 366) return Status::InvalidInput("--days: 1 to 366");
   if (o.stripe_payout_charges_max == 0) return Status::InvalidInput("stripe payout size: at least 1");
@@ -756,7 +786,8 @@ class PortfolioWriter {
       g.number = CanonicalNumber(NumberOf(g.seq));
       g.total_minor = DrawAmount(rng);
       g.open_minor = g.total_minor;
-      if (rng.PerMille(r_.partially_paid)) g.open_minor = g.total_minor * static_cast<int64_t>(30 + rng.Below(61)) / 100;
+      if (rng.PerMille(r_.partially_paid))
+        g.open_minor = g.total_minor * static_cast<int64_t>(30 + rng.Below(61)) / 100;
       while (!amounts.insert(g.open_minor).second) ++g.open_minor, ++g.total_minor;  // distinct per customer
       g.issue = Date{o_.first_day.days - static_cast<int32_t>(rng.Between(5, 120))};
       g.due = Date{g.issue.days + 30};
@@ -770,7 +801,8 @@ class PortfolioWriter {
     Rng rng(Rng::Mix(o_.seed ^ 0x637573ULL, index));
     CustomerModel c = MakeCustomer(o_.seed, index, o_.customers_count, r_);
     std::optional<CustomerModel> parent;
-    if (c.parent_index >= 0) parent = MakeCustomer(o_.seed, static_cast<uint64_t>(c.parent_index), o_.customers_count, r_);
+    if (c.parent_index >= 0)
+      parent = MakeCustomer(o_.seed, static_cast<uint64_t>(c.parent_index), o_.customers_count, r_);
     std::vector<GenInvoice> invoices = MakeInvoices(rng, c, invoices_count);
     CustomerPlanner planner(r_, rng, c, invoices, o_.invoices_count);
 
@@ -837,10 +869,14 @@ class PortfolioWriter {
 }  // namespace
 
 bool ParseProfile(std::string_view text, Profile* out) {
-  if (text == "clean") *out = Profile::kClean;
-  else if (text == "typical") *out = Profile::kTypical;
-  else if (text == "messy") *out = Profile::kMessy;
-  else return false;
+  if (text == "clean")
+    *out = Profile::kClean;
+  else if (text == "typical")
+    *out = Profile::kTypical;
+  else if (text == "messy")
+    *out = Profile::kMessy;
+  else
+    return false;
   return true;
 }
 

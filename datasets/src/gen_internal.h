@@ -37,7 +37,9 @@ class Rng {
   // Uniform in [0, n); n > 0. The modulo bias is far below what matters here.
   uint64_t Below(uint64_t n) { return Next() % n; }
   // Uniform in [lo, hi].
-  int64_t Between(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(Below(static_cast<uint64_t>(hi - lo + 1))); }
+  int64_t Between(int64_t lo, int64_t hi) {
+    return lo + static_cast<int64_t>(Below(static_cast<uint64_t>(hi - lo + 1)));
+  }
   bool PerMille(uint32_t rate) { return Below(1000) < rate; }
 
  private:
@@ -50,7 +52,7 @@ constexpr size_t kChannelCount = 4;
 const char* ChannelName(Channel c);
 
 struct PlannedRef {
-  std::string number;                 // as the payer wrote it
+  std::string number;                   // as the payer wrote it
   std::optional<int64_t> amount_minor;  // structured remittance with amounts
 };
 
@@ -68,8 +70,8 @@ struct PlannedPayment {
   std::string currency;        // ISO code
   int64_t amount_minor = 0;
   std::string payer_name;
-  std::string payer_account;   // empty: none given
-  std::string remittance;      // free text; may be empty
+  std::string payer_account;     // empty: none given
+  std::string remittance;        // free text; may be empty
   std::vector<PlannedRef> refs;  // structured references (NDJSON, camt)
   // Stripe charges:
   std::string stripe_customer_id, stripe_invoice_id;

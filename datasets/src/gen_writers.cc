@@ -186,13 +186,13 @@ struct SettlementWriters::Impl {
     if (!day.camt.is_open()) {
       CASHMATCH_RETURN_IF_ERROR(Ensure(&day.camt, &day.camt_name, p.day, ".camt.xml"));
       std::string date = FormatIsoDate(day.date);
-      day.camt.Write(fmt::format(
-          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n<BkToCstmrStmt>\n"
-          "<GrpHdr><MsgId>GEN-{}-{}</MsgId><CreDtTm>{}T18:00:00</CreDtTm></GrpHdr>\n"
-          "<Stmt><Id>STMT-{}</Id><CreDtTm>{}T18:00:00</CreDtTm>\n"
-          "<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>\n",
-          date, o.seed, date, date, date));
+      day.camt.Write(
+          fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n<BkToCstmrStmt>\n"
+                      "<GrpHdr><MsgId>GEN-{}-{}</MsgId><CreDtTm>{}T18:00:00</CreDtTm></GrpHdr>\n"
+                      "<Stmt><Id>STMT-{}</Id><CreDtTm>{}T18:00:00</CreDtTm>\n"
+                      "<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>\n",
+                      date, o.seed, date, date, date));
     }
     std::string_view src = p.source;
     const char* family = src == "check" ? "RCHQ" : "RCDT";
@@ -232,9 +232,7 @@ struct SettlementWriters::Impl {
   }
 
   // --- NDJSON ---
-  Status NdjsonOpen(uint32_t day) {
-    return Ensure(&days[day].ndjson, &days[day].ndjson_name, day, ".ndjson");
-  }
+  Status NdjsonOpen(uint32_t day) { return Ensure(&days[day].ndjson, &days[day].ndjson_name, day, ".ndjson"); }
 
   void JsonField(const char* key, std::string_view value) {
     fmt::format_to(std::back_inserter(buf), ",\"{}\":", key);
@@ -307,9 +305,10 @@ struct SettlementWriters::Impl {
         "\"created\":{},\"available_on\":{},\"exchange_rate\":null,\"description\":",
         ++counter, p.amount_minor, fee, p.amount_minor - fee, created, created);
     io::AppendJsonString(&buf, p.remittance);
-    buf += fmt::format(",\"source\":{{\"id\":\"{}\",\"object\":\"charge\",\"amount\":{},\"currency\":\"usd\","
-                       "\"customer\":\"{}\",\"invoice\":\"{}\",\"billing_details\":{{\"name\":",
-                       charge_id, p.amount_minor, p.stripe_customer_id, p.stripe_invoice_id);
+    buf += fmt::format(
+        ",\"source\":{{\"id\":\"{}\",\"object\":\"charge\",\"amount\":{},\"currency\":\"usd\","
+        "\"customer\":\"{}\",\"invoice\":\"{}\",\"billing_details\":{{\"name\":",
+        charge_id, p.amount_minor, p.stripe_customer_id, p.stripe_invoice_id);
     io::AppendJsonString(&buf, p.payer_name);
     buf += "}}}";
     StripeBt(po, buf);
@@ -389,9 +388,9 @@ struct SettlementWriters::Impl {
         break;
       case Channel::kStripe:
         *id = fmt::format("ch_G{:010}", ++counter);
-        *file = days[p.day].stripe.name.empty() ? FileName(p.day, fmt::format("-po{}.stripe.json",
-                                                                              days[p.day].stripe_names.size() + 1).c_str())
-                                                : days[p.day].stripe.name;
+        *file = days[p.day].stripe.name.empty()
+                    ? FileName(p.day, fmt::format("-po{}.stripe.json", days[p.day].stripe_names.size() + 1).c_str())
+                    : days[p.day].stripe.name;
         CASHMATCH_RETURN_IF_ERROR(StripeCharge(p, *id));
         break;
     }
@@ -426,7 +425,8 @@ struct SettlementWriters::Impl {
       CASHMATCH_RETURN_IF_ERROR(StripeClose(d));
       // Refunds no payout of their day could carry travel as NDJSON returns.
       for (const PendingRefund& r : day.refunds) {
-        CASHMATCH_RETURN_IF_ERROR(NdjsonReturn(d, r.refund_id, r.charge_id, r.amount_minor, r.currency, "stripe_refund"));
+        CASHMATCH_RETURN_IF_ERROR(
+            NdjsonReturn(d, r.refund_id, r.charge_id, r.amount_minor, r.currency, "stripe_refund"));
         records[static_cast<size_t>(Channel::kNdjson)] += 1;
       }
       day.refunds.clear();

@@ -32,7 +32,6 @@ PaymentRecord NewRecord(const SettlementBatch& batch, const Payment& p) {
   return r;
 }
 
-
 // The dunning action for invoice `w` after money moved on it, filled into
 // the suppression event `s`: pause while cash is held for it, cancel when
 // settled, pause when only a disputed amount is open, soften when mostly
@@ -53,8 +52,8 @@ bool DunningAfter(const Invoice& w, bool held, const Policy& policy, Event* s) {
     s->detail = "only the disputed amount stays open";
   } else {
     const i128 paid = static_cast<i128>(w.amount_total_minor - w.amount_open_minor) * 1000000;
-    const bool mostly = w.amount_total_minor > 0 &&
-                        paid >= static_cast<i128>(w.amount_total_minor) * policy.soften_paid_share_ppm;
+    const bool mostly =
+        w.amount_total_minor > 0 && paid >= static_cast<i128>(w.amount_total_minor) * policy.soften_paid_share_ppm;
     if (!mostly) return false;  // partly paid: dunning carries on for the rest
     s->action = SuppressionAction::kSoften;
     s->rule = RuleName(Rule::kMostlyPaid);
@@ -63,7 +62,6 @@ bool DunningAfter(const Invoice& w, bool held, const Policy& policy, Event* s) {
 }
 
 namespace {
-
 
 // Emits the events of an accepted proposal against the working balances:
 // applications, write-offs, holds (each with its dunning action), then the
@@ -160,7 +158,6 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionRea
 
 }  // namespace
 
-
 // Decides one new payment: the referenced invoices when the remittance
 // names usable ones, else its amount against the identified customer's open
 // invoices; a score below the policy's auto line goes to review.
@@ -206,8 +203,8 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
   if (scored && proposal->score_milli < policy.auto_apply_score_milli) {
     reason = proposal->score_milli >= policy.review_score_milli ? ExceptionReason::kNeedsReview
                                                                 : ExceptionReason::kUnmatched;
-    why = "best proposal '" + std::string(RuleName(proposal->rule)) + "' scored " + std::to_string(proposal->score_milli) +
-          "/1000, below the auto-apply threshold";
+    why = "best proposal '" + std::string(RuleName(proposal->rule)) + "' scored " +
+          std::to_string(proposal->score_milli) + "/1000, below the auto-apply threshold";
     signals = proposal->signals;
     signals.push_back("score=" + std::to_string(proposal->score_milli));
     proposal.reset();

@@ -161,7 +161,8 @@ void OpenBook::Seal() {
   // Listed in the order of their keys already; sorted again so the
   // matcher's choice never depends on how the book was filled.
   auto by_id = [](const PayoutLink& a, const PayoutLink& b) {
-    return std::tie(a.date.days, a.payout_id, a.bank_payment_id) < std::tie(b.date.days, b.payout_id, b.bank_payment_id);
+    return std::tie(a.date.days, a.payout_id, a.bank_payment_id) <
+           std::tie(b.date.days, b.payout_id, b.bank_payment_id);
   };
   std::sort(waiting_payouts_.begin(), waiting_payouts_.end(), by_id);
   std::sort(waiting_bank_lines_.begin(), waiting_bank_lines_.end(), by_id);

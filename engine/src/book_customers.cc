@@ -48,7 +48,8 @@ void OpenBook::SealCustomers() {
     if (!c.parent_id.empty() && customer_by_id_.count(c.parent_id) != 0) children_[c.parent_id].push_back(&c);
   }
   for (auto& [parent, kids] : children_) {
-    std::sort(kids.begin(), kids.end(), [](const Customer* a, const Customer* b) { return a->customer_id < b->customer_id; });
+    std::sort(kids.begin(), kids.end(),
+              [](const Customer* a, const Customer* b) { return a->customer_id < b->customer_id; });
     std::vector<const Invoice*>& family = open_by_family_[parent];
     auto own = open_by_customer_.find(parent);
     if (own != open_by_customer_.end()) family = own->second;
@@ -119,7 +120,8 @@ NameMatch OpenBook::MatchPayerName(const std::vector<std::string>& tokens, int32
     m.customer = best.front();
     return m;
   }
-  std::sort(best.begin(), best.end(), [](const Customer* a, const Customer* b) { return a->customer_id < b->customer_id; });
+  std::sort(best.begin(), best.end(),
+            [](const Customer* a, const Customer* b) { return a->customer_id < b->customer_id; });
   m.tied = std::move(best);
   return m;
 }

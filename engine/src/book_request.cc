@@ -29,7 +29,8 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
     if (!r.original_reference.empty()) req.returned_payment_refs.insert(r.original_reference);
     req.return_keys.insert(ReturnIdempotencyKey(r));
   }
-  if (batch.payout.has_value()) req.bank_lines_wanted.emplace(batch.payout->currency->code(), batch.payout->amount_minor);
+  if (batch.payout.has_value())
+    req.bank_lines_wanted.emplace(batch.payout->currency->code(), batch.payout->amount_minor);
   return req;
 }
 

@@ -11,7 +11,8 @@ std::vector<PaymentHints> ExtractAllHints(const SettlementBatch& batch, const Hi
   std::vector<PaymentHints> hints(batch.payments.size());
   // Each slot is written by exactly one task: the result cannot depend on
   // scheduling, only on the payment at that position.
-  ParallelFor(options.threads, batch.payments.size(), [&](size_t i) { hints[i] = extractor.Extract(batch.payments[i]); });
+  ParallelFor(options.threads, batch.payments.size(),
+              [&](size_t i) { hints[i] = extractor.Extract(batch.payments[i]); });
   return hints;
 }
 

@@ -193,8 +193,10 @@ void HintExtractor::ScanRf(std::string_view text, Collector& out) const {
       size_t k = j;
       // A group follows one space; the first may also follow the check
       // digits directly ("RF18539007547034").
-      if (text[k] == ' ') ++k;
-      else if (group > 0) break;
+      if (text[k] == ' ')
+        ++k;
+      else if (group > 0)
+        break;
       size_t r = k;
       while (r < text.size() && IsAsciiAlnum(text[r])) ++r;
       if (r == k || creditor_length + (r - k) > kRfCreditorLengthMax) break;
@@ -244,8 +246,10 @@ void HintExtractor::ScanStripeIds(std::string_view text, Collector& out) const {
         h.stripe_invoice = true;
         out.Add(std::move(h));
       } else if (prefix == "cus_") {
-        if (out.hints().stripe_customer_id.empty()) out.hints().stripe_customer_id = id;
-        else if (out.hints().stripe_customer_id != id) out.hints().signals.push_back("stripe_customer=" + id);
+        if (out.hints().stripe_customer_id.empty())
+          out.hints().stripe_customer_id = id;
+        else if (out.hints().stripe_customer_id != id)
+          out.hints().signals.push_back("stripe_customer=" + id);
       } else if (prefix == "pi_") {
         out.hints().signals.push_back("stripe_payment_intent=" + id);
       } else {
@@ -261,8 +265,8 @@ void HintExtractor::ScanStripeIds(std::string_view text, Collector& out) const {
 // order. A pattern with a capturing group gives the group's text ("Invoice
 // no. (2026-4211)"); without one, the whole match. Text an earlier reader
 // took is skipped.
-void HintExtractor::ScanPatterns(std::string_view text, const std::vector<std::unique_ptr<re2::RE2>>& patterns,
-                                 bool po, Collector& out) const {
+void HintExtractor::ScanPatterns(std::string_view text, const std::vector<std::unique_ptr<re2::RE2>>& patterns, bool po,
+                                 Collector& out) const {
   const re2::StringPiece whole(text.data(), text.size());
   for (const auto& re : patterns) {
     re2::StringPiece match[2];

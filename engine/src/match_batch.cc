@@ -89,7 +89,6 @@ std::vector<std::vector<size_t>> AllocationGroups(const SettlementBatch& batch, 
   return groups;
 }
 
-
 }  // namespace
 
 BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints, const OpenBook& book,
@@ -138,7 +137,8 @@ BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentH
   // left; groups share no invoice, so they run in parallel and give what
   // one walk over all payments would.
   std::vector<Identities> identities(order.size());  // by position of `order`, made once
-  std::vector<std::vector<size_t>> groups = AllocationGroups(batch, hints, book, policy, order, to_allocate, identities);
+  std::vector<std::vector<size_t>> groups =
+      AllocationGroups(batch, hints, book, policy, order, to_allocate, identities);
   std::vector<std::vector<Invoice>> group_updates(groups.size());
   auto allocate = [&](size_t g) {
     WorkingBalances balances(book);

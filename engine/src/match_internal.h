@@ -31,7 +31,8 @@ class WorkingBalances {
   explicit WorkingBalances(const OpenBook& book) : book_(book) {}
 
   const Invoice* Find(const InvoiceHint& h) const {
-    const Invoice* base = h.stripe_invoice ? book_.FindInvoiceByStripeId(h.text) : book_.FindInvoiceByNumber(h.normalized);
+    const Invoice* base =
+        h.stripe_invoice ? book_.FindInvoiceByStripeId(h.text) : book_.FindInvoiceByNumber(h.normalized);
     if (base == nullptr) return nullptr;
     auto it = touched_.find(base->invoice_id);
     return it == touched_.end() ? base : &updates_[it->second];
@@ -74,18 +75,18 @@ class WorkingBalances {
 };
 
 struct Resolution {
-  std::vector<const Invoice*> invoices;          // references that passed every check: to settle
-  std::vector<std::optional<int64_t>> stated;    // per invoice: the amount the remittance states for it
-  std::vector<const Invoice*> held;              // usage still reconciling: cash is held, never applied
-  std::string referenced_customer_id;            // customer of the first invoice found at all
-  std::vector<const Invoice*> found;             // every referenced invoice that exists
-  std::vector<std::string> signals;              // one "reference=<verdict>:<number>" per hint
-  bool structured_unknown = false;               // a structured reference names no invoice
+  std::vector<const Invoice*> invoices;        // references that passed every check: to settle
+  std::vector<std::optional<int64_t>> stated;  // per invoice: the amount the remittance states for it
+  std::vector<const Invoice*> held;            // usage still reconciling: cash is held, never applied
+  std::string referenced_customer_id;          // customer of the first invoice found at all
+  std::vector<const Invoice*> found;           // every referenced invoice that exists
+  std::vector<std::string> signals;            // one "reference=<verdict>:<number>" per hint
+  bool structured_unknown = false;             // a structured reference names no invoice
   // Hints no strict, tolerant or body key found: tails, PO numbers and typos,
   // resolved once the customer is identified (ResolveDeferred).
   std::vector<const InvoiceHint*> deferred;
-  int32_t score_cap_milli = 1000;                // the weakest way a reference was found
-  Rule weak_rule = Rule::kNone;                  // and the rule it names (kReferenceFuzzy …)
+  int32_t score_cap_milli = 1000;  // the weakest way a reference was found
+  Rule weak_rule = Rule::kNone;    // and the rule it names (kReferenceFuzzy …)
   ExceptionReason reason = ExceptionReason::kNone;
   std::string detail;
 
@@ -107,11 +108,11 @@ inline int64_t Settleable(const Invoice& inv) {
 // next; every adjustment (write-off, partial, several invoices) costs a
 // little, so a policy can draw its auto-apply line between them.
 constexpr int32_t kScoreExactReference = 1000;
-constexpr int32_t kScoreReferenceAdjusted = 950;   // reference, amount differs (short, partial, over)
-constexpr int32_t kScoreExactAmount = 950;         // one open invoice with exactly the amount
-constexpr int32_t kScoreSubsetSum = 930;           // a unique set of open invoices sums to it
-constexpr int32_t kScoreWithinTolerance = 910;     // a unique set sums to it within the tolerance
-constexpr int32_t kScoreSearchCut = 700;           // the bounded search stopped before proving uniqueness
+constexpr int32_t kScoreReferenceAdjusted = 950;  // reference, amount differs (short, partial, over)
+constexpr int32_t kScoreExactAmount = 950;        // one open invoice with exactly the amount
+constexpr int32_t kScoreSubsetSum = 930;          // a unique set of open invoices sums to it
+constexpr int32_t kScoreWithinTolerance = 910;    // a unique set sums to it within the tolerance
+constexpr int32_t kScoreSearchCut = 700;          // the bounded search stopped before proving uniqueness
 
 // One proposed allocation: invoices with the amount each gets, and what
 // the payment leaves over or short.
@@ -150,8 +151,8 @@ inline void AssertPaymentConserved(const PaymentRecord& rec) {
   if (rec.status == PaymentStatus::kPayout || rec.reason == ExceptionReason::kPayoutPending) return;
   assert(rec.applied_minor >= 0 && rec.unapplied_minor >= 0);
   assert(rec.held_minor >= 0 && rec.exception_minor >= 0 && rec.returned_minor >= 0);
-  const i128 parts = static_cast<i128>(rec.applied_minor) + rec.unapplied_minor + rec.held_minor +
-                     rec.exception_minor + rec.returned_minor;
+  const i128 parts = static_cast<i128>(rec.applied_minor) + rec.unapplied_minor + rec.held_minor + rec.exception_minor +
+                     rec.returned_minor;
   assert(parts == rec.amount_minor);
 }
 

@@ -42,9 +42,7 @@ Result<int64_t> ParseAmountMinor(std::string_view raw, int exponent) {
   assert(exponent >= 0);
   assert(exponent <= 6);
   std::string_view s = Trim(raw);
-  auto bad = [&](const char* why) {
-    return Status::InvalidInput("amount '" + std::string(raw) + "' " + why);
-  };
+  auto bad = [&](const char* why) { return Status::InvalidInput("amount '" + std::string(raw) + "' " + why); };
   if (s.empty()) return bad("is empty");
   bool negative = false;
   if (s.front() == '+' || s.front() == '-') {
@@ -133,8 +131,7 @@ std::string FormatMagnitude(u128 mag, bool negative, int exponent) {
 std::string FormatAmountMinor(int64_t amount_minor, int exponent) {
   assert(exponent >= 0);
   bool negative = amount_minor < 0;
-  u128 mag = negative ? static_cast<u128>(-static_cast<i128>(amount_minor))
-                                   : static_cast<u128>(amount_minor);
+  u128 mag = negative ? static_cast<u128>(-static_cast<i128>(amount_minor)) : static_cast<u128>(amount_minor);
   return FormatMagnitude(mag, negative, exponent);
 }
 

@@ -151,13 +151,35 @@ const char* PaymentStatusName(PaymentStatus s) {
 }
 
 const std::vector<std::string_view>& KnownSignalKeys() {
-  static const std::vector<std::string_view> kKeys = {
-      "amount",          "amount_delta",    "candidates",     "candidates_beyond_window", "date_distance",
-      "fallback",        "hierarchy",       "identified_by",  "name",                     "name_ambiguous",
-      "name_similarity", "original",        "payer",          "payout",                   "po",
-      "reference",       "reference_fuzzy", "reference_tail", "return_reason",            "reversal_id",
-      "rf",              "score",           "search",         "set",                      "stripe_charge",
-      "stripe_customer", "stripe_invoice",  "stripe_payment_intent", "write_off"};
+  static const std::vector<std::string_view> kKeys = {"amount",
+                                                      "amount_delta",
+                                                      "candidates",
+                                                      "candidates_beyond_window",
+                                                      "date_distance",
+                                                      "fallback",
+                                                      "hierarchy",
+                                                      "identified_by",
+                                                      "name",
+                                                      "name_ambiguous",
+                                                      "name_similarity",
+                                                      "original",
+                                                      "payer",
+                                                      "payout",
+                                                      "po",
+                                                      "reference",
+                                                      "reference_fuzzy",
+                                                      "reference_tail",
+                                                      "return_reason",
+                                                      "reversal_id",
+                                                      "rf",
+                                                      "score",
+                                                      "search",
+                                                      "set",
+                                                      "stripe_charge",
+                                                      "stripe_customer",
+                                                      "stripe_invoice",
+                                                      "stripe_payment_intent",
+                                                      "write_off"};
   return kKeys;
 }
 

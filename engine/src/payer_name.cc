@@ -21,16 +21,14 @@ namespace {
 // joined ("S.A." is "sa", "L.L.C." is "llc"). Sorted: looked up by binary
 // search.
 constexpr std::array<std::string_view, 60> kLegalForms = {
-    "ab", "ag", "aps", "as", "asa", "bhd", "bv", "bvba", "cic", "co", "company", "corp", "corporation", "cv",
-    "eg", "ev", "gbr", "gesmbh", "gmbh", "inc", "incorporated", "kft", "kg", "kgaa", "kk", "lc", "limited",
-    "llc", "lllp", "llp", "lp", "ltd", "ltda", "mbh", "nv", "ohg", "oy", "oyj", "pc", "plc", "pllc", "pte",
-    "pty", "pvt", "sa", "sae", "sarl", "sas", "sdn", "se", "sl", "slu", "spa", "sprl", "srl", "sro", "ug",
-    "ulc", "zao", "zrt"};
+    "ab",          "ag",  "aps",     "as",  "asa",  "bhd",    "bv",   "bvba", "cic",          "co",  "company", "corp",
+    "corporation", "cv",  "eg",      "ev",  "gbr",  "gesmbh", "gmbh", "inc",  "incorporated", "kft", "kg",      "kgaa",
+    "kk",          "lc",  "limited", "llc", "lllp", "llp",    "lp",   "ltd",  "ltda",         "mbh", "nv",      "ohg",
+    "oy",          "oyj", "pc",      "plc", "pllc", "pte",    "pty",  "pvt",  "sa",           "sae", "sarl",    "sas",
+    "sdn",         "se",  "sl",      "slu", "spa",  "sprl",   "srl",  "sro",  "ug",           "ulc", "zao",     "zrt"};
 static_assert(std::is_sorted(kLegalForms.begin(), kLegalForms.end()));
 
-bool IsLegalForm(std::string_view token) {
-  return std::binary_search(kLegalForms.begin(), kLegalForms.end(), token);
-}
+bool IsLegalForm(std::string_view token) { return std::binary_search(kLegalForms.begin(), kLegalForms.end(), token); }
 
 // Letters that have no decomposition, so stripping marks leaves them as
 // they are, but that banks commonly write in ASCII. Case is folded first,
@@ -84,16 +82,21 @@ class Tokenizer {
       }
     }
     switch (utf8proc_category(cp)) {
-      case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-      case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
-      case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO: case UTF8PROC_CATEGORY_MC: {
+      case UTF8PROC_CATEGORY_LU:
+      case UTF8PROC_CATEGORY_LL:
+      case UTF8PROC_CATEGORY_LT:
+      case UTF8PROC_CATEGORY_LM:
+      case UTF8PROC_CATEGORY_LO:
+      case UTF8PROC_CATEGORY_ND:
+      case UTF8PROC_CATEGORY_NL:
+      case UTF8PROC_CATEGORY_NO:
+      case UTF8PROC_CATEGORY_MC: {
         utf8proc_uint8_t buf[4];
         const utf8proc_ssize_t n = utf8proc_encode_char(cp, buf);
         current_.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
         return;
       }
-      default:
-        Break();
+      default: Break();
     }
   }
 

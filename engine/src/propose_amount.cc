@@ -65,7 +65,8 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   // The search covers the first candidates_count_max by due date; the rest
   // are kept to check that what the window gives is not rivalled outside it.
   std::vector<const Invoice*> beyond;
-  for (const Invoice* base : with_children ? book.OpenInvoicesOfFamily(customer_id) : book.OpenInvoicesOf(customer_id)) {
+  for (const Invoice* base :
+       with_children ? book.OpenInvoicesOfFamily(customer_id) : book.OpenInvoicesOf(customer_id)) {
     const Invoice* inv = balances.FindById(base->invoice_id);
     if (inv == nullptr || inv->currency != p.currency || inv->usage_status == UsageStatus::kReconciling) continue;
     if (Settleable(*inv) <= 0) continue;

@@ -54,7 +54,8 @@ std::optional<Proposal> ProposeReferenced(const Payment& p, const Resolution& re
     for (const Invoice* inv : res.held) h += inv->amount_open_minor;
     return h;
   }();
-  if (settle_total > 0 && shortfall <= std::min(settle_total, policy.ShortfallAllowedMinor(p.source, p.currency, owed))) {
+  if (settle_total > 0 &&
+      shortfall <= std::min(settle_total, policy.ShortfallAllowedMinor(p.source, p.currency, owed))) {
     // Short by a fee or rounding: settle everything, write the difference
     // off from the last invoices (never from a hold: held cash is not ours
     // to close with).

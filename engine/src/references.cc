@@ -120,7 +120,7 @@ bool AmountAgrees(const InvoiceHint& h, const Invoice& inv, const AmountContext&
   }
   const int64_t due = DueOn(inv);
   const i128 paid = h.amount_minor.has_value() ? static_cast<i128>(*h.amount_minor)
-                                                : static_cast<i128>(p.amount_minor) - ctx.other_due_minor;
+                                               : static_cast<i128>(p.amount_minor) - ctx.other_due_minor;
   const i128 delta = paid > due ? paid - due : due - paid;
   const int64_t tolerance = ctx.policy->ShortfallAllowedMinor(p.source, p.currency, due);
   if (delta <= tolerance) return true;
@@ -191,8 +191,8 @@ void AddToBookRequest(const InvoiceHint& h, BookRequest* req) {
 LooseResult FindByLooserKey(const InvoiceHint& h, const OpenBook& book, const CurrentInvoice& current) {
   assert(!h.stripe_invoice);
   if (h.purchase_order) return Miss(LooseVerdict::kNotFound, true, {}, {});
-  LooseResult r = ByKey(h, book.FindInvoicesByTolerantKey(h.tolerant), current,
-                        "letter prefixes, punctuation and leading zeros");
+  LooseResult r =
+      ByKey(h, book.FindInvoicesByTolerantKey(h.tolerant), current, "letter prefixes, punctuation and leading zeros");
   if (r.verdict != LooseVerdict::kNotFound) return r;
   return ByKey(h, book.FindInvoicesByBody(TypoBodyKey(h.normalized)), current, "letter prefixes and punctuation");
 }

@@ -9,10 +9,9 @@
 //   invoices; a PO number; and a one-edit typo. A PO or a typo looks among
 //   the identified customer's open invoices, or with no customer
 //   identified, among every open invoice the book holds (a PO then only
-//   when the amount agrees too: customers reuse PO numbers). A typo is used only when exactly one open invoice is that close
-//   and the amount agrees (the payment, or the amount stated for the
-//   reference, equals the invoice's settleable amount within the policy's
-//   tolerance); a tail or PO only when exactly one open invoice has it.
+//   when the amount agrees too: customers reuse PO numbers). A typo is used only when exactly one open invoice is that
+//   close and the amount agrees (the payment, or the amount stated for the reference, equals the invoice's settleable
+//   amount within the policy's tolerance); a tail or PO only when exactly one open invoice has it.
 //
 // Each result says how the invoice was found and caps the proposal's score
 // accordingly: the weaker the evidence, the lower, but every cap stays at

@@ -13,13 +13,13 @@
 namespace cashmatch::matcher {
 namespace {
 
-
 // Checks one referenced invoice against the payment; records a failure in
 // `res` and returns the verdict for the signals ("exact" when it passes).
 const char* CheckReference(const Payment& p, const InvoiceHint& h, const Invoice& inv, Resolution& res) {
   const int exp = p.currency->exponent();
   if (inv.currency != p.currency) {
-    res.Fail(ExceptionReason::kCurrencyMismatch, "invoice " + inv.number + " is in " + std::string(inv.currency->code()));
+    res.Fail(ExceptionReason::kCurrencyMismatch,
+             "invoice " + inv.number + " is in " + std::string(inv.currency->code()));
     return "currency_mismatch";
   }
   if (!inv.is_open()) {
@@ -78,15 +78,14 @@ void Record(const Payment& p, const InvoiceHint& h, const LooseResult& r, Resolu
     if (r.score_cap_milli < res.score_cap_milli) {
       res.score_cap_milli = r.score_cap_milli;
       res.weak_rule = std::string_view(r.how) == "fuzzy" ? Rule::kReferenceFuzzy
-                      : std::string_view(r.how) == "po" ? Rule::kReferencePo
-                                                        : Rule::kReferenceTail;
+                      : std::string_view(r.how) == "po"  ? Rule::kReferencePo
+                                                         : Rule::kReferenceTail;
     }
     return;
   }
   if (!r.signal.empty()) res.signals.push_back(r.signal);
   switch (r.verdict) {
-    case LooseVerdict::kFound:
-      return;
+    case LooseVerdict::kFound: return;
     case LooseVerdict::kAmbiguous:
       if (!r.soft) res.Fail(ExceptionReason::kAmbiguous, r.why);
       return;

@@ -114,9 +114,8 @@ void ReverseOne(const SettlementBatch& batch, const Reversal& r, SettledPayment&
     Event ex = ReversalEvent(EventType::kException, batch, r, rec);
     ex.amount_minor = remaining;
     ex.reason = ExceptionReason::kReturnUnmatched;
-    ex.detail = "return of " + FormatAmountMinor(r.amount_minor, r.currency->exponent()) +
-                " exceeds what payment " + rec.payment_id + " still settled by " +
-                FormatAmountMinor(remaining, r.currency->exponent());
+    ex.detail = "return of " + FormatAmountMinor(r.amount_minor, r.currency->exponent()) + " exceeds what payment " +
+                rec.payment_id + " still settled by " + FormatAmountMinor(remaining, r.currency->exponent());
     out.events.push_back(ex);
     ++out.exception_count;
   }

@@ -184,10 +184,9 @@ void LinkPayout(const SettlementBatch& batch, const OpenBook& book, BatchOutcome
   link.date = po.arrival_date;
   link.batch_id = batch.batch_id;
   std::vector<std::string> tied;
-  const PayoutLink* line =
-      po.amount_minor > 0 ? ClosestHalf(book.WaitingBankLines(po.currency, po.amount_minor), po.arrival_date, false,
-                                        PayoutClaims(), &tied)
-                          : nullptr;
+  const PayoutLink* line = po.amount_minor > 0 ? ClosestHalf(book.WaitingBankLines(po.currency, po.amount_minor),
+                                                             po.arrival_date, false, PayoutClaims(), &tied)
+                                               : nullptr;
   const PaymentRecord* line_record = line != nullptr ? book.WaitingBankLineRecord(line->bank_payment_id) : nullptr;
   if (line_record != nullptr) {
     out.events.push_back(PayoutMatchedEvent(batch, link, line->bank_payment_id, line->date, po.arrival_date));

@@ -57,9 +57,8 @@ void SubsetSearch::BuildPairs() {
                             static_cast<uint16_t>(b)});
     }
   }
-  std::sort(pairs_.begin(), pairs_.end(), [](const Pair& x, const Pair& y) {
-    return std::tie(x.sum, x.a, x.b) < std::tie(y.sum, y.a, y.b);
-  });
+  std::sort(pairs_.begin(), pairs_.end(),
+            [](const Pair& x, const Pair& y) { return std::tie(x.sum, x.a, x.b) < std::tie(y.sum, y.a, y.b); });
 }
 
 std::pair<size_t, size_t> SubsetSearch::PairsIn(i128 lo, i128 hi) const {
@@ -99,12 +98,14 @@ void SubsetSearch::ExactSize(int64_t lo, int64_t hi, int k, size_t want) {
   }
   if (k == 2) {
     const auto [first, last] = PairsIn(lo, hi);
-    for (size_t q = first; q < last && answers_.size() < want && budget_left(); ++q) AddItems({pairs_[q].a, pairs_[q].b});
+    for (size_t q = first; q < last && answers_.size() < want && budget_left(); ++q)
+      AddItems({pairs_[q].a, pairs_[q].b});
     return;
   }
   if (k == 3) {
     for (size_t i = 0; i < items_.size() && answers_.size() < want; ++i) {
-      const auto [first, last] = PairsIn(static_cast<i128>(lo) - items_[i].amount, static_cast<i128>(hi) - items_[i].amount);
+      const auto [first, last] =
+          PairsIn(static_cast<i128>(lo) - items_[i].amount, static_cast<i128>(hi) - items_[i].amount);
       for (size_t q = first; q < last && answers_.size() < want; ++q) {
         if (!budget_left()) return;
         if (pairs_[q].a > i) AddItems({i, pairs_[q].a, pairs_[q].b});
@@ -203,10 +204,11 @@ bool RivalFreeBeyondWindow(const std::vector<const Invoice*>& chosen, const std:
   }
   if (rival == nullptr && !pair) return true;
   *reason = ExceptionReason::kAmbiguous;
-  *why = "invoice " + chosen.front()->invoice_id + " fits the amount among the " + std::to_string(window.size()) +
-         " open invoices due first, but " +
-         (rival != nullptr ? "invoice " + rival->invoice_id + " fits too" : std::string("two invoices together fit too")) +
-         " among all " + std::to_string(total);
+  *why =
+      "invoice " + chosen.front()->invoice_id + " fits the amount among the " + std::to_string(window.size()) +
+      " open invoices due first, but " +
+      (rival != nullptr ? "invoice " + rival->invoice_id + " fits too" : std::string("two invoices together fit too")) +
+      " among all " + std::to_string(total);
   return false;
 }
 

@@ -106,7 +106,6 @@ class SubsetSearch {
   bool cut_ = false;
 };
 
-
 // A set found among the first candidates_count_max open invoices is the
 // answer only if the invoices past the window cannot rival it. For one
 // invoice that is checked over all of them: no other single invoice of

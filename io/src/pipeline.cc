@@ -11,8 +11,7 @@
 
 namespace cashmatch::io {
 
-Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path,
-                                 const std::string& invoices_path,
+Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path, const std::string& invoices_path,
                                  const std::function<void(uint64_t rows)>& on_rows) {
   LoadResult result;
   BookRows rows;
@@ -22,7 +21,7 @@ Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_pa
   bool invoices_read = false;
   if (!customers_path.empty()) {
     rows.customers_source = customers_path;
-    rows.customers = [&](const std::function<Status(Customer&&)>& sink) {
+    rows.customers = [&](const std::function<Status(Customer &&)>& sink) {
       std::vector<std::string>* warnings = customers_read ? nullptr : &result.warnings;
       customers_read = true;
       if (!on_rows) return ScanCustomersCsv(customers_path, ledger.fingerprinter(), warnings, sink);
@@ -34,7 +33,7 @@ Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_pa
   }
   if (!invoices_path.empty()) {
     rows.invoices_source = invoices_path;
-    rows.invoices = [&](const std::function<Status(Invoice&&)>& sink) {
+    rows.invoices = [&](const std::function<Status(Invoice &&)>& sink) {
       std::vector<std::string>* warnings = invoices_read ? nullptr : &result.warnings;
       invoices_read = true;
       if (!on_rows) return ScanInvoicesCsv(invoices_path, warnings, sink);
@@ -160,8 +159,9 @@ std::string MaskAccountsInRecord(std::string_view record) {
       // A JSON string value is masked whole, blanks included.
       const bool json_string = record[i - 1] == '"';
       const size_t end = json_string ? record.find('"', i) : std::string_view::npos;
-      const std::string_view word = record.substr(
-          i, json_string ? (end == std::string_view::npos ? record.size() : end) - i : AccountWordLength(record.substr(i)));
+      const std::string_view word =
+          record.substr(i, json_string ? (end == std::string_view::npos ? record.size() : end) - i
+                                       : AccountWordLength(record.substr(i)));
       out.append(DigitsIn(word) >= 4 ? MaskAccount(word) : std::string(word));
       i += word.size();
       continue;
@@ -221,8 +221,8 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   StageClock clock(&result.stage_seconds);
   auto data = ReadFile(path);
   if (!data.ok()) return data.status();
-  result.format = apply_options.format == SettlementFormat::kAuto ? DetectSettlementFormat(data.value())
-                                                                   : apply_options.format;
+  result.format =
+      apply_options.format == SettlementFormat::kAuto ? DetectSettlementFormat(data.value()) : apply_options.format;
   // A file's identity is its content: the same bytes are the same batch.
   const std::string digest = Sha256Hex(data.value());
   std::string key = "sha256:" + digest;

@@ -92,8 +92,8 @@ Result<Invoice> ParseInvoiceRow(const CsvRow& t) {
   if (!total.ok()) return total.status();
   inv.amount_total_minor = total.value();
   inv.amount_open_minor = inv.amount_total_minor;
-  CASHMATCH_RETURN_IF_ERROR(OptionalAmountAtMost(t, "amount_open", inv.currency, inv.amount_total_minor,
-                                                 "amount_total", &inv.amount_open_minor));
+  CASHMATCH_RETURN_IF_ERROR(OptionalAmountAtMost(t, "amount_open", inv.currency, inv.amount_total_minor, "amount_total",
+                                                 &inv.amount_open_minor));
   CASHMATCH_RETURN_IF_ERROR(OptionalAmountAtMost(t, "disputed_amount", inv.currency, inv.amount_open_minor,
                                                  "the open amount", &inv.disputed_minor));
   auto due = DateField(t, "due_date");
@@ -113,8 +113,8 @@ Result<Invoice> ParseInvoiceRow(const CsvRow& t) {
   }
   std::string_view usage = t.Get("usage_status");
   if (!usage.empty() && !ParseUsageStatus(usage, &inv.usage_status)) {
-    return Status::InvalidInput(t.Where("usage_status") + ": expected final|reconciling, got '" +
-                                std::string(usage) + "'");
+    return Status::InvalidInput(t.Where("usage_status") + ": expected final|reconciling, got '" + std::string(usage) +
+                                "'");
   }
   inv.stripe_invoice_id = t.Get("stripe_invoice_id");
   inv.source_line = t.line();
@@ -149,14 +149,13 @@ const std::vector<std::string> kCustomerOptional = {"aliases", "bank_accounts", 
                                                     "tier"};
 const std::vector<std::string> kInvoiceRequired = {"invoice_id", "number",       "customer_id",
                                                    "currency",   "amount_total", "due_date"};
-const std::vector<std::string> kInvoiceOptional = {"amount_open",   "issue_date",      "po_number",
-                                                   "billing_model", "usage_status",    "disputed_amount",
-                                                   "stripe_invoice_id"};
+const std::vector<std::string> kInvoiceOptional = {
+    "amount_open", "issue_date", "po_number", "billing_model", "usage_status", "disputed_amount", "stripe_invoice_id"};
 
 }  // namespace
 
-Result<std::vector<Customer>> ParseCustomersCsv(const std::string& name, std::string_view data,
-                                                const Fingerprinter& fp, std::vector<std::string>* warnings) {
+Result<std::vector<Customer>> ParseCustomersCsv(const std::string& name, std::string_view data, const Fingerprinter& fp,
+                                                std::vector<std::string>* warnings) {
   auto table = CsvTable::Parse(name, data, kCustomerRequired, kCustomerOptional, warnings);
   if (!table.ok()) return table.status();
   const CsvTable& t = table.value();

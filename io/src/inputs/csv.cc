@@ -133,8 +133,7 @@ Status ReadCsvHeader(const std::string& name, const CsvRecord& header, const std
   }
   for (const std::string& col : required) {
     if (columns->count(col) == 0) {
-      return Status::InvalidInput(name + ":" + std::to_string(header.line) + ": missing required column '" + col +
-                                  "'");
+      return Status::InvalidInput(name + ":" + std::to_string(header.line) + ": missing required column '" + col + "'");
     }
   }
   return Status::Ok();

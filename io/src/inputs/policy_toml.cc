@@ -56,9 +56,12 @@ class Loader {
   // thousandth: scores are not money.
   Status Score(const toml::node& v, const std::string& key, int32_t* out) const {
     double d = 0;
-    if (auto i = v.value_exact<int64_t>()) d = static_cast<double>(*i);
-    else if (auto f = v.value_exact<double>()) d = *f;
-    else return Bad(key, v, "a number between 0 and 1");
+    if (auto i = v.value_exact<int64_t>())
+      d = static_cast<double>(*i);
+    else if (auto f = v.value_exact<double>())
+      d = *f;
+    else
+      return Bad(key, v, "a number between 0 and 1");
     if (!(d >= 0.0 && d <= 1.0)) return Bad(key, v, "a number between 0 and 1");
     *out = static_cast<int32_t>(std::llround(d * 1000.0));
     return Status::Ok();

@@ -42,7 +42,9 @@ Status CheckHeader(Reader& r, Tag tag, const char* what, uint8_t* version = null
   return Status::Ok();
 }
 
-Status Corrupt(const char* what) { return Status::LedgerCorrupt(std::string("stored ") + what + " is truncated or malformed"); }
+Status Corrupt(const char* what) {
+  return Status::LedgerCorrupt(std::string("stored ") + what + " is truncated or malformed");
+}
 
 void Ccy(Writer& w, const Currency* c) { w.U64(c == nullptr ? 0 : static_cast<uint64_t>(c->index()) + 1); }
 bool Ccy(Reader& r, const Currency** c) {
@@ -134,11 +136,10 @@ Status DecodeEvent(std::string_view in, Event* e) {
   CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kEvent, "event", &version, 1, kEventVersion));
   int64_t score = 0;
   uint8_t type = 0;
-  bool ok = r.U64(&e->seq) && r.U8(&type) && type >= 1 && type <= 11 && r.Str(&e->batch_id) &&
-            r.Str(&e->payment_id) && r.Str(&e->invoice_id) && r.Str(&e->customer_id) && r.I64(&e->amount_minor) &&
-            Ccy(r, &e->currency) && r.Str(&e->rule) && r.I64(&score) && Enum(r, &e->action, 4) &&
-            Enum(r, &e->reason, 12) && (version < 2 || Enum(r, &e->from, 4)) && Strings(r, &e->signals) &&
-            r.Str(&e->detail) && r.done();
+  bool ok = r.U64(&e->seq) && r.U8(&type) && type >= 1 && type <= 11 && r.Str(&e->batch_id) && r.Str(&e->payment_id) &&
+            r.Str(&e->invoice_id) && r.Str(&e->customer_id) && r.I64(&e->amount_minor) && Ccy(r, &e->currency) &&
+            r.Str(&e->rule) && r.I64(&score) && Enum(r, &e->action, 4) && Enum(r, &e->reason, 12) &&
+            (version < 2 || Enum(r, &e->from, 4)) && Strings(r, &e->signals) && r.Str(&e->detail) && r.done();
   if (!ok) return Corrupt("event");
   e->type = static_cast<EventType>(type);
   if (version < 2) {
@@ -232,9 +233,8 @@ std::string EncodeCustomer(const Customer& c) {
 Status DecodeCustomer(std::string_view in, Customer* c) {
   Reader r(in);
   CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kCustomer, "customer"));
-  bool ok = r.Str(&c->customer_id) && r.Str(&c->name) && Strings(r, &c->aliases) &&
-            Strings(r, &c->bank_account_fps) && Strings(r, &c->stripe_customer_ids) && r.Str(&c->parent_id) &&
-            r.Str(&c->tier) && r.done();
+  bool ok = r.Str(&c->customer_id) && r.Str(&c->name) && Strings(r, &c->aliases) && Strings(r, &c->bank_account_fps) &&
+            Strings(r, &c->stripe_customer_ids) && r.Str(&c->parent_id) && r.Str(&c->tier) && r.done();
   return ok ? Status::Ok() : Corrupt("customer");
 }
 
@@ -274,9 +274,9 @@ Status DecodePayment(std::string_view in, PaymentRecord* p) {
   bool ok = r.Str(&p->payment_id) && r.Str(&p->batch_id) && r.Str(&p->customer_id) && Enum(r, &p->source, 5) &&
             r.I64(&p->amount_minor) && Ccy(r, &p->currency) && p->currency != nullptr && r.I64(&value_date) &&
             r.Str(&p->payer_name) && r.Str(&p->payer_account_mask) && Enum(r, &p->status, 6) &&
-            r.I64(&p->applied_minor) && r.I64(&p->unapplied_minor) && r.I64(&p->held_minor) && r.I64(&p->exception_minor) &&
-            r.I64(&p->returned_minor) && Enum(r, &p->reason, 12) && r.Str(&p->bank_reference) &&
-            r.Str(&p->end_to_end_id) && r.done();
+            r.I64(&p->applied_minor) && r.I64(&p->unapplied_minor) && r.I64(&p->held_minor) &&
+            r.I64(&p->exception_minor) && r.I64(&p->returned_minor) && Enum(r, &p->reason, 12) &&
+            r.Str(&p->bank_reference) && r.Str(&p->end_to_end_id) && r.done();
   if (!ok) return Corrupt("payment");
   p->value_date.days = static_cast<int32_t>(value_date);
   return Status::Ok();

@@ -21,23 +21,23 @@ namespace cashmatch::io {
 // The key kinds of the index column family (the layout in
 // cashmatch/io/ledger.h): the first byte of every index key. Each is named
 // once here; code never spells a kind as a bare character.
-inline constexpr char kIndexNumber = 'n';            // invoice number -> invoice id
-inline constexpr char kIndexAccount = 'a';           // account fingerprint, customer
-inline constexpr char kIndexNameToken = 'm';         // payer-name token, customer
-inline constexpr char kIndexStripeCustomer = 'u';    // Stripe customer id, customer
-inline constexpr char kIndexChild = 'h';             // parent, child customer
-inline constexpr char kIndexCustomerInvoice = 'c';   // customer, invoice
-inline constexpr char kIndexCustomerPayment = 'p';   // customer, payment
-inline constexpr char kIndexException = 'x';         // the review queue
-inline constexpr char kIndexReference = 'r';         // bank reference -> payment id
-inline constexpr char kIndexStripeInvoice = 's';     // Stripe invoice id -> invoice id
-inline constexpr char kIndexHold = 'H';              // invoice, payment holding cash
-inline constexpr char kIndexPayout = 'y';            // a Stripe payout waiting for its bank line
-inline constexpr char kIndexPayoutBankLine = 'Y';    // a bank line waiting for its payout
-inline constexpr char kIndexTolerant = 't';          // tolerant number key, invoice
-inline constexpr char kIndexTypo = 'd';              // deletion-neighbourhood string, invoice
-inline constexpr char kIndexPurchaseOrder = 'o';     // PO key, invoice
-inline constexpr char kIndexTrailInvoice = 'I';      // audit trails, by Subject
+inline constexpr char kIndexNumber = 'n';           // invoice number -> invoice id
+inline constexpr char kIndexAccount = 'a';          // account fingerprint, customer
+inline constexpr char kIndexNameToken = 'm';        // payer-name token, customer
+inline constexpr char kIndexStripeCustomer = 'u';   // Stripe customer id, customer
+inline constexpr char kIndexChild = 'h';            // parent, child customer
+inline constexpr char kIndexCustomerInvoice = 'c';  // customer, invoice
+inline constexpr char kIndexCustomerPayment = 'p';  // customer, payment
+inline constexpr char kIndexException = 'x';        // the review queue
+inline constexpr char kIndexReference = 'r';        // bank reference -> payment id
+inline constexpr char kIndexStripeInvoice = 's';    // Stripe invoice id -> invoice id
+inline constexpr char kIndexHold = 'H';             // invoice, payment holding cash
+inline constexpr char kIndexPayout = 'y';           // a Stripe payout waiting for its bank line
+inline constexpr char kIndexPayoutBankLine = 'Y';   // a bank line waiting for its payout
+inline constexpr char kIndexTolerant = 't';         // tolerant number key, invoice
+inline constexpr char kIndexTypo = 'd';             // deletion-neighbourhood string, invoice
+inline constexpr char kIndexPurchaseOrder = 'o';    // PO key, invoice
+inline constexpr char kIndexTrailInvoice = 'I';     // audit trails, by Subject
 inline constexpr char kIndexTrailPayment = 'P';
 inline constexpr char kIndexTrailCustomer = 'C';
 // The keys of the meta column family (besides the schema version, the
@@ -77,7 +77,8 @@ inline std::string Key3(char kind, std::string_view a, std::string_view b) {
 // Appends the payout-half key "<kind>\0<currency>\0<big-endian amount>\0<id>"
 // (kIndexPayout or kIndexPayoutBankLine), or only its prefix up to the
 // amount's trailing separator when `id` is empty.
-inline void AppendPayoutKey(std::string* out, char kind, std::string_view currency, int64_t amount, std::string_view id) {
+inline void AppendPayoutKey(std::string* out, char kind, std::string_view currency, int64_t amount,
+                            std::string_view id) {
   assert(amount >= 0);
   AppendIndexKey(out, kind, currency);
   out->push_back('\0');

@@ -63,7 +63,8 @@ std::string FingerprintKeyFile(const LedgerOptions& options) {
 
 Result<std::string> ReadFingerprintKey(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidInput("cannot read the fingerprint key file " + path + " (" + kFingerprintKeyEnv + ")");
+  if (!in)
+    return Status::InvalidInput("cannot read the fingerprint key file " + path + " (" + kFingerprintKeyEnv + ")");
   std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (key.size() < kFingerprintKeyBytesMin) {
     return Status::InvalidInput(path + ": a fingerprint key file holds at least " +
@@ -99,8 +100,8 @@ Status CheckDirectory(const std::string& dir, bool read_only, bool create, bool*
     std::set<std::string> have(families.begin(), families.end());
     for (const char* cf : kColumnFamilies) {
       if (have.count(cf) == 0) {
-        return Status::LedgerCorrupt(dir + " is a RocksDB database but not a cashmatch ledger (no '" +
-                                     std::string(cf) + "' column family)");
+        return Status::LedgerCorrupt(dir + " is a RocksDB database but not a cashmatch ledger (no '" + std::string(cf) +
+                                     "' column family)");
       }
     }
     return Status::Ok();
@@ -110,7 +111,8 @@ Status CheckDirectory(const std::string& dir, bool read_only, bool create, bool*
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec)) return Status::LedgerCorrupt(dir + " is not a cashmatch ledger (not a directory)");
     if (!fs::is_empty(dir, ec)) {
-      return Status::LedgerCorrupt(dir + " is not a cashmatch ledger (the directory holds other files); refusing to "
+      return Status::LedgerCorrupt(dir +
+                                   " is not a cashmatch ledger (the directory holds other files); refusing to "
                                    "write into it");
     }
   }
@@ -238,7 +240,8 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenAt(const std::string& dir, const Led
     // A secondary instance keeps its own small directory of info logs; it
     // tails the writer's MANIFEST and WAL without taking the lock.
     std::string templ = (fs::temp_directory_path() / "cashmatch-follow-XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) return Status::IOError("cannot create a temporary directory to follow " + dir);
+    if (::mkdtemp(templ.data()) == nullptr)
+      return Status::IOError("cannot create a temporary directory to follow " + dir);
     ledger->secondary_dir_ = templ;
     db_options.max_open_files = -1;  // required by secondary instances
     s = rocksdb::DB::OpenAsSecondary(db_options, dir, templ, descriptors, &ledger->handles_, &raw);
@@ -465,8 +468,8 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
       invoice_ids.push_back(std::move(values[i]));
     }
   }
-  CASHMATCH_RETURN_IF_ERROR(LoadInvoicesById(std::move(invoice_ids), /*open_only=*/false, *book, &loaded_by_number,
-                                             &customer_ids));
+  CASHMATCH_RETURN_IF_ERROR(
+      LoadInvoicesById(std::move(invoice_ids), /*open_only=*/false, *book, &loaded_by_number, &customer_ids));
   keys.clear();
   for (const std::string& stripe_id : req.stripe_invoice_ids) keys.push_back(Key2(kIndexStripeInvoice, stripe_id));
   CASHMATCH_RETURN_IF_ERROR(MultiGet(index_, keys, &values, &present));
@@ -474,8 +477,8 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   for (size_t i = 0; i < keys.size(); ++i) {
     if (present[i]) invoice_ids.push_back(std::move(values[i]));
   }
-  CASHMATCH_RETURN_IF_ERROR(LoadInvoicesById(std::move(invoice_ids), /*open_only=*/false, *book, &loaded_by_number,
-                                             &customer_ids));
+  CASHMATCH_RETURN_IF_ERROR(
+      LoadInvoicesById(std::move(invoice_ids), /*open_only=*/false, *book, &loaded_by_number, &customer_ids));
   CASHMATCH_RETURN_IF_ERROR(LoadLooseReferences(req, missing_numbers, *book, &loaded_by_number, &customer_ids));
   // The payers: by account, Stripe customer id and name, with the
   // children of each (ledger/payers.cc).
@@ -534,7 +537,8 @@ Status Ledger::LoadWaitingPayouts(const BookRequest& req, OpenBook& book) const 
           continue;
         }
         CASHMATCH_RETURN_IF_ERROR(Get(payments_, link.bank_payment_id, &value, &found));
-        if (!found) return Status::LedgerCorrupt("index names bank line '" + link.bank_payment_id + "' which is not stored");
+        if (!found)
+          return Status::LedgerCorrupt("index names bank line '" + link.bank_payment_id + "' which is not stored");
         PaymentRecord rec;
         CASHMATCH_RETURN_IF_ERROR(codec::DecodePayment(value, &rec));
         book.AddWaitingBankLine(std::move(link), std::move(rec));
@@ -630,7 +634,8 @@ Status Ledger::LoadReturnedPayments(const BookRequest& req, OpenBook& book, std:
       CASHMATCH_RETURN_IF_ERROR(Get(index_, Key2(kIndexReference, ref), &payment_id, &found));
       if (!found) continue;
       CASHMATCH_RETURN_IF_ERROR(Get(payments_, payment_id, &value, &found));
-      if (!found) return Status::LedgerCorrupt("reference index names payment '" + payment_id + "' which is not stored");
+      if (!found)
+        return Status::LedgerCorrupt("reference index names payment '" + payment_id + "' which is not stored");
     }
     SettledPayment settled;
     CASHMATCH_RETURN_IF_ERROR(LoadSettledPayment(payment_id, value, &settled));
@@ -749,7 +754,8 @@ Status Ledger::ForEachEvent(uint64_t since, const std::function<bool(const Event
     e = Event();
     CASHMATCH_RETURN_IF_ERROR(codec::DecodeEvent(it->value().ToStringView(), &e));
     if (e.seq != codec::FromBigEndian64(it->key().ToStringView())) {
-      return Status::LedgerCorrupt("event stored under seq " + std::to_string(codec::FromBigEndian64(it->key().ToStringView())) +
+      return Status::LedgerCorrupt("event stored under seq " +
+                                   std::to_string(codec::FromBigEndian64(it->key().ToStringView())) +
                                    " says it is seq " + std::to_string(e.seq));
     }
     if (!fn(e)) break;
@@ -815,11 +821,17 @@ namespace {
 template <typename T>
 Status DecodeAny(std::string_view in, T* out);
 template <>
-Status DecodeAny<Invoice>(std::string_view in, Invoice* out) { return codec::DecodeInvoice(in, out); }
+Status DecodeAny<Invoice>(std::string_view in, Invoice* out) {
+  return codec::DecodeInvoice(in, out);
+}
 template <>
-Status DecodeAny<PaymentRecord>(std::string_view in, PaymentRecord* out) { return codec::DecodePayment(in, out); }
+Status DecodeAny<PaymentRecord>(std::string_view in, PaymentRecord* out) {
+  return codec::DecodePayment(in, out);
+}
 template <>
-Status DecodeAny<Customer>(std::string_view in, Customer* out) { return codec::DecodeCustomer(in, out); }
+Status DecodeAny<Customer>(std::string_view in, Customer* out) {
+  return codec::DecodeCustomer(in, out);
+}
 
 }  // namespace
 
@@ -891,7 +903,8 @@ Status Ledger::ForEachEventOf(Subject subject, const std::string& id,
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string_view seq_bytes = it->key().ToStringView().substr(prefix.size());
     if (seq_bytes.size() != 8) return Status::LedgerCorrupt("malformed audit-trail key");
-    CASHMATCH_RETURN_IF_ERROR(codec::DecodeTrailSeqs(it->value().ToStringView(), codec::FromBigEndian64(seq_bytes), &seqs));
+    CASHMATCH_RETURN_IF_ERROR(
+        codec::DecodeTrailSeqs(it->value().ToStringView(), codec::FromBigEndian64(seq_bytes), &seqs));
     if (seqs.front() <= last_seq) return Status::LedgerCorrupt("audit trail of '" + id + "' is out of order");
     last_seq = seqs.back();
     for (uint64_t seq : seqs) {

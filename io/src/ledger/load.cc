@@ -107,11 +107,11 @@ struct Ledger::LoadCheck {
 Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vector<Invoice>& invoices,
                           const std::string& customers_source, const std::string& invoices_source) {
   BookRows rows;
-  rows.customers = [&](const std::function<Status(Customer&&)>& sink) {
+  rows.customers = [&](const std::function<Status(Customer &&)>& sink) {
     for (const Customer& c : customers) CASHMATCH_RETURN_IF_ERROR(sink(Customer(c)));
     return Status::Ok();
   };
-  rows.invoices = [&](const std::function<Status(Invoice&&)>& sink) {
+  rows.invoices = [&](const std::function<Status(Invoice &&)>& sink) {
     for (const Invoice& inv : invoices) CASHMATCH_RETURN_IF_ERROR(sink(Invoice(inv)));
     return Status::Ok();
   };
@@ -129,15 +129,17 @@ Status Ledger::UpsertBook(const BookRows& rows, BookLoadStats* stats) {
   const std::string_view unfinished_id = MarkLoadId(interrupted_load_);
   if (!unfinished_id.empty() && unfinished_id != check.LoadId()) {
     return Status::InvalidInput("ledger " + dir_ + ": " + UnfinishedLoad() + "; this is another load (load " +
-                                check.LoadId() + "); run the unfinished one again to its end first; nothing was written");
+                                check.LoadId() +
+                                "); run the unfinished one again to its end first; nothing was written");
   }
   BookLoadStats local;
   Status s = WriteBookRows(rows, check, stats != nullptr ? stats : &local);
   if (s.ok()) return s;
   (void)LatchWriteError(s);
   if (interrupted_load_.empty()) return s.WithContext("nothing was written");
-  return s.WithContext("part of the book was written; apply and release refuse this ledger until the same load is "
-                       "run again");
+  return s.WithContext(
+      "part of the book was written; apply and release refuse this ledger until the same load is "
+      "run again");
 }
 
 std::string Ledger::UnfinishedLoad() const {
@@ -227,8 +229,8 @@ Status Ledger::CheckBookRows(const BookRows& rows, LoadCheck* check) const {
             stripe_ids.emplace(inv.stripe_invoice_id, FirstNumber{inv.invoice_id, inv.number, inv.source_line});
         if (!inserted) {
           return Status::InvalidInput(At(is, inv.source_line, "stripe_invoice_id") + ": duplicate Stripe invoice id '" +
-                                      inv.stripe_invoice_id + "' (first on line " +
-                                      std::to_string(it->second.line) + ", invoice '" + it->second.invoice_id + "')");
+                                      inv.stripe_invoice_id + "' (first on line " + std::to_string(it->second.line) +
+                                      ", invoice '" + it->second.invoice_id + "')");
         }
       }
       if (repeated_ids.count(Hash64(inv.invoice_id)) != 0) {
@@ -299,7 +301,8 @@ Status Ledger::CheckInvoiceAgainstLedger(const Invoice& inv, const std::string& 
   const std::string stripe_key = StripeKeyOf(inv);
   if (!stripe_key.empty()) {
     CASHMATCH_RETURN_IF_ERROR(Get(index_, stripe_key, &value, &found));
-    if (found && value != inv.invoice_id) claims->push_back({value, stripe_key, inv.stripe_invoice_id, inv.source_line});
+    if (found && value != inv.invoice_id)
+      claims->push_back({value, stripe_key, inv.stripe_invoice_id, inv.source_line});
   }
   CASHMATCH_RETURN_IF_ERROR(Get(invoices_, inv.invoice_id, &value, &found));
   if (!found) return Status::Ok();
@@ -315,8 +318,9 @@ Status Ledger::CheckInvoiceAgainstLedger(const Invoice& inv, const std::string& 
   }));
   if (!has_events) return Status::Ok();
   return Status::InvalidInput(At(source, inv.source_line, "currency") + ": invoice '" + inv.invoice_id + "' is in " +
-                              std::string(stored.currency->code()) + " in the ledger and has events; it cannot become " +
-                              std::string(inv.currency->code()) + " (load it as a new invoice instead)");
+                              std::string(stored.currency->code()) +
+                              " in the ledger and has events; it cannot become " + std::string(inv.currency->code()) +
+                              " (load it as a new invoice instead)");
 }
 
 Status Ledger::WriteBookRows(const BookRows& rows, const LoadCheck& check, BookLoadStats* stats) {

@@ -42,7 +42,10 @@ class PayerSearch {
  public:
   PayerSearch(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* customers,
               const LedgerOptions& options, const BookRequest& req)
-      : db_(db), customers_(customers), options_(options), req_(req),
+      : db_(db),
+        customers_(customers),
+        options_(options),
+        req_(req),
         it_(db->NewIterator(rocksdb::ReadOptions(), index)) {}
 
   // The ids of "<kind>\0<group>\0<id>" keys, at most `count_max`.
@@ -80,9 +83,8 @@ class PayerSearch {
       return Status::Ok();
     };
     NameSearch<std::string> search;
-    CASHMATCH_RETURN_IF_ERROR(SearchPayerName<std::string>(tokens, options_.name_tokens_count_max,
-                                                           req_.name_similarity_min_milli, postings, similarity,
-                                                           &search));
+    CASHMATCH_RETURN_IF_ERROR(SearchPayerName<std::string>(
+        tokens, options_.name_tokens_count_max, req_.name_similarity_min_milli, postings, similarity, &search));
     if (search.inconclusive) {
       book.AddInconclusivePayerName(tokens);
       return Status::Ok();

@@ -71,7 +71,8 @@ Status Ledger::LoadLooseReferences(const BookRequest& req, const std::set<std::s
     if (missing_numbers.count(keys.strict) == 0 || !done.insert(keys).second) continue;
     ids.clear();
     if (!keys.tolerant.empty()) {
-      CASHMATCH_RETURN_IF_ERROR(ScanLooseKey(it.get(), kIndexTolerant, keys.tolerant, kTolerantLoadMax, {}, &ids, &crowded));
+      CASHMATCH_RETURN_IF_ERROR(
+          ScanLooseKey(it.get(), kIndexTolerant, keys.tolerant, kTolerantLoadMax, {}, &ids, &crowded));
     }
     if (ids.empty()) {
       const std::string_view body = TypoBodyKey(keys.strict);

@@ -46,9 +46,7 @@ struct PaymentFold {
     switch (e.type) {
       case EventType::kPaymentReceived: received += e.amount_minor; break;
       case EventType::kApplied: applied += e.amount_minor; break;
-      case EventType::kReversed:
-        returned += e.amount_minor;
-        return TakeBack(e, *this);
+      case EventType::kReversed: returned += e.amount_minor; return TakeBack(e, *this);
       case EventType::kUnapplied: unapplied += e.amount_minor; break;
       case EventType::kHeld: held += e.amount_minor; break;
       // A released hold is applied (or left unapplied) by the events after it.
@@ -101,7 +99,8 @@ Status Ledger::VerifyEvents(VerifyReport* report) const {
     e = Event();
     Status s = codec::DecodeEvent(it->value().ToStringView(), &e);
     if (!s.ok()) return s.WithContext("event " + std::to_string(expected));
-    if (e.seq != expected) return Violation("event stored at seq " + std::to_string(expected) + " says seq " + std::to_string(e.seq));
+    if (e.seq != expected)
+      return Violation("event stored at seq " + std::to_string(expected) + " says seq " + std::to_string(e.seq));
     if (e.currency == nullptr) return Violation("event " + std::to_string(e.seq) + " has no currency");
     if (e.amount_minor < 0) return Violation("event " + std::to_string(e.seq) + " has a negative amount");
     CurrencySummary& t = report->totals[std::string(e.currency->code())];
@@ -113,7 +112,10 @@ Status Ledger::VerifyEvents(VerifyReport* report) const {
       int64_t& in_review;
     } buckets{t.applied_minor, t.unapplied_minor, t.held_minor, t.exceptions_minor};
     switch (e.type) {
-      case EventType::kPaymentReceived: t.received_minor += e.amount_minor; ++t.payments_count; break;
+      case EventType::kPaymentReceived:
+        t.received_minor += e.amount_minor;
+        ++t.payments_count;
+        break;
       case EventType::kApplied: t.applied_minor += e.amount_minor; break;
       case EventType::kReversed:
         CASHMATCH_RETURN_IF_ERROR(TakeBack(e, buckets));
@@ -205,7 +207,8 @@ Status Ledger::VerifyInvoices(VerifyReport* report) const {
     CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(it->value().ToStringView(), &inv));
     const std::string who = "invoice " + inv.invoice_id + " (" + inv.number + "): ";
     const Currency* c = inv.currency;
-    if (inv.amount_open_minor < 0) return Violation(who + "open amount " + Fmt(inv.amount_open_minor, c) + " is below zero");
+    if (inv.amount_open_minor < 0)
+      return Violation(who + "open amount " + Fmt(inv.amount_open_minor, c) + " is below zero");
     CASHMATCH_RETURN_IF_ERROR(VerifyInvoiceKeys(inv, who));
     int64_t settled = 0;
     Status mixed;

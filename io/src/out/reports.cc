@@ -20,16 +20,16 @@ enum class Kind {
 };
 
 struct Column {
-  const char* name;             // JSON key and CSV header
-  int width;                    // table: negative left-aligned, 0 not in the table
+  const char* name;  // JSON key and CSV header
+  int width;         // table: negative left-aligned, 0 not in the table
   Kind kind = Kind::kText;
   const char* label = nullptr;  // table header, when narrower than `name`
 };
 
 // One cell: text, or a list (signals).
 struct Cell {
-  Cell(std::string t) : text(std::move(t)) {}  // NOLINT: implicit by design
-  Cell(const char* t) : text(t) {}              // NOLINT
+  Cell(std::string t) : text(std::move(t)) {}               // NOLINT: implicit by design
+  Cell(const char* t) : text(t) {}                          // NOLINT
   Cell(std::vector<std::string> l) : list(std::move(l)) {}  // NOLINT
   std::string text;
   std::vector<std::string> list;
@@ -251,10 +251,14 @@ std::string Truncate(std::string_view text, size_t width) {
 }
 
 bool ParseReportFormat(std::string_view text, ReportFormat* out) {
-  if (text == "table") *out = ReportFormat::kTable;
-  else if (text == "json") *out = ReportFormat::kJson;
-  else if (text == "csv") *out = ReportFormat::kCsv;
-  else return false;
+  if (text == "table")
+    *out = ReportFormat::kTable;
+  else if (text == "json")
+    *out = ReportFormat::kJson;
+  else if (text == "csv")
+    *out = ReportFormat::kCsv;
+  else
+    return false;
   return true;
 }
 
@@ -268,12 +272,20 @@ Status ReportSummary(const Ledger& ledger, ReportFormat format, std::FILE* out) 
                  static_cast<unsigned long long>(s.batches_count), static_cast<unsigned long long>(s.events_count));
   }
   const std::string unfinished = ledger.UnfinishedLoad();
-  if (!unfinished.empty()) std::fprintf(stderr, "warning: %s; apply and release refuse the ledger until it is run again\n", unfinished.c_str());
+  if (!unfinished.empty())
+    std::fprintf(stderr, "warning: %s; apply and release refuse the ledger until it is run again\n",
+                 unfinished.c_str());
   RowWriter w(format, out,
-              {{"currency", -3, Kind::kText, "cur"}, {"payments", 8, Kind::kNumber}, {"received", 14, Kind::kAmount},
-               {"applied", 14, Kind::kAmount}, {"unapplied", 13, Kind::kAmount}, {"held", 12, Kind::kAmount},
-               {"exceptions", 10, Kind::kNumber}, {"in_review", 13, Kind::kAmount},
-               {"open_invoices", 8, Kind::kNumber, "open_inv"}, {"open_amount", 14, Kind::kAmount}});
+              {{"currency", -3, Kind::kText, "cur"},
+               {"payments", 8, Kind::kNumber},
+               {"received", 14, Kind::kAmount},
+               {"applied", 14, Kind::kAmount},
+               {"unapplied", 13, Kind::kAmount},
+               {"held", 12, Kind::kAmount},
+               {"exceptions", 10, Kind::kNumber},
+               {"in_review", 13, Kind::kAmount},
+               {"open_invoices", 8, Kind::kNumber, "open_inv"},
+               {"open_amount", 14, Kind::kAmount}});
   for (const auto& [code, c] : s.by_currency) {
     w.Row({code, std::to_string(c.payments_count), Amount(c.received_minor, code), Amount(c.applied_minor, code),
            Amount(c.unapplied_minor, code), Amount(c.held_minor, code), std::to_string(c.exceptions_count),
@@ -317,7 +329,8 @@ void WriteAging(RowWriter& w, const std::string& customer, const std::string& na
 }  // namespace
 
 Status ReportAging(const Ledger& ledger, Date as_of, ReportFormat format, std::FILE* out) {
-  if (format == ReportFormat::kTable) std::fprintf(out, "aging as of %s (days past due)\n", FormatIsoDate(as_of).c_str());
+  if (format == ReportFormat::kTable)
+    std::fprintf(out, "aging as of %s (days past due)\n", FormatIsoDate(as_of).c_str());
   std::vector<Column> cols = {
       {"customer_id", -12}, {"customer_name", -16, Kind::kText, "name"}, {"currency", -3, Kind::kText, "cur"}};
   for (const char* b : kBucketNames) cols.push_back({b, 12, Kind::kAmount});
@@ -352,8 +365,11 @@ Status ReportAging(const Ledger& ledger, Date as_of, ReportFormat format, std::F
 
 Status ReportUnapplied(const Ledger& ledger, ReportFormat format, std::FILE* out) {
   RowWriter w(format, out,
-              {{"customer_id", -16}, {"customer_name", -30, Kind::kText, "name"}, {"currency", -8},
-               {"unapplied", 14, Kind::kAmount}, {"payments", 8, Kind::kNumber}});
+              {{"customer_id", -16},
+               {"customer_name", -30, Kind::kText, "name"},
+               {"currency", -8},
+               {"unapplied", 14, Kind::kAmount},
+               {"payments", 8, Kind::kNumber}});
   CustomerNames names(ledger);
   struct Acc {
     int64_t amount = 0;
@@ -388,9 +404,16 @@ Status ReportUnapplied(const Ledger& ledger, ReportFormat format, std::FILE* out
 
 Status ReportExceptions(const Ledger& ledger, ReportFormat format, std::FILE* out) {
   RowWriter w(format, out,
-              {{"currency", -3, Kind::kText, "cur"}, {"amount", 14, Kind::kAmount}, {"payment_id", -16},
-               {"customer_id", -12}, {"customer_name", -16, Kind::kText, "name"}, {"reason", -18}, {"detail", -31},
-               {"signals", 0, Kind::kList}, {"seq", 0, Kind::kNumber}, {"batch_id", 0}});
+              {{"currency", -3, Kind::kText, "cur"},
+               {"amount", 14, Kind::kAmount},
+               {"payment_id", -16},
+               {"customer_id", -12},
+               {"customer_name", -16, Kind::kText, "name"},
+               {"reason", -18},
+               {"detail", -31},
+               {"signals", 0, Kind::kList},
+               {"seq", 0, Kind::kNumber},
+               {"batch_id", 0}});
   CustomerNames names(ledger);
   Status s = ledger.ForEachException([&](const Event& e) {
     w.Row({std::string(e.currency->code()), Amount(e.amount_minor, e.currency), e.payment_id, e.customer_id,
@@ -407,37 +430,42 @@ namespace {
 
 // The subject's current state as one line (table format only).
 Status DescribeSubject(const Ledger& ledger, Subject subject, const std::string& id, std::FILE* out) {
-  auto missing = [&](const char* what) { return Status::NotFound("no " + std::string(what) + " '" + id + "' in the ledger"); };
+  auto missing = [&](const char* what) {
+    return Status::NotFound("no " + std::string(what) + " '" + id + "' in the ledger");
+  };
   if (subject == Subject::kInvoice) {
     auto r = ledger.GetInvoice(id);
     if (!r.ok()) return r.status();
     if (!r.value()) return missing("invoice");
     const Invoice& i = *r.value();
     CustomerNames names(ledger);
-    std::fprintf(out, "invoice %s %s customer %s %s: total %s %s, open %s, disputed %s, due %s, %s%s\n", EscapeControls(i.invoice_id).c_str(),
-                 EscapeControls(i.number).c_str(), EscapeControls(i.customer_id).c_str(), EscapeControls(names.Get(i.customer_id)).c_str(), Amount(i.amount_total_minor, i.currency).c_str(),
-                 std::string(i.currency->code()).c_str(), Amount(i.amount_open_minor, i.currency).c_str(),
-                 Amount(i.disputed_minor, i.currency).c_str(), FormatIsoDate(i.due_date).c_str(),
-                 BillingModelName(i.billing_model),
+    std::fprintf(out, "invoice %s %s customer %s %s: total %s %s, open %s, disputed %s, due %s, %s%s\n",
+                 EscapeControls(i.invoice_id).c_str(), EscapeControls(i.number).c_str(),
+                 EscapeControls(i.customer_id).c_str(), EscapeControls(names.Get(i.customer_id)).c_str(),
+                 Amount(i.amount_total_minor, i.currency).c_str(), std::string(i.currency->code()).c_str(),
+                 Amount(i.amount_open_minor, i.currency).c_str(), Amount(i.disputed_minor, i.currency).c_str(),
+                 FormatIsoDate(i.due_date).c_str(), BillingModelName(i.billing_model),
                  i.usage_status == UsageStatus::kReconciling ? " (usage reconciling)" : "");
   } else if (subject == Subject::kPayment) {
     auto r = ledger.GetPayment(id);
     if (!r.ok()) return r.status();
     if (!r.value()) return missing("payment");
     const PaymentRecord& p = *r.value();
-    std::fprintf(out, "payment %s from %s %s: %s %s valued %s via %s, %s (applied %s, unapplied %s, held %s, in review %s)\n",
-                 EscapeControls(p.payment_id).c_str(), EscapeControls(p.payer_name).c_str(), p.payer_account_mask.c_str(),
-                 Amount(p.amount_minor, p.currency).c_str(), std::string(p.currency->code()).c_str(),
-                 FormatIsoDate(p.value_date).c_str(), PaymentSourceName(p.source), PaymentStatusName(p.status),
-                 Amount(p.applied_minor, p.currency).c_str(), Amount(p.unapplied_minor, p.currency).c_str(),
-                 Amount(p.held_minor, p.currency).c_str(), Amount(p.exception_minor, p.currency).c_str());
+    std::fprintf(
+        out, "payment %s from %s %s: %s %s valued %s via %s, %s (applied %s, unapplied %s, held %s, in review %s)\n",
+        EscapeControls(p.payment_id).c_str(), EscapeControls(p.payer_name).c_str(), p.payer_account_mask.c_str(),
+        Amount(p.amount_minor, p.currency).c_str(), std::string(p.currency->code()).c_str(),
+        FormatIsoDate(p.value_date).c_str(), PaymentSourceName(p.source), PaymentStatusName(p.status),
+        Amount(p.applied_minor, p.currency).c_str(), Amount(p.unapplied_minor, p.currency).c_str(),
+        Amount(p.held_minor, p.currency).c_str(), Amount(p.exception_minor, p.currency).c_str());
   } else {
     auto r = ledger.GetCustomer(id);
     if (!r.ok()) return r.status();
     if (!r.value()) return missing("customer");
     const Customer& c = *r.value();
-    std::fprintf(out, "customer %s %s%s%s, %zu bank accounts on file (fingerprinted)\n", EscapeControls(c.customer_id).c_str(),
-                 EscapeControls(c.name).c_str(), c.parent_id.empty() ? "" : ", parent ", EscapeControls(c.parent_id).c_str(),
+    std::fprintf(out, "customer %s %s%s%s, %zu bank accounts on file (fingerprinted)\n",
+                 EscapeControls(c.customer_id).c_str(), EscapeControls(c.name).c_str(),
+                 c.parent_id.empty() ? "" : ", parent ", EscapeControls(c.parent_id).c_str(),
                  c.bank_account_fps.size());
   }
   return Status::Ok();
@@ -445,8 +473,7 @@ Status DescribeSubject(const Ledger& ledger, Subject subject, const std::string&
 
 }  // namespace
 
-Status ReportTrail(const Ledger& ledger, Subject subject, const std::string& id, ReportFormat format,
-                   std::FILE* out) {
+Status ReportTrail(const Ledger& ledger, Subject subject, const std::string& id, ReportFormat format, std::FILE* out) {
   // The subject must exist; its state line is printed in table format.
   std::FILE* state_out = format == ReportFormat::kTable ? out : nullptr;
   if (state_out == nullptr) {
@@ -457,10 +484,20 @@ Status ReportTrail(const Ledger& ledger, Subject subject, const std::string& id,
   if (state_out != out) std::fclose(state_out);
   if (!exists.ok()) return exists;
   RowWriter w(format, out,
-              {{"seq", 6, Kind::kNumber}, {"type", -16}, {"payment_id", -14}, {"invoice_id", -10},
-               {"customer_id", 0}, {"amount", 14, Kind::kAmount}, {"currency", -3, Kind::kText, "cur"}, {"rule", -16},
-               {"score", 5, Kind::kNumber}, {"action", -7}, {"reason", -17}, {"signals", 0, Kind::kList},
-               {"detail", 0}, {"batch_id", 0}});
+              {{"seq", 6, Kind::kNumber},
+               {"type", -16},
+               {"payment_id", -14},
+               {"invoice_id", -10},
+               {"customer_id", 0},
+               {"amount", 14, Kind::kAmount},
+               {"currency", -3, Kind::kText, "cur"},
+               {"rule", -16},
+               {"score", 5, Kind::kNumber},
+               {"action", -7},
+               {"reason", -17},
+               {"signals", 0, Kind::kList},
+               {"detail", 0},
+               {"batch_id", 0}});
   Status s = ledger.ForEachEventOf(subject, id, [&](const Event& e) {
     w.Row({std::to_string(e.seq), EventTypeName(e.type), e.payment_id, e.invoice_id, e.customer_id,
            Amount(e.amount_minor, e.currency), std::string(e.currency->code()), e.rule, Score(e.score_milli),
@@ -515,7 +552,8 @@ Status ReportDsoCei(const Ledger& ledger, Date from, Date to, ReportFormat forma
     if (e.payment_id != last_payment) {
       auto p = ledger.GetPayment(e.payment_id);
       if (!p.ok() || !p.value()) {
-        failed = p.ok() ? Status::LedgerCorrupt("event " + std::to_string(e.seq) + " names unknown payment") : p.status();
+        failed =
+            p.ok() ? Status::LedgerCorrupt("event " + std::to_string(e.seq) + " names unknown payment") : p.status();
         return false;
       }
       last_payment = e.payment_id;
@@ -546,12 +584,18 @@ Status ReportDsoCei(const Ledger& ledger, Date from, Date to, ReportFormat forma
   if (!s.ok()) return s;
   const int64_t days = to.days - from.days + 1;
   if (format == ReportFormat::kTable) {
-    std::fprintf(out, "period %s..%s (%lld days); DSO = AR(end) / sales * days; CEI = (AR(begin) + sales - AR(end)) / (AR(begin) + sales - current AR(end)) * 100\n",
+    std::fprintf(out,
+                 "period %s..%s (%lld days); DSO = AR(end) / sales * days; CEI = (AR(begin) + sales - AR(end)) / "
+                 "(AR(begin) + sales - current AR(end)) * 100\n",
                  FormatIsoDate(from).c_str(), FormatIsoDate(to).c_str(), static_cast<long long>(days));
   }
   RowWriter w(format, out,
-              {{"currency", -8}, {"ar_begin", 14, Kind::kAmount}, {"sales", 14, Kind::kAmount},
-               {"ar_end", 14, Kind::kAmount}, {"ar_end_current", 14, Kind::kAmount}, {"dso_days", 8, Kind::kNumber},
+              {{"currency", -8},
+               {"ar_begin", 14, Kind::kAmount},
+               {"sales", 14, Kind::kAmount},
+               {"ar_end", 14, Kind::kAmount},
+               {"ar_end_current", 14, Kind::kAmount},
+               {"dso_days", 8, Kind::kNumber},
                {"cei_percent", 11, Kind::kNumber}});
   for (const auto& [code, t] : totals) {
     int exp = Currency::Find(code)->exponent();

@@ -108,11 +108,15 @@ std::string CodeName(int code) {
 
 bool IsKnownCode(int code) {
   switch (code) {
-    case kFileHeader: case kGroupHeader: case kAccountHeader: case kDetail:
-    case kAccountTrailer: case kContinuation: case kGroupTrailer: case kFileTrailer:
-      return true;
-    default:
-      return false;
+    case kFileHeader:
+    case kGroupHeader:
+    case kAccountHeader:
+    case kDetail:
+    case kAccountTrailer:
+    case kContinuation:
+    case kGroupTrailer:
+    case kFileTrailer: return true;
+    default: return false;
   }
 }
 
@@ -408,9 +412,18 @@ constexpr std::array<ReturnCode, 7> kReturnCodes = {{
 
 PaymentSource SourceOf(int type_code) {
   switch (type_code) {
-    case 195: case 196: case 206: case 208: return PaymentSource::kWire;
-    case 142: case 165: case 166: case 169: return PaymentSource::kAch;
-    case 115: case 116: case 175: case 301: return PaymentSource::kCheck;
+    case 195:
+    case 196:
+    case 206:
+    case 208: return PaymentSource::kWire;
+    case 142:
+    case 165:
+    case 166:
+    case 169: return PaymentSource::kAch;
+    case 115:
+    case 116:
+    case 175:
+    case 301: return PaymentSource::kCheck;
     default: return PaymentSource::kOther;
   }
 }
@@ -512,7 +525,7 @@ class Bai2Parser {
   ParsedSettlement out_;
 
   size_t line_offset_ = 0;  // where the line being scanned starts in data_
-  Record pending_;  // the record being gathered; code 0 when none
+  Record pending_;          // the record being gathered; code 0 when none
   uint32_t last_line_ = 0;
   Level level_ = Level::kNone;
   size_t record_length_ = kDefaultRecordLength;
@@ -560,8 +573,8 @@ Result<ParsedSettlement> Bai2Parser::Run() {
   if (pending_.code != 0) CASHMATCH_RETURN_IF_ERROR(Dispatch(pending_));
   if (level_ == Level::kNone) return Status::InvalidInput(name_ + ": empty BAI2 file: no 01 file header");
   if (level_ != Level::kDone) {
-    return Status::InvalidInput(Where(last_line_) + ": missing 99 file trailer: the file ends " +
-                                LevelName(level_) + " (truncated?)");
+    return Status::InvalidInput(Where(last_line_) + ": missing 99 file trailer: the file ends " + LevelName(level_) +
+                                " (truncated?)");
   }
   return std::move(out_);
 }
@@ -610,7 +623,8 @@ Status Bai2Parser::AddSegment(int code, std::string_view segment, size_t width, 
   if (code == 0 || code == kContinuation) {
     if (pending_.code == 0) {
       return Status::InvalidInput(Where(line_no) + (code == 0 ? ": expected a record code (01, 02, 03, 16, 49, 98, "
-                                                                "99), got " + Quote(segment)
+                                                                "99), got " +
+                                                                    Quote(segment)
                                                               : ": record 88: a continuation with no record before "
                                                                 "it to continue"));
     }
@@ -648,9 +662,9 @@ Status Bai2Parser::MakePiece(int parent_code, std::string_view segment, size_t w
     terminated = slash != std::string_view::npos;
     out->content = body.substr(0, slash);
     if (terminated && slash + 1 < body.size()) {
-      return Status::InvalidInput(Where(line_no) + ": record " + CodeName(parent_code) +
-                                  ": unexpected text after the '/' that ends the record: " +
-                                  Quote(body.substr(slash + 1)));
+      return Status::InvalidInput(
+          Where(line_no) + ": record " + CodeName(parent_code) +
+          ": unexpected text after the '/' that ends the record: " + Quote(body.substr(slash + 1)));
     }
   }
   out->full = !terminated && TrimRight(segment).size() == record_length_;
@@ -659,7 +673,8 @@ Status Bai2Parser::MakePiece(int parent_code, std::string_view segment, size_t w
 
 Status Bai2Parser::Dispatch(const Record& r) {
   if (level_ == Level::kDone) {
-    return Status::InvalidInput(Where(r.line) + ": record " + CodeName(r.code) + ": a record after the 99 file "
+    return Status::InvalidInput(Where(r.line) + ": record " + CodeName(r.code) +
+                                ": a record after the 99 file "
                                 "trailer");
   }
   switch (r.code) {
@@ -736,8 +751,8 @@ Status Bai2Parser::OnGroupHeader(const Record& r) {
   if (!f[5].text.empty()) {
     group_currency_ = Currency::Find(f[5].text);
     if (group_currency_ == nullptr) {
-      return FieldError(f[5].line, r.code, "currency", "unknown currency " + Quote(f[5].text) +
-                                                           ", expected an ISO 4217 code");
+      return FieldError(f[5].line, r.code, "currency",
+                        "unknown currency " + Quote(f[5].text) + ", expected an ISO 4217 code");
     }
   }
   if (f[2].text == "2" || f[2].text == "4") {
@@ -755,8 +770,9 @@ Status Bai2Parser::OnGroupHeader(const Record& r) {
 
 Status Bai2Parser::OnAccountHeader(const Record& r) {
   if (level_ != Level::kGroup) {
-    return OrderError(r, "an 03 account identifier must come inside a group, after its 02 or the 49 of the "
-                         "account before");
+    return OrderError(r,
+                      "an 03 account identifier must come inside a group, after its 02 or the 49 of the "
+                      "account before");
   }
   FieldCursor c(r.pieces);
   std::string_view account;
@@ -766,8 +782,8 @@ Status Bai2Parser::OnAccountHeader(const Record& r) {
   if (!currency.empty()) {
     account_currency_ = Currency::Find(currency);
     if (account_currency_ == nullptr) {
-      return FieldError(c.line(), r.code, "currency", "unknown currency " + Quote(currency) +
-                                                         ", expected an ISO 4217 code");
+      return FieldError(c.line(), r.code, "currency",
+                        "unknown currency " + Quote(currency) + ", expected an ISO 4217 code");
     }
   }
   assert(account_currency_ != nullptr);
@@ -807,8 +823,9 @@ Status Bai2Parser::ReadAccountGroups(FieldCursor& c) {
     amount = Trim(amount);
     if (!amount.empty()) {
       auto a = ParseMinorUnits(amount);
-      if (!a.ok()) return FieldError(c.line(), kAccountHeader, "amount", a.status().message() + " (type " +
-                                                                             std::string(type) + ")");
+      if (!a.ok())
+        return FieldError(c.line(), kAccountHeader, "amount",
+                          a.status().message() + " (type " + std::string(type) + ")");
       account_sum_.Add(a.value());
     }
     std::string_view count;
@@ -873,8 +890,9 @@ Status Bai2Parser::ReadDistribution(FieldCursor& c, int code) {
     std::string_view days;
     std::string_view amount;
     if (!c.Next(&days) || !c.Next(&amount)) {
-      return FieldError(c.line(), code, "distribution", "the count says " + std::to_string(n) +
-                                                            " entries but the record ends after " + std::to_string(i));
+      return FieldError(
+          c.line(), code, "distribution",
+          "the count says " + std::to_string(n) + " entries but the record ends after " + std::to_string(i));
     }
     uint64_t ignored = 0;
     if (!ParseCount(Trim(days), &ignored)) {
@@ -992,12 +1010,11 @@ void Bai2Parser::Emit(const Detail& d, uint32_t line) {
     // Outside the credit and debit ranges (a status code, a loan code, a
     // bank's own 9xx): maybe money in, but nothing says so. Skipped, and
     // said with its amount, not only through a control total.
-    out_.warnings.push_back(Where(line) + ": record 16: type code " + std::to_string(d.type_code) +
-                            " is not a credit or debit code cashmatch reads; amount " +
-                            FormatAmountMinor(d.amount_minor, account_currency_ == nullptr
-                                                                  ? 2
-                                                                  : account_currency_->exponent()) +
-                            " skipped (not applied)");
+    out_.warnings.push_back(
+        Where(line) + ": record 16: type code " + std::to_string(d.type_code) +
+        " is not a credit or debit code cashmatch reads; amount " +
+        FormatAmountMinor(d.amount_minor, account_currency_ == nullptr ? 2 : account_currency_->exponent()) +
+        " skipped (not applied)");
     return;
   }
   if (!reversal && !credit) return;  // other debits: totals only

@@ -49,22 +49,21 @@ std::string Where(const std::string& name, uint32_t line, std::string_view field
 
 // The first id of `p` that is not printable UTF-8, as an error.
 Status CheckPaymentIds(const std::string& name, const Payment& p) {
-  const std::pair<const char*, const std::string*> ids[] = {
-      {"payment_id", &p.payment_id},
-      {"bank_reference", &p.bank_reference},
-      {"end_to_end_id", &p.end_to_end_id},
-      {"batch_id", &p.bank_batch_id},
-      {"stripe_customer_id", &p.stripe_customer_id},
-      {"stripe_charge_id", &p.stripe_charge_id},
-      {"stripe_invoice_id", &p.stripe_invoice_id},
-      {"rf_reference", &p.rf_reference}};
+  const std::pair<const char*, const std::string*> ids[] = {{"payment_id", &p.payment_id},
+                                                            {"bank_reference", &p.bank_reference},
+                                                            {"end_to_end_id", &p.end_to_end_id},
+                                                            {"batch_id", &p.bank_batch_id},
+                                                            {"stripe_customer_id", &p.stripe_customer_id},
+                                                            {"stripe_charge_id", &p.stripe_charge_id},
+                                                            {"stripe_invoice_id", &p.stripe_invoice_id},
+                                                            {"rf_reference", &p.rf_reference}};
   for (const auto& [field, id] : ids) {
     if (const char* why = IdProblem(*id)) return Status::InvalidInput(Where(name, p.source_line, field) + ": " + why);
   }
   for (size_t i = 0; i < p.references.size(); ++i) {
     if (const char* why = IdProblem(p.references[i].invoice_number)) {
-      return Status::InvalidInput(
-          Where(name, p.source_line, "references[" + std::to_string(i) + "].invoice_number") + ": " + why);
+      return Status::InvalidInput(Where(name, p.source_line, "references[" + std::to_string(i) + "].invoice_number") +
+                                  ": " + why);
     }
   }
   return Status::Ok();
@@ -91,10 +90,9 @@ Status CheckReversalIds(const std::string& name, const Reversal& r) {
 void DropNonPositiveRefAmounts(const std::string& name, Payment* p, std::vector<std::string>* warnings) {
   for (RemittanceRef& ref : p->references) {
     if (!ref.amount_minor.has_value() || *ref.amount_minor > 0) continue;
-    warnings->push_back(name + ":" + std::to_string(p->source_line) + ": payment " + p->payment_id +
-                        ": the amount " + FormatAmountMinor(*ref.amount_minor, p->currency->exponent()) +
-                        " given for reference '" + ref.invoice_number +
-                        "' is not positive; the reference is kept without an amount");
+    warnings->push_back(name + ":" + std::to_string(p->source_line) + ": payment " + p->payment_id + ": the amount " +
+                        FormatAmountMinor(*ref.amount_minor, p->currency->exponent()) + " given for reference '" +
+                        ref.invoice_number + "' is not positive; the reference is kept without an amount");
     ref.amount_minor.reset();
   }
 }

@@ -777,7 +777,8 @@ Status ParseRecord(const Ctx& c, pugi::xml_node record, const ParseOptions& opti
       out->batch.payments.push_back(std::move(p));
     }
     for (Reversal& r : eo.reversals) {
-      st->reversal_ids.Claim(&r.reversal_id, r.source_line, c.name + ":" + std::to_string(r.source_line), &out->warnings);
+      st->reversal_ids.Claim(&r.reversal_id, r.source_line, c.name + ":" + std::to_string(r.source_line),
+                             &out->warnings);
       out->batch.reversals.push_back(std::move(r));
     }
   }
@@ -812,8 +813,8 @@ Status CheckCharacterReferences(const Ctx& c, std::string_view data) {
     }
     if (digits == 0 || digits == 8 || i >= data.size() || data[i] != ';') continue;
     if (value >= 0x20 || value == 0x9 || value == 0xA || value == 0xD) continue;
-    return Status::InvalidInput(c.name + ":" + std::to_string(c.lines.LineOf(static_cast<ptrdiff_t>(at))) + ": character reference '" +
-                                std::string(data.substr(at, i + 1 - at)) +
+    return Status::InvalidInput(c.name + ":" + std::to_string(c.lines.LineOf(static_cast<ptrdiff_t>(at))) +
+                                ": character reference '" + std::string(data.substr(at, i + 1 - at)) +
                                 "' names a control character, which XML does not allow (it would cut the text short)");
   }
   return Status::Ok();

@@ -74,7 +74,7 @@ class IdSet {
   // megabytes instead of a node per id; the rest of an id's record is
   // read only when the slot's tag matches.
   struct Slot {
-    uint32_t tag = 0;       // high half of the id's hash
+    uint32_t tag = 0;        // high half of the id's hash
     uint32_t entry = kFree;  // index in entries_; kFree: unused
   };
   struct Entry {

@@ -115,9 +115,9 @@ Info ParseGermanInfo(const std::string& text) {
   // SEPA keywords split the purpose; a keyword may follow text directly
   // because the 27-character subfields are cut anywhere. The keywords
   // themselves are dropped from the remittance, their values kept.
-  static constexpr std::string_view kKeys[] = {"EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+",
-                                               "ABWE+", "IBAN+", "BIC+",  "COAS+", "PURP+", "OAMT+", "SQTP+",
-                                               "MTLG:"};  // MTLG: a bank's own message marker
+  static constexpr std::string_view kKeys[] = {
+      "EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+",
+      "IBAN+", "BIC+",  "COAS+", "PURP+", "OAMT+", "SQTP+", "MTLG:"};  // MTLG: a bank's own message marker
   std::vector<std::pair<std::string_view, std::string>> pieces{{"", ""}};
   for (size_t i = 0; i < purpose.size();) {
     std::string_view rest = std::string_view(purpose).substr(i);
@@ -147,10 +147,10 @@ Info ParseGermanInfo(const std::string& text) {
 
 // Tagged :86: ("/EREF/…//CNTP/…/REMI/USTD//…/").
 Info ParseTaggedInfo(const std::string& text) {
-  static constexpr std::string_view kKeys[] = {
-      "EREF", "REMI", "USTD", "STRD", "NAME", "ORDP", "BENM", "CNTP", "IBAN", "BIC",  "ADDR", "MARF",
-      "CSID", "PREF", "TRCD", "RTRN", "CREF", "ULTC", "ULTD", "ULTB", "PURP", "EXCH", "CHGS", "OCMT",
-      "IREF", "ISDT", "CDTRREFTP", "CDTRREF", "ISSR", "SVCL", "BUSP", "TXCD"};
+  static constexpr std::string_view kKeys[] = {"EREF", "REMI", "USTD",      "STRD",    "NAME", "ORDP", "BENM", "CNTP",
+                                               "IBAN", "BIC",  "ADDR",      "MARF",    "CSID", "PREF", "TRCD", "RTRN",
+                                               "CREF", "ULTC", "ULTD",      "ULTB",    "PURP", "EXCH", "CHGS", "OCMT",
+                                               "IREF", "ISDT", "CDTRREFTP", "CDTRREF", "ISSR", "SVCL", "BUSP", "TXCD"};
   auto key_at = [&](size_t i) -> std::string_view {
     if (text[i] != '/') return {};
     for (std::string_view key : kKeys) {
@@ -359,8 +359,9 @@ class Mt940Reader {
       const Currency* ccy = nullptr;
       Status st = Balance(t, &balance, &ccy);
       if (st.ok() && currency_ && ccy != currency_) {
-        st = Bad(t, "currency", "closing balance in " + std::string(ccy->code()) + ", opening balance in " +
-                                    std::string(currency_->code()));
+        st = Bad(t, "currency",
+                 "closing balance in " + std::string(ccy->code()) + ", opening balance in " +
+                     std::string(currency_->code()));
       }
       if (!st.ok()) return Reject(t, st);
       CheckClosing(t, balance);
@@ -372,7 +373,8 @@ class Mt940Reader {
   // C|D YYMMDD CCY amount
   Status Balance(const Tag& t, int64_t* balance, const Currency** ccy) const {
     std::string_view s = TrimRight(t.lines[0]);
-    if (s.empty() || (s[0] != 'C' && s[0] != 'D')) return Bad(t, "mark", "expected C or D, got '" + std::string(s) + "'");
+    if (s.empty() || (s[0] != 'C' && s[0] != 'D'))
+      return Bad(t, "mark", "expected C or D, got '" + std::string(s) + "'");
     if (s.size() < 7 || !Yymmdd(s.substr(1, 6))) {
       return Bad(t, "date", "expected a YYMMDD date, got '" + std::string(s.substr(1, 6)) + "'");
     }
@@ -447,8 +449,8 @@ class Mt940Reader {
     l->amount = amount.value();
     p = amount_end;
     if (p + 4 > s.size() || (s[p] != 'N' && s[p] != 'S' && s[p] != 'F')) {
-      return Bad(t, "transaction type", "expected N, S or F and three characters, got '" +
-                                            std::string(s.substr(p, 4)) + "'");
+      return Bad(t, "transaction type",
+                 "expected N, S or F and three characters, got '" + std::string(s.substr(p, 4)) + "'");
     }
     l->type = std::string(s.substr(p, 4));
     p += 4;
@@ -493,14 +495,15 @@ class Mt940Reader {
     Info info = l.info.value_or(Info());
     const bool has_bank_ref = !l.bank_ref.empty() && l.bank_ref != "NONREF";
     const bool has_customer_ref = l.customer_ref != "NONREF";
-    const std::string id =
-        has_bank_ref ? l.bank_ref : has_customer_ref && !l.reversal ? l.customer_ref : DerivedId(l.index);
+    const std::string id = has_bank_ref                      ? l.bank_ref
+                           : has_customer_ref && !l.reversal ? l.customer_ref
+                                                             : DerivedId(l.index);
     std::string fp, mask;
     if (!info.account.empty()) {
       fp = fp_.Account(info.account);
       mask = MaskAccount(info.account);
-      info.remittance = ReplaceAll(ReplaceAll(info.remittance, info.account, mask), NormalizeAccount(info.account),
-                                   mask);
+      info.remittance =
+          ReplaceAll(ReplaceAll(info.remittance, info.account, mask), NormalizeAccount(info.account), mask);
       info.account.clear();
     }
     if (l.reversal) {  // RC: a credit taken back
@@ -545,9 +548,9 @@ class Mt940Reader {
     if (expected == closing) return;
     const int e = currency_->exponent();
     out_->warnings.push_back(name_ + ":" + std::to_string(t.line) + ": tag :" + t.tag + ": closing balance " +
-                             FormatAmountMinor(closing, e) + " " + std::string(currency_->code()) + " does not equal opening " +
-                             FormatAmountMinor(opening_, e) + " plus the statement lines, " +
-                             FormatAmountMinor(expected, e));
+                             FormatAmountMinor(closing, e) + " " + std::string(currency_->code()) +
+                             " does not equal opening " + FormatAmountMinor(opening_, e) +
+                             " plus the statement lines, " + FormatAmountMinor(expected, e));
   }
 
   Status EndStatement(uint32_t line) {

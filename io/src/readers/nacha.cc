@@ -27,7 +27,6 @@ std::string_view Field(std::string_view rec, size_t from, size_t to) {  // 1-bas
   return rec.substr(from - 1, to - from + 1);
 }
 
-
 bool Digits(std::string_view s, int64_t* out) {
   if (s.empty()) return false;
   int64_t v = 0;

@@ -39,8 +39,8 @@ class CurrencyMemo {
 Status CheckParsedBatch(const std::string& name, std::string_view data, const ParseOptions& options,
                         ParsedSettlement* out);
 
-Result<ParsedSettlement> ParseNdjsonSettlement(const std::string& name, std::string_view data,
-                                               const Fingerprinter& fp, const ParseOptions& options);
+Result<ParsedSettlement> ParseNdjsonSettlement(const std::string& name, std::string_view data, const Fingerprinter& fp,
+                                               const ParseOptions& options);
 // bai2.cc
 Result<ParsedSettlement> ParseBai2(const std::string& name, std::string_view data, const Fingerprinter& fp,
                                    const ParseOptions& options);

@@ -186,7 +186,8 @@ Status ReadFields(od::object obj, const LineRef& at, RawPayment* out, std::unord
       bool is_null = false;
       if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) continue;
       std::string_view value;
-      CASHMATCH_RETURN_IF_ERROR(ReadText(v, text->number_ok, [&] { return at.Field(key); }, &value));
+      CASHMATCH_RETURN_IF_ERROR(ReadText(
+          v, text->number_ok, [&] { return at.Field(key); }, &value));
       out->*(text->slot) = value;
     } else if (key == "references") {
       CASHMATCH_RETURN_IF_ERROR(ReadReferences(field.value(), at, &out->references));
@@ -276,15 +277,17 @@ Result<Reversal> ConvertReturn(const RawPayment& raw, const Payment& base, const
   r.original_payment_id = raw.original_payment_id.value_or("");
   r.original_reference = raw.original_reference.value_or("");
   if (r.original_payment_id.empty() && r.original_reference.empty()) {
-    return Status::InvalidInput(at.Field("original_payment_id") + ": a return names the payment it returns "
-                                                                  "(original_payment_id or original_reference)");
+    return Status::InvalidInput(at.Field("original_payment_id") +
+                                ": a return names the payment it returns "
+                                "(original_payment_id or original_reference)");
   }
   r.reason_code = raw.reason_code.value_or("");
   r.text = base.remittance;
-  static constexpr std::pair<const char*, ReversalKind> kKinds[] = {
-      {"ach_return", ReversalKind::kAchReturn},         {"returned_check", ReversalKind::kReturnedCheck},
-      {"stripe_refund", ReversalKind::kStripeRefund},   {"stripe_dispute", ReversalKind::kStripeDispute},
-      {"bank_reversal", ReversalKind::kBankReversal}};
+  static constexpr std::pair<const char*, ReversalKind> kKinds[] = {{"ach_return", ReversalKind::kAchReturn},
+                                                                    {"returned_check", ReversalKind::kReturnedCheck},
+                                                                    {"stripe_refund", ReversalKind::kStripeRefund},
+                                                                    {"stripe_dispute", ReversalKind::kStripeDispute},
+                                                                    {"bank_reversal", ReversalKind::kBankReversal}};
   if (raw.kind.has_value()) {
     bool known = false;
     for (const auto& [name, kind] : kKinds) {
@@ -294,8 +297,9 @@ Result<Reversal> ConvertReturn(const RawPayment& raw, const Payment& base, const
       }
     }
     if (!known) {
-      return Status::InvalidInput(at.Field("kind") + ": expected ach_return|returned_check|stripe_refund|"
-                                                     "stripe_dispute|bank_reversal, got '" +
+      return Status::InvalidInput(at.Field("kind") +
+                                  ": expected ach_return|returned_check|stripe_refund|"
+                                  "stripe_dispute|bank_reversal, got '" +
                                   std::string(*raw.kind) + "'");
     }
   }
@@ -490,8 +494,8 @@ void NdjsonReader::Reserve(size_t first_line_size) {
 
 }  // namespace
 
-Result<ParsedSettlement> ParseNdjsonSettlement(const std::string& name, std::string_view data,
-                                               const Fingerprinter& fp, const ParseOptions& options) {
+Result<ParsedSettlement> ParseNdjsonSettlement(const std::string& name, std::string_view data, const Fingerprinter& fp,
+                                               const ParseOptions& options) {
   // simdjson reads up to SIMDJSON_PADDING bytes past what it parses. The
   // file is read in place up to the last line that ends at least that far
   // from the end; only the lines after it are copied into a padded buffer.

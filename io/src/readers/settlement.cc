@@ -107,17 +107,17 @@ Result<ParsedSettlement> Dispatch(const std::string& name, std::string_view data
     case SettlementFormat::kBai2: return ParseBai2(name, data, fp, options);
     case SettlementFormat::kCamt: return ParseCamt(name, data, fp, options);
     case SettlementFormat::kAuto:
-      return Status::InvalidInput(name + ": not a settlement format cashmatch recognizes (expected NDJSON payments, "
-                                         "BAI2, camt.053/054, Stripe balance transactions or payout CSV, NACHA, "
-                                         "MT940); give --format to say which");
+      return Status::InvalidInput(name +
+                                  ": not a settlement format cashmatch recognizes (expected NDJSON payments, "
+                                  "BAI2, camt.053/054, Stripe balance transactions or payout CSV, NACHA, "
+                                  "MT940); give --format to say which");
     case SettlementFormat::kStripeJson: return ParseStripeJson(name, data, fp, options);
     case SettlementFormat::kNacha: return ParseNacha(name, data, fp, options);
     case SettlementFormat::kStripeCsv: return ParseStripeCsv(name, data, fp, options);
     case SettlementFormat::kMt940: return ParseMt940(name, data, fp, options);
   }
   // Every SettlementFormat is handled above; only a corrupted value gets here.
-  return Status::InvalidInput(name + ": unknown settlement format value " +
-                              std::to_string(static_cast<int>(format)));
+  return Status::InvalidInput(name + ": unknown settlement format value " + std::to_string(static_cast<int>(format)));
 }
 
 }  // namespace

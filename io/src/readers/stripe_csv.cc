@@ -39,7 +39,8 @@ class ReportRows {
     const std::string category(t_.Get(i, "reporting_category"));
     const Currency* ccy = Currency::Find(t_.Get(i, "currency"));
     if (ccy == nullptr) {
-      return Status::InvalidInput(t_.Where(i, "currency") + ": unknown currency '" + std::string(t_.Get(i, "currency")) + "'");
+      return Status::InvalidInput(t_.Where(i, "currency") + ": unknown currency '" +
+                                  std::string(t_.Get(i, "currency")) + "'");
     }
     int64_t gross = 0, fee = 0, net = 0;
     CASHMATCH_RETURN_IF_ERROR(Amount(i, "gross", ccy, &gross));
@@ -158,11 +159,11 @@ Result<ParsedSettlement> ParseStripeCsv(const std::string& name, std::string_vie
                                         const ParseOptions& options) {
   (void)fp;  // the report carries no bank account numbers
   // The report has dozens of optional columns: unknown ones are not worth a warning.
-  auto table = CsvTable::Parse(name, data, {"currency", "gross", "net", "reporting_category"},
-                               {"fee", "balance_transaction_id", "automatic_payout_id", "source_id", "charge_id",
-                                "payment_intent_id", "invoice_id", "invoice_number", "customer_id", "customer_name",
-                                "description", "created_utc", "created"},
-                               nullptr);
+  auto table = CsvTable::Parse(
+      name, data, {"currency", "gross", "net", "reporting_category"},
+      {"fee", "balance_transaction_id", "automatic_payout_id", "source_id", "charge_id", "payment_intent_id",
+       "invoice_id", "invoice_number", "customer_id", "customer_name", "description", "created_utc", "created"},
+      nullptr);
   if (!table.ok()) return table.status();
   ParsedSettlement out;
   out.batch.source_name = name;

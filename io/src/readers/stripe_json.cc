@@ -161,9 +161,9 @@ template <typename At>
 Status ReadSource(od::object obj, const At& at, RawBt* bt) {
   // Linked objects may be ids or expanded objects: either way, their id.
   static constexpr Field<std::string_view> kLinks[] = {{"customer", &RawBt::source_customer},
-                                                          {"invoice", &RawBt::source_invoice},
-                                                          {"charge", &RawBt::source_charge},
-                                                          {"payment_intent", &RawBt::source_payment_intent}};
+                                                       {"invoice", &RawBt::source_invoice},
+                                                       {"charge", &RawBt::source_charge},
+                                                       {"payment_intent", &RawBt::source_payment_intent}};
   for (auto field : obj) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return Status::InvalidInput(Text(at) + ": malformed key");
@@ -191,13 +191,12 @@ Status ReadSource(od::object obj, const At& at, RawBt* bt) {
 }
 
 Status ReadBt(od::object obj, const Where& where, RawBt* bt) {
-  static constexpr Field<std::string_view> kStrings[] = {
-      {"id", &RawBt::id},
-      {"type", &RawBt::type},
-      {"reporting_category", &RawBt::category},
-      {"currency", &RawBt::currency},
-      {"description", &RawBt::description},
-      {"status", &RawBt::status}};
+  static constexpr Field<std::string_view> kStrings[] = {{"id", &RawBt::id},
+                                                         {"type", &RawBt::type},
+                                                         {"reporting_category", &RawBt::category},
+                                                         {"currency", &RawBt::currency},
+                                                         {"description", &RawBt::description},
+                                                         {"status", &RawBt::status}};
   static constexpr Field<std::optional<int64_t>> kAmounts[] = {
       {"amount", &RawBt::amount}, {"fee", &RawBt::fee}, {"net", &RawBt::net}};
   for (auto field : obj) {
@@ -351,8 +350,9 @@ class StripeBuilder {
     if (net != payout_stripe_minor_) {
       int exp = StripeExponent(po.currency);
       return Status::InvalidInput(name_ + ": payout " + po.payout_id + " pays " +
-                                  FormatAmountMinor(payout_stripe_minor_, exp) + " " + std::string(po.currency->code()) +
-                                  " but the net of its balance transactions is " + FormatAmountMinor(net, exp));
+                                  FormatAmountMinor(payout_stripe_minor_, exp) + " " +
+                                  std::string(po.currency->code()) + " but the net of its balance transactions is " +
+                                  FormatAmountMinor(net, exp));
     }
     return Status::Ok();
   }
@@ -424,7 +424,8 @@ Status ReadInvoicePayment(od::object obj, const Where& where, StripeBuilder& bui
     if (auto e = field.unescaped_key().get(key)) return Malformed(where.str(), e);
     od::value v = field.value();
     if (key == "invoice") {
-      CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(v, [&] { return where.Field("invoice"); }, &invoice));
+      CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(
+          v, [&] { return where.Field("invoice"); }, &invoice));
     } else if (key == "payment") {
       od::object pay;
       auto e = v.get_object().get(pay);
@@ -434,11 +435,12 @@ Status ReadInvoicePayment(od::object obj, const Where& where, StripeBuilder& bui
         std::string_view pk;
         if (auto pe = pf.unescaped_key().get(pk)) return Malformed(where.Field("payment"), pe);
         if (pk == "charge") {
-          CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(pf.value(), [&] { return where.Field("payment.charge"); }, &charge));
+          CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(
+              pf.value(), [&] { return where.Field("payment.charge"); }, &charge));
         }
         if (pk == "payment_intent") {
-          CASHMATCH_RETURN_IF_ERROR(
-              IdOrObjectId(pf.value(), [&] { return where.Field("payment.payment_intent"); }, &intent));
+          CASHMATCH_RETURN_IF_ERROR(IdOrObjectId(
+              pf.value(), [&] { return where.Field("payment.payment_intent"); }, &intent));
         }
       }
     }

@@ -39,8 +39,8 @@ namespace cashmatch::datasets {
 struct TruthPayment {
   std::string payment_id;
   std::string scenario;
-  std::string outcome;  // applied | held | unapplied | exception | returned
-  std::string reason;   // for outcome exception: ambiguous, no_customer, ...
+  std::string outcome;                                       // applied | held | unapplied | exception | returned
+  std::string reason;                                        // for outcome exception: ambiguous, no_customer, ...
   std::vector<std::pair<std::string, int64_t>> allocations;  // invoice id, minor units
 };
 
@@ -56,15 +56,15 @@ struct ScenarioConfusion {
 
 struct EvalReport {
   uint64_t truth_payments_count = 0;
-  uint64_t ledger_payments_count = 0;    // payments with events in the ledger
+  uint64_t ledger_payments_count = 0;      // payments with events in the ledger
   uint64_t unexpected_payments_count = 0;  // in the ledger, not in the key (returns, strays)
   uint64_t missing_payments_count = 0;     // in the key, never reached the ledger
   uint64_t allocations_got_count = 0;
   uint64_t allocations_right_count = 0;
   uint64_t allocations_expected_count = 0;
-  uint64_t matchable_count = 0;          // key outcome `applied`
-  uint64_t straight_through_count = 0;   // of those: applied, no exception event
-  uint64_t straight_through_right_count = 0;  // ... and every allocation right
+  uint64_t matchable_count = 0;                          // key outcome `applied`
+  uint64_t straight_through_count = 0;                   // of those: applied, no exception event
+  uint64_t straight_through_right_count = 0;             // ... and every allocation right
   std::map<std::string, uint64_t> exceptions_by_reason;  // what the ledger raised
   std::map<std::string, ScenarioConfusion> by_scenario;
 

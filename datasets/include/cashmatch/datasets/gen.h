@@ -44,24 +44,24 @@ const char* ProfileName(Profile p);
 // What a payment exercises. The names are written to truth.ndjson as
 // `scenario`; never rename one, only append (truth files outlive builds).
 enum class Scenario : uint8_t {
-  kExactReference = 0,      // remittance names the invoice as printed; amount = open
-  kNoRemittanceSingle,      // no remittance; amount = one open invoice; known account
-  kNoRemittanceMulti,       // no remittance; amount = a sum of 2-3 open invoices
-  kOddFormatReference,      // "inv 2026 4211", "#4211", zeros dropped, no separators
-  kTypoReference,           // one character wrong (digit, transposition, OCR letter)
-  kMultiInvoice,            // remittance names 2-5 invoices; amount = their sum
-  kPartialPayment,          // names the invoice, pays less beyond tolerance
-  kShortPayment,            // names the invoice, short by a fee within tolerance
-  kOverpayment,             // names the invoice, pays more; the rest is unapplied
-  kPayerNameVariant,        // no account, no remittance; payer name or alias differs
-  kParentPays,              // the parent pays a subsidiary's invoice, naming it
-  kUsageReconciling,        // pays a usage invoice still reconciling: held
-  kDisputed,                // pays the undisputed part of a disputed invoice
-  kStripeCharge,            // a charge in a Stripe payout carrying the in_ id
-  kReturned,                // an exact payment returned later (R01 or refund)
-  kUnknownPayer,            // nobody in the book: no account, name or reference
-  kAmbiguous,               // no remittance; two different invoice sets fit
-  kOnAccount,               // a known customer pays with nothing open to match
+  kExactReference = 0,  // remittance names the invoice as printed; amount = open
+  kNoRemittanceSingle,  // no remittance; amount = one open invoice; known account
+  kNoRemittanceMulti,   // no remittance; amount = a sum of 2-3 open invoices
+  kOddFormatReference,  // "inv 2026 4211", "#4211", zeros dropped, no separators
+  kTypoReference,       // one character wrong (digit, transposition, OCR letter)
+  kMultiInvoice,        // remittance names 2-5 invoices; amount = their sum
+  kPartialPayment,      // names the invoice, pays less beyond tolerance
+  kShortPayment,        // names the invoice, short by a fee within tolerance
+  kOverpayment,         // names the invoice, pays more; the rest is unapplied
+  kPayerNameVariant,    // no account, no remittance; payer name or alias differs
+  kParentPays,          // the parent pays a subsidiary's invoice, naming it
+  kUsageReconciling,    // pays a usage invoice still reconciling: held
+  kDisputed,            // pays the undisputed part of a disputed invoice
+  kStripeCharge,        // a charge in a Stripe payout carrying the in_ id
+  kReturned,            // an exact payment returned later (R01 or refund)
+  kUnknownPayer,        // nobody in the book: no account, name or reference
+  kAmbiguous,           // no remittance; two different invoice sets fit
+  kOnAccount,           // a known customer pays with nothing open to match
 };
 constexpr size_t kScenarioCount = 18;
 const char* ScenarioName(Scenario s);

@@ -108,7 +108,7 @@ enum class ReversalKind : uint8_t {
 const char* ReversalKindName(ReversalKind k);
 
 struct Reversal {
-  std::string reversal_id;          // stable id of the return record itself
+  std::string reversal_id;  // stable id of the return record itself
   // The reader made reversal_id up (the input gave the return no id of its
   // own), so it may differ when the same return comes in another file:
   // the return's idempotency then rests on what it names instead
@@ -120,8 +120,8 @@ struct Reversal {
   int64_t amount_minor = 0;         // positive: how much went back
   const Currency* currency = nullptr;
   Date value_date;
-  std::string reason_code;          // "R01", "insufficient_funds" …
-  std::string text;                 // free text the bank gave
+  std::string reason_code;  // "R01", "insufficient_funds" …
+  std::string text;         // free text the bank gave
   uint32_t source_line = 0;
 };
 

@@ -89,15 +89,15 @@ enum class Rule : uint8_t {
   kSubsetSumWithinTolerance = 11,
   kFallbackOldestFirst = 12,
   kFallbackPastDueFirst = 13,
-  kOnAccount = 14,                     // nothing fits: cash on the customer's account
-  kMatch = 15,                         // an exception the matcher raised
+  kOnAccount = 14,  // nothing fits: cash on the customer's account
+  kMatch = 15,      // an exception the matcher raised
   // Dunning, on `suppression` events (allocate.cc, release.cc).
   kCashHeld = 16,
   kInvoiceSettled = 17,
   kDisputedOpen = 18,
   kMostlyPaid = 19,
   kHoldReleased = 20,
-  kUsageFinal = 21,                    // a hold released now the usage invoice is final
+  kUsageFinal = 21,  // a hold released now the usage invoice is final
   // Stripe (stripe_payouts.cc). A `fee` event of kStripeFeeRefund gives
   // fees back: counted negative wherever fees are summed.
   kStripeFee = 22,
@@ -120,13 +120,13 @@ struct Event {
   std::string customer_id;
   int64_t amount_minor = 0;
   const Currency* currency = nullptr;
-  std::string rule;        // the rule that fired: RuleName(Rule) or ReversalKindName, e.g. "exact_reference"
+  std::string rule;          // the rule that fired: RuleName(Rule) or ReversalKindName, e.g. "exact_reference"
   int32_t score_milli = -1;  // [0, 1000]; -1: not scored
   SuppressionAction action = SuppressionAction::kNone;
   ExceptionReason reason = ExceptionReason::kNone;
   CashBucket from = CashBucket::kNone;  // `reversed`: where the returned cash was
-  std::vector<std::string> signals;  // "name=value" strings that made the score
-  std::string detail;      // a sentence for people, e.g. what did not agree
+  std::vector<std::string> signals;     // "name=value" strings that made the score
+  std::string detail;                   // a sentence for people, e.g. what did not agree
 };
 
 }  // namespace cashmatch

@@ -34,14 +34,14 @@
 namespace cashmatch {
 
 struct BatchOutcome {
-  std::vector<Event> events;               // commit order; seq not yet set
-  std::vector<Invoice> invoice_updates;    // new state of touched invoices
-  std::vector<PaymentRecord> payments;     // new payments, and earlier ones a return touched
-  std::vector<PayoutLink> payout_links;    // payout halves recorded or linked by this batch
+  std::vector<Event> events;             // commit order; seq not yet set
+  std::vector<Invoice> invoice_updates;  // new state of touched invoices
+  std::vector<PaymentRecord> payments;   // new payments, and earlier ones a return touched
+  std::vector<PayoutLink> payout_links;  // payout halves recorded or linked by this batch
   size_t applied_count = 0;
   size_t exception_count = 0;
   size_t duplicate_count = 0;
-  size_t reversal_count = 0;  // returns that found their payment
+  size_t reversal_count = 0;       // returns that found their payment
   size_t payout_linked_count = 0;  // Stripe payouts linked to their bank line
 };
 
@@ -61,8 +61,8 @@ BookRequest PlanBookRequest(const SettlementBatch& batch, const std::vector<Paym
 // Payments that can touch the same invoices (through their customers) are
 // allocated together in canonical order; such groups run in parallel on
 // `options.threads`. The outcome is the same for any thread count.
-BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints,
-                        const OpenBook& book, const Policy& policy, const MatchOptions& options = MatchOptions());
+BatchOutcome MatchBatch(const SettlementBatch& batch, const std::vector<PaymentHints>& hints, const OpenBook& book,
+                        const Policy& policy, const MatchOptions& options = MatchOptions());
 
 // Cash held against a usage invoice, to be released now that the invoice
 // is final: `record` is the payment's current state.

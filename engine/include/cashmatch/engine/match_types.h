@@ -40,8 +40,8 @@ struct PaymentRecord {
   int64_t exception_minor = 0;  // cash waiting in the review queue
   int64_t returned_minor = 0;   // sent back by returns, refunds and disputes
   ExceptionReason reason = ExceptionReason::kNone;
-  std::string bank_reference;   // for finding it when a return names this reference
-  std::string end_to_end_id;    // the same, for returns that name the payer's EndToEndId
+  std::string bank_reference;  // for finding it when a return names this reference
+  std::string end_to_end_id;   // the same, for returns that name the payer's EndToEndId
 };
 
 // The two halves of a Stripe payout: the payout listing (the charges, at
@@ -52,9 +52,9 @@ struct PayoutLink {
   std::string payout_id;        // po_…; empty: a bank line still waiting for its listing
   std::string bank_payment_id;  // the bank line's payment id; empty: a payout still waiting for its bank line
   const Currency* currency = nullptr;
-  int64_t amount_minor = 0;     // the payout's net amount, positive
-  Date date;                    // the payout's arrival date, or the bank line's value date
-  std::string batch_id;         // the batch that recorded this half
+  int64_t amount_minor = 0;  // the payout's net amount, positive
+  Date date;                 // the payout's arrival date, or the bank line's value date
+  std::string batch_id;      // the batch that recorded this half
   bool linked() const { return !payout_id.empty() && !bank_payment_id.empty(); }
 };
 

@@ -24,9 +24,7 @@ struct Money {
   int64_t amount_minor = 0;
   const Currency* currency = nullptr;
 
-  bool operator==(const Money& o) const {
-    return amount_minor == o.amount_minor && currency == o.currency;
-  }
+  bool operator==(const Money& o) const { return amount_minor == o.amount_minor && currency == o.currency; }
 };
 
 // Parses decimal text in major units into minor units, exactly.
@@ -45,9 +43,7 @@ Result<int64_t> ParseMinorUnits(std::string_view text);
 // No thousands separators, so the output parses back to the same value.
 std::string FormatAmountMinor(int64_t amount_minor, int exponent);
 
-inline std::string FormatMoney(const Money& m) {
-  return FormatAmountMinor(m.amount_minor, m.currency->exponent());
-}
+inline std::string FormatMoney(const Money& m) { return FormatAmountMinor(m.amount_minor, m.currency->exponent()); }
 
 // Overflow-checked accumulator. Adding past 128 bits throws (programmer
 // error: impossible with int64 inputs in practice); narrowing to int64 is

@@ -94,8 +94,7 @@ struct Policy {
   // The tolerance for a payment source: its override, else the default.
   const Tolerance& ToleranceFor(PaymentSource source) const;
   // The largest shortfall written off for `due_minor` in `currency`.
-  int64_t ShortfallAllowedMinor(PaymentSource source, const Currency* currency,
-                                int64_t due_minor) const;
+  int64_t ShortfallAllowedMinor(PaymentSource source, const Currency* currency, int64_t due_minor) const;
 };
 
 }  // namespace cashmatch

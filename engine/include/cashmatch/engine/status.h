@@ -21,12 +21,12 @@ namespace cashmatch {
 // Stable numbers: scripts read them through the CLI's exit codes.
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidInput = 1,   // a file or field the user gave is wrong
-  kNotFound = 2,       // a file or record that should exist does not
-  kLedgerBusy = 3,     // another process holds the ledger's lock
-  kLedgerCorrupt = 4,  // the ledger cannot be read as a cashmatch ledger
-  kIOError = 5,        // the operating system refused a read or a write
-  kUnsupported = 6,    // a newer schema or an unknown encoding version
+  kInvalidInput = 1,       // a file or field the user gave is wrong
+  kNotFound = 2,           // a file or record that should exist does not
+  kLedgerBusy = 3,         // another process holds the ledger's lock
+  kLedgerCorrupt = 4,      // the ledger cannot be read as a cashmatch ledger
+  kIOError = 5,            // the operating system refused a read or a write
+  kUnsupported = 6,        // a newer schema or an unknown encoding version
   kInvariantViolated = 7,  // the ledger's books do not balance (cashmatch verify)
 };
 
@@ -40,9 +40,7 @@ class [[nodiscard]] Status {
   static Status LedgerCorrupt(std::string msg) { return Status(StatusCode::kLedgerCorrupt, std::move(msg)); }
   static Status IOError(std::string msg) { return Status(StatusCode::kIOError, std::move(msg)); }
   static Status Unsupported(std::string msg) { return Status(StatusCode::kUnsupported, std::move(msg)); }
-  static Status InvariantViolated(std::string msg) {
-    return Status(StatusCode::kInvariantViolated, std::move(msg));
-  }
+  static Status InvariantViolated(std::string msg) { return Status(StatusCode::kInvariantViolated, std::move(msg)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -64,7 +62,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(data_).ok());
   }
@@ -93,8 +91,8 @@ class [[nodiscard]] Result {
 
 }  // namespace cashmatch
 
-#define CASHMATCH_RETURN_IF_ERROR(expr)          \
-  do {                                           \
-    ::cashmatch::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                   \
+#define CASHMATCH_RETURN_IF_ERROR(expr) \
+  do {                                  \
+    ::cashmatch::Status _st = (expr);   \
+    if (!_st.ok()) return _st;          \
   } while (0)

@@ -21,8 +21,8 @@
 namespace cashmatch::io {
 
 // Bank accounts are fingerprinted with `fp` on the way in.
-Result<std::vector<Customer>> ParseCustomersCsv(const std::string& name, std::string_view data,
-                                                const Fingerprinter& fp, std::vector<std::string>* warnings);
+Result<std::vector<Customer>> ParseCustomersCsv(const std::string& name, std::string_view data, const Fingerprinter& fp,
+                                                std::vector<std::string>* warnings);
 
 Result<std::vector<Invoice>> ParseInvoicesCsv(const std::string& name, std::string_view data,
                                               std::vector<std::string>* warnings);

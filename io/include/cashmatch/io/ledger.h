@@ -80,7 +80,7 @@ namespace cashmatch::io {
 
 class CommitWriter;    // internal: builds a commit's WriteBatch
 class CommitIngester;  // internal: commits a large batch as ingested SST files
-class PutList;       // internal: one column family's puts of a WriteBatch
+class PutList;         // internal: one column family's puts of a WriteBatch
 
 struct LedgerOptions {
   // See commit_ingest_keys_min.
@@ -163,7 +163,6 @@ struct BookLoadStats {
   size_t writes_count = 0;  // RocksDB writes: 1 unless the load was chunked
 };
 
-
 // What the ledger remembers of a committed batch.
 struct CommittedBatch {
   std::string batch_id;
@@ -237,8 +236,7 @@ class Ledger {
   // vectors (one write unless the load is chunked), with the same checks. The source names are used
   // in messages ("customers.csv:7: field 'parent_id': …").
   Status UpsertBook(const std::vector<Customer>& customers, const std::vector<Invoice>& invoices,
-                    const std::string& customers_source = "customers",
-                    const std::string& invoices_source = "invoices");
+                    const std::string& customers_source = "customers", const std::string& invoices_source = "invoices");
   // The same, streaming (io/src/ledger/load.cc). A first pass checks every row
   // (ids unique, customers and parents known, invoice numbers unique in the
   // load and the ledger) and writes nothing if one is wrong. A second pass
@@ -327,8 +325,7 @@ class Ledger {
   Status LoadLooseReferences(const BookRequest& req, const std::set<std::string>& missing_numbers, OpenBook& book,
                              std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const;
   Status ScanLooseKey(rocksdb::Iterator* it, char kind, const std::string& key, size_t scan_max,
-                      std::string_view near_body,
-                      std::vector<std::string>* invoice_ids, bool* crowded) const;
+                      std::string_view near_body, std::vector<std::string>* invoice_ids, bool* crowded) const;
   Status BackfillIndex(rocksdb::ColumnFamilyHandle* source, const char* what,
                        const std::function<Status(std::string_view value, PutList& entries)>& add);
   Status BackfillLooseIndex();
@@ -375,7 +372,7 @@ class Ledger {
   std::string dir_;
   std::string secondary_dir_;  // follow mode: RocksDB's secondary instance files
   uint64_t next_seq_ = 1;
-  std::string interrupted_load_;  // meta "load_pending": what a chunked load was writing
+  std::string interrupted_load_;              // meta "load_pending": what a chunked load was writing
   uint64_t schema_version_ = kSchemaVersion;  // as stored (a read-only open does not upgrade)
   uint64_t ingested_commits_count_ = 0;
   // The first failed write (disk full, I/O error): every later write

@@ -35,8 +35,7 @@ struct LoadResult {
 // or in chunks for a large book (see Ledger::UpsertBook(const BookRows&)).
 // `on_rows`, when set, is told of rows as they are read (every pass), for
 // progress; it must be cheap.
-Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path,
-                                 const std::string& invoices_path,
+Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path, const std::string& invoices_path,
                                  const std::function<void(uint64_t rows)>& on_rows = nullptr);
 
 struct ApplyOptions {
@@ -62,8 +61,8 @@ std::string MaskAccountsInRecord(std::string_view record);
 // The stages of ApplyPaymentFile, in order, for --timings.
 enum class ApplyStage { kRead, kParse, kHints, kLoadBook, kMatch, kCommit };
 inline constexpr size_t kApplyStageCount = 6;
-inline constexpr const char* kApplyStageNames[kApplyStageCount] = {"read", "parse", "hints", "load_book", "match",
-                                                                   "commit"};
+inline constexpr const char* kApplyStageNames[kApplyStageCount] = {"read",      "parse", "hints",
+                                                                   "load_book", "match", "commit"};
 
 struct ApplyResult {
   std::string path;
@@ -76,11 +75,11 @@ struct ApplyResult {
   size_t applied_count = 0;
   size_t exception_count = 0;
   size_t duplicate_count = 0;
-  size_t returns_count = 0;          // returns, refunds and disputes in the file
-  size_t reversed_count = 0;         // of which found the payment they undo
-  size_t released_count = 0;         // held amounts released by the batch
-  size_t payouts_count = 0;          // Stripe payouts the batch records (0 or 1)
-  size_t payouts_linked_count = 0;   // Stripe payouts linked to their bank line
+  size_t returns_count = 0;         // returns, refunds and disputes in the file
+  size_t reversed_count = 0;        // of which found the payment they undo
+  size_t released_count = 0;        // held amounts released by the batch
+  size_t payouts_count = 0;         // Stripe payouts the batch records (0 or 1)
+  size_t payouts_linked_count = 0;  // Stripe payouts linked to their bank line
   std::vector<std::string> warnings;
   // Wall seconds per stage (ApplyStage order), for `apply --timings`.
   std::array<double, kApplyStageCount> stage_seconds{};

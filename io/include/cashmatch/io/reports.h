@@ -56,8 +56,7 @@ Status ReportExceptions(const Ledger& ledger, ReportFormat format, std::FILE* ou
 
 // The audit trail of one invoice, payment or customer: its current state,
 // then every event that touched it with batch, rule, score and signals.
-Status ReportTrail(const Ledger& ledger, Subject subject, const std::string& id, ReportFormat format,
-                   std::FILE* out);
+Status ReportTrail(const Ledger& ledger, Subject subject, const std::string& id, ReportFormat format, std::FILE* out);
 
 // Days sales outstanding and collection effectiveness over [from, to], per
 // currency. With AR(t) = open amount at the end of day t of invoices issued

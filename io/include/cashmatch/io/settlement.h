@@ -30,13 +30,13 @@ namespace cashmatch::io {
 
 enum class SettlementFormat : uint8_t {
   kAuto = 0,
-  kNdjson = 1,       // cashmatch's own NDJSON payments (payments_ndjson.h)
-  kBai2 = 2,         // BAI2 cash management balance reporting
-  kCamt = 3,         // ISO 20022 camt.053 / camt.054 (and camt.052)
-  kStripeJson = 4,   // Stripe balance transactions: API list object or NDJSON
-  kStripeCsv = 5,    // Stripe payout reconciliation report (itemized CSV)
-  kNacha = 6,        // NACHA ACH file (return entries)
-  kMt940 = 7,        // SWIFT MT940
+  kNdjson = 1,      // cashmatch's own NDJSON payments (payments_ndjson.h)
+  kBai2 = 2,        // BAI2 cash management balance reporting
+  kCamt = 3,        // ISO 20022 camt.053 / camt.054 (and camt.052)
+  kStripeJson = 4,  // Stripe balance transactions: API list object or NDJSON
+  kStripeCsv = 5,   // Stripe payout reconciliation report (itemized CSV)
+  kNacha = 6,       // NACHA ACH file (return entries)
+  kMt940 = 7,       // SWIFT MT940
 };
 
 // The one list of formats, in SettlementFormat order (kAuto first). The
@@ -67,9 +67,9 @@ struct ParseOptions {
 };
 
 struct Reject {
-  uint32_t line = 0;    // 1-based line (or record number where lines mean nothing)
-  std::string record;   // the offending record as read, for the rejects file
-  std::string reason;   // the same sentence an error would carry
+  uint32_t line = 0;   // 1-based line (or record number where lines mean nothing)
+  std::string record;  // the offending record as read, for the rejects file
+  std::string reason;  // the same sentence an error would carry
 };
 
 struct ParsedSettlement {
