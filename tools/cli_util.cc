@@ -37,21 +37,7 @@ int Fail(const Status& s, const char* command) {
 }
 
 Result<std::unique_ptr<io::Ledger>> OpenLedger(const std::string& db, const io::LedgerOptions& options) {
-  auto ledger = io::Ledger::Open(db, options);
-  if (ledger.ok()) return ledger;
-  const StatusCode code = ledger.status().code();
-  if (code != StatusCode::kNotFound && code != StatusCode::kInvalidInput) return ledger;
-  // The ledger refused the path without saying it is foreign: a reader
-  // finds no CURRENT file, a writer finds a file. Either way, what is there
-  // is not a ledger.
-  std::error_code ec;
-  const fs::file_status st = fs::status(db, ec);
-  if (ec || !fs::exists(st)) return ledger;
-  if (!fs::is_directory(st)) return Status::LedgerCorrupt(db + " is not a cashmatch ledger (not a directory)");
-  if (!fs::is_empty(db, ec) && !ec) {
-    return Status::LedgerCorrupt(db + " is not a cashmatch ledger (the directory holds other files)");
-  }
-  return ledger;
+  return io::Ledger::Open(db, options);
 }
 
 namespace {

@@ -38,10 +38,10 @@ int ExitCodeFor(const Status& s);
 // Prints "cashmatch[ COMMAND]: error: MESSAGE" on stderr; returns its exit code.
 int Fail(const Status& s, const char* command = nullptr);
 
-// Ledger::Open, except that a path holding something other than a ledger
-// (a file, or a directory with other contents) is LedgerCorrupt, exit 4,
-// whichever command opens it and whether it opens to read or to write. A
-// missing directory opened to read stays NotFound (exit 1).
+// Ledger::Open, the one place every command opens a ledger. Ledger::Open
+// names what it finds itself: a path holding something other than a ledger
+// (a file, or a directory with other contents) and a missing ledger are both
+// LedgerCorrupt, exit 4, whichever command opens it.
 Result<std::unique_ptr<io::Ledger>> OpenLedger(const std::string& db, const io::LedgerOptions& options);
 
 // A usage error (a message naming both paths) when `output` lies inside the
