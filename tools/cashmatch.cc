@@ -86,6 +86,7 @@ struct ApplyArgs {
   bool skip_bad_records = false;
   bool timings = false;
   uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin;
+  size_t chunk_payments = cmio::ApplyOptions::kDefaultChunkPayments;
 };
 
 // One line of wall seconds per stage, on stderr.
@@ -113,13 +114,22 @@ std::string RejectsInsideLedger(const ApplyArgs& a) {
 
 // The line of one committed file, printed and flushed as soon as its batch
 // commits, so that a later file failing hard cannot take it with it.
-void PrintApplied(const std::string& path, const cmio::ApplyResult& res) {
+void PrintApplied(const std::string& path, const cmio::ApplyResult& res, size_t chunk_payments) {
   fmt::print(
       "{}: {} batch {}: {} payments, {} applied, {} exceptions, {} duplicates, {} returns ({} reversed), "
       "{} released, {} payouts ({} linked); events {}..{}\n",
       path, cmio::SettlementFormatName(res.format), res.batch.batch_id, res.payments_count, res.applied_count,
       res.exception_count, res.duplicate_count, res.returns_count, res.reversed_count, res.released_count,
       res.payouts_count, res.payouts_linked_count, res.batch.first_seq, res.batch.last_seq);
+  if (res.chunks_count > 1) {
+    fmt::print("{}: applied in {} chunks of up to {} payments, each its own batch{}\n", path, res.chunks_count,
+               chunk_payments,
+               res.chunks_resumed == 0 ? ""
+                                       : fmt::format(" ({} committed by an earlier apply that was cut off; their "
+                                                     "applied and exception counts are not in the "
+                                                     "line above)",
+                                                     res.chunks_resumed));
+  }
   if (res.rejected_count > 0) {
     fmt::print("{}: skipped {} bad records, written to {}\n", path, res.rejected_count, res.rejects_path);
   }
@@ -160,6 +170,7 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
   }
   apply_options.skip_bad_records = a.skip_bad_records;
   apply_options.rejects_path = a.rejects;
+  apply_options.chunk_payments = a.chunk_payments;
   // Each file is its own batch and its own commit: a bad file is reported
   // and skipped, and the others still go in. The exit code says whether
   // every file went in.
@@ -168,13 +179,36 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
   std::array<double, cmio::kApplyStageCount> stage_totals{};
   Progress progress(Progress::Wanted(g.quiet), "apply", "bytes", FileBytes(a.files));
   for (const std::string& path : a.files) {
-    auto r = cmio::ApplyPaymentFile(*ledger.value(), path, policy, *extractor.value(), options, apply_options);
     std::error_code ec;
-    const auto bytes = std::filesystem::file_size(path, ec);
-    progress.Add(ec ? 0 : bytes);
+    const uint64_t bytes = std::filesystem::file_size(path, ec);
+    // A file applied in chunks moves the progress chunk by chunk, in
+    // proportion to its payments, and says each chunk once it commits.
+    uint64_t bytes_shown = 0;
+    size_t chunks_committed = 0;
+    apply_options.on_chunk_committed = [&](const cmio::ChunkCommitted& c) {
+      chunks_committed = c.index;
+      const uint64_t now = c.payments_total == 0 ? 0 : bytes * c.payments_done / c.payments_total;
+      if (!ec && now > bytes_shown) progress.Add(now - bytes_shown);
+      bytes_shown = std::max(bytes_shown, now);
+      if (c.index == c.count) return cm::Status::Ok();  // the file's own line follows
+      fmt::print("{}: chunk {} of {}: batch {}{}; payments 1..{} of {}; events {}..{}\n", path, c.index, c.count,
+                 c.batch.batch_id, c.already_applied ? " (committed by an earlier apply)" : "", c.payments_done,
+                 c.payments_total, c.batch.first_seq, c.batch.last_seq);
+      std::fflush(stdout);
+      return cm::Status::Ok();
+    };
+    auto r = cmio::ApplyPaymentFile(*ledger.value(), path, policy, *extractor.value(), options, apply_options);
+    if (!ec && bytes > bytes_shown) progress.Add(bytes - bytes_shown);
     if (!r.ok()) {
       progress.Done();
-      fmt::print(stderr, "cashmatch: error: {} (batch not applied, nothing committed)\n", r.status().message());
+      if (chunks_committed == 0) {
+        fmt::print(stderr, "cashmatch: error: {} (batch not applied, nothing committed)\n", r.status().message());
+      } else {
+        fmt::print(stderr,
+                   "cashmatch: error: {} (chunks 1..{} of this file are committed, the rest is not; apply the file "
+                   "again to commit the rest)\n",
+                   r.status().message(), chunks_committed);
+      }
       if (first_error.ok()) first_error = r.status();
       ++failed;
       // After a failed write (disk full) the ledger refuses every further
@@ -190,7 +224,7 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
       std::fflush(stdout);
       continue;
     }
-    PrintApplied(path, res);
+    PrintApplied(path, res, a.chunk_payments);
     for (size_t i = 0; i < stage_totals.size(); ++i) stage_totals[i] += res.stage_seconds[i];
     if (a.timings) PrintTimings(path, res.stage_seconds);
   }
@@ -419,6 +453,12 @@ int main(int argc, char** argv) {
       ->add_option("--ingest-keys-min", apply.ingest_keys_min,
                    "Commit a file that writes at least this many keys as ingested SST files instead of a "
                    "WriteBatch (0: every file); both are atomic and synced")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  apply_cmd
+      ->add_option("--chunk-payments", apply.chunk_payments,
+                   "Apply a file with more payments than this in chunks of this many, each its own atomic batch, "
+                   "after the whole file is checked: memory stays bounded whatever the file size (0: never split)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   apply_cmd->add_option("--rejects", apply.rejects, "Rejects file (default: FILE.rejects.ndjson beside each input)");

@@ -7,6 +7,7 @@
 #include "cashmatch/io/csv.h"
 #include "cashmatch/io/digest.h"
 #include "cashmatch/io/export.h"
+#include "cashmatch/io/mapped_file.h"
 #include "cashmatch/io/payments_ndjson.h"
 
 namespace cashmatch::io {
@@ -213,47 +214,13 @@ Result<bool> AlreadyCommitted(const Ledger& ledger, const std::string& key, Appl
 
 }  // namespace
 
-Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, const Policy& policy,
-                                     const HintExtractor& extractor, const MatchOptions& options,
-                                     const ApplyOptions& apply_options) {
-  ApplyResult result;
-  result.path = path;
-  StageClock clock(&result.stage_seconds);
-  auto data = ReadFile(path);
-  if (!data.ok()) return data.status();
-  result.format =
-      apply_options.format == SettlementFormat::kAuto ? DetectSettlementFormat(data.value()) : apply_options.format;
-  // A file's identity is its content: the same bytes are the same batch.
-  const std::string digest = Sha256Hex(data.value());
-  std::string key = "sha256:" + digest;
-  auto seen = AlreadyCommitted(ledger, key, &result);
-  if (!seen.ok()) return seen.status();
-  if (seen.value()) return result;
-  clock.Lap(ApplyStage::kRead);
-  ParseOptions parse_options;
-  parse_options.skip_bad_records = apply_options.skip_bad_records;
-  parse_options.sha256_hex = digest;  // readers derive ids from it: hashed once
-  auto parsed = ParseSettlement(path, data.value(), result.format, ledger.fingerprinter(), parse_options);
-  if (!parsed.ok()) return parsed.status();
-  ParsedSettlement& ps = parsed.value();
-  result.warnings = std::move(ps.warnings);
-  SettlementBatch batch = std::move(ps.batch);
-  // A Stripe payout is one batch whatever file it arrives in: its id is the key.
-  if (batch.payout.has_value()) {
-    key = "stripe:" + batch.payout->payout_id;
-    seen = AlreadyCommitted(ledger, key, &result);
-    if (!seen.ok()) return seen.status();
-    if (seen.value()) return result;
-  }
-  batch.idempotency_key = key;
-  batch.batch_id = batch.payout.has_value() ? "b-" + batch.payout->payout_id : "b-" + digest.substr(0, 16);
-  if (!ps.rejects.empty()) {
-    result.rejects_path = apply_options.rejects_path.empty() ? path + ".rejects.ndjson" : apply_options.rejects_path;
-    CASHMATCH_RETURN_IF_ERROR(WriteRejects(result.rejects_path, path, ps.rejects));
-    result.rejected_count = ps.rejects.size();
-  }
+namespace {
 
-  clock.Lap(ApplyStage::kParse);
+// Hints, book, match and commit for one batch (a file, or a chunk of one);
+// adds what it did to `result`.
+Result<CommittedBatch> MatchAndCommit(Ledger& ledger, const SettlementBatch& batch, const Policy& policy,
+                                      const HintExtractor& extractor, const MatchOptions& options, StageClock& clock,
+                                      ApplyResult* result) {
   std::vector<PaymentHints> hints = ExtractAllHints(batch, extractor, options);
   clock.Lap(ApplyStage::kHints);
   BookRequest request = PlanBookRequest(batch, hints);
@@ -266,16 +233,144 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   auto record = ledger.CommitBatch(batch, outcome);
   if (!record.ok()) return record.status();
   clock.Lap(ApplyStage::kCommit);
-  result.batch = record.value();
-  result.payments_count = batch.payments.size();
-  result.applied_count = outcome.applied_count;
-  result.exception_count = outcome.exception_count;
-  result.duplicate_count = outcome.duplicate_count;
-  result.returns_count = batch.reversals.size();
-  result.reversed_count = outcome.reversal_count;
-  for (const Event& e : outcome.events) result.released_count += e.type == EventType::kReleased ? 1 : 0;
-  result.payouts_count = batch.payout.has_value() ? 1 : 0;
-  result.payouts_linked_count = outcome.payout_linked_count;
+  result->payments_count += batch.payments.size();
+  result->applied_count += outcome.applied_count;
+  result->exception_count += outcome.exception_count;
+  result->duplicate_count += outcome.duplicate_count;
+  result->returns_count += batch.reversals.size();
+  result->reversed_count += outcome.reversal_count;
+  for (const Event& e : outcome.events) result->released_count += e.type == EventType::kReleased ? 1 : 0;
+  result->payouts_count += batch.payout.has_value() ? 1 : 0;
+  result->payouts_linked_count += outcome.payout_linked_count;
+  return record;
+}
+
+// The file's batches as one: the last one's name, all their events.
+void AddCommitted(const CommittedBatch& b, bool first, CommittedBatch* all) {
+  if (first) {
+    *all = b;
+    return;
+  }
+  all->batch_id = b.batch_id;
+  all->last_seq = b.last_seq;
+  all->payment_count += b.payment_count;
+}
+
+// What the first reading of a file found: how many payments, and whether
+// they filled at least one chunk (then the file is applied in chunks).
+struct FirstReading {
+  size_t full_chunks = 0;
+  size_t payments_in_chunks = 0;
+};
+
+}  // namespace
+
+Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, const Policy& policy,
+                                     const HintExtractor& extractor, const MatchOptions& options,
+                                     const ApplyOptions& apply_options) {
+  ApplyResult result;
+  result.path = path;
+  StageClock clock(&result.stage_seconds);
+  auto file = MappedFile::Open(path);
+  if (!file.ok()) return file.status();
+  const std::string_view data = file.value().data();
+  result.format = apply_options.format == SettlementFormat::kAuto ? DetectSettlementFormat(data) : apply_options.format;
+  // A file's identity is its content: the same bytes are the same batch.
+  // A file applied in chunks has this key on its last chunk, which commits
+  // last: the key is there only when the whole file is.
+  const std::string digest = Sha256Hex(data);
+  std::string key = "sha256:" + digest;
+  auto seen = AlreadyCommitted(ledger, key, &result);
+  if (!seen.ok()) return seen.status();
+  if (seen.value()) return result;
+  clock.Lap(ApplyStage::kRead);
+  // The first reading checks the whole file. A file that fills a chunk is
+  // not kept: its chunks are only counted, and read again below.
+  ParseOptions parse_options;
+  parse_options.skip_bad_records = apply_options.skip_bad_records;
+  parse_options.sha256_hex = digest;  // readers derive ids from it: hashed once
+  FirstReading first;
+  if (apply_options.chunk_payments > 0) {
+    parse_options.chunk_payments = apply_options.chunk_payments;
+    parse_options.on_chunk = [&first](SettlementBatch& chunk) {
+      ++first.full_chunks;
+      first.payments_in_chunks += chunk.payments.size();
+      return Status::Ok();
+    };
+  }
+  auto parsed = ParseSettlement(path, data, result.format, ledger.fingerprinter(), parse_options);
+  if (!parsed.ok()) return parsed.status();
+  ParsedSettlement& ps = parsed.value();
+  result.warnings = std::move(ps.warnings);
+  // A Stripe payout is one batch whatever file it arrives in: its id is the key.
+  if (ps.batch.payout.has_value()) {
+    key = "stripe:" + ps.batch.payout->payout_id;
+    seen = AlreadyCommitted(ledger, key, &result);
+    if (!seen.ok()) return seen.status();
+    if (seen.value()) return result;
+  }
+  const std::string batch_id =
+      ps.batch.payout.has_value() ? "b-" + ps.batch.payout->payout_id : "b-" + digest.substr(0, 16);
+  if (!ps.rejects.empty()) {
+    result.rejects_path = apply_options.rejects_path.empty() ? path + ".rejects.ndjson" : apply_options.rejects_path;
+    CASHMATCH_RETURN_IF_ERROR(WriteRejects(result.rejects_path, path, ps.rejects));
+    result.rejected_count = ps.rejects.size();
+  }
+  clock.Lap(ApplyStage::kParse);
+  if (first.full_chunks == 0) {
+    SettlementBatch& batch = ps.batch;
+    batch.idempotency_key = key;
+    batch.batch_id = batch_id;
+    auto record = MatchAndCommit(ledger, batch, policy, extractor, options, clock, &result);
+    if (!record.ok()) return record.status();
+    result.batch = record.value();
+    return result;
+  }
+  // In chunks: the file is read a second time, and each chunk the reader
+  // hands over is matched and committed before it reads on. The last chunk
+  // (the payments after the last full one, and the returns) carries the
+  // file's key.
+  const size_t chunk_count = first.full_chunks + 1;
+  const size_t payments_total = first.payments_in_chunks + ps.batch.payments.size();
+  ps = ParsedSettlement();  // the second reading gives the last chunk again
+  result.chunks_count = chunk_count;
+  size_t index = 0;
+  size_t payments_done = 0;
+  auto commit_chunk = [&](SettlementBatch& chunk) -> Status {
+    clock.Lap(ApplyStage::kParse);
+    ++index;
+    chunk.idempotency_key = index == chunk_count ? key : key + "#" + std::to_string(index);
+    chunk.batch_id = batch_id + "-" + std::to_string(index);
+    payments_done += chunk.payments.size();
+    ChunkCommitted done{path, index, chunk_count, false, {}, payments_done, payments_total};
+    ApplyResult earlier;
+    auto committed = AlreadyCommitted(ledger, chunk.idempotency_key, &earlier);
+    if (!committed.ok()) return committed.status();
+    if (committed.value()) {  // an apply of this file was cut off after this chunk
+      done.already_applied = true;
+      done.batch = earlier.batch;
+      ++result.chunks_resumed;
+      result.payments_count += chunk.payments.size();
+    } else {
+      auto record = MatchAndCommit(ledger, chunk, policy, extractor, options, clock, &result);
+      if (!record.ok()) return record.status();
+      done.batch = record.value();
+    }
+    file.value().ReleaseResidentPages();  // the file's bytes need not stay in this process's memory
+    AddCommitted(done.batch, index == 1, &result.batch);
+    if (!apply_options.on_chunk_committed) return Status::Ok();
+    Status told = apply_options.on_chunk_committed(done);
+    return index == chunk_count ? Status::Ok() : told;
+  };
+  parse_options.on_chunk = commit_chunk;
+  auto again = ParseSettlement(path, data, result.format, ledger.fingerprinter(), parse_options);
+  if (!again.ok()) return again.status();
+  if (index + 1 != chunk_count) {
+    // Only a file written to while it is applied reads differently twice.
+    return Status::IOError(path + ": the file changed while it was being applied (" + std::to_string(index) +
+                           " chunks committed); apply it again once it is complete");
+  }
+  CASHMATCH_RETURN_IF_ERROR(commit_chunk(again.value().batch));
   return result;
 }
 

@@ -497,7 +497,7 @@ class Bai2Parser {
   Status OnAccountTrailer(const Record& r);
   Status OnGroupTrailer(const Record& r);
   Status OnFileTrailer(const Record& r);
-  void Emit(const Detail& d, uint32_t line);
+  Status Emit(const Detail& d, uint32_t line);
 
   // Helpers.
   void CountRecord(const Record& r);
@@ -924,8 +924,7 @@ Status Bai2Parser::OnDetail(const Record& r) {
     return Status::Ok();
   }
   account_sum_.Add(d.amount_minor);
-  Emit(d, r.line);
-  return Status::Ok();
+  return Emit(d, r.line);
 }
 
 // type code, amount, funds type [+ sub-fields], bank reference, customer
@@ -966,7 +965,7 @@ void Bai2Parser::ReserveFromSoFar() {
   const uint64_t read = std::max<uint64_t>(line_offset_, 1);
   const uint64_t expected = uint64_t{out_.batch.payments.size()} * data_.size() / read;
   const size_t count = static_cast<size_t>(std::min<uint64_t>(expected + expected / 8, kReserveCountMax));
-  out_.batch.payments.reserve(count);
+  out_.batch.payments.reserve(PaymentsToReserve(options_, count));
   ids_.Reserve(count);
 }
 
@@ -997,7 +996,7 @@ std::string Bai2Parser::UniqueId(std::string_view bank_reference, uint32_t line)
   return unique;
 }
 
-void Bai2Parser::Emit(const Detail& d, uint32_t line) {
+Status Bai2Parser::Emit(const Detail& d, uint32_t line) {
   std::optional<ReversalKind> reversal;
   for (const ReturnCode& rc : kReturnCodes) {
     if (rc.type_code == d.type_code) reversal = rc.kind;
@@ -1015,13 +1014,13 @@ void Bai2Parser::Emit(const Detail& d, uint32_t line) {
         " is not a credit or debit code cashmatch reads; amount " +
         FormatAmountMinor(d.amount_minor, account_currency_ == nullptr ? 2 : account_currency_->exponent()) +
         " skipped (not applied)");
-    return;
+    return Status::Ok();
   }
-  if (!reversal && !credit) return;  // other debits: totals only
+  if (!reversal && !credit) return Status::Ok();  // other debits: totals only
   if (d.amount_minor == 0) {
     out_.warnings.push_back(Where(line) + ": record 16: type " + std::to_string(d.type_code) +
                             " with amount 0 is neither a payment nor a return; skipped");
-    return;
+    return Status::Ok();
   }
   Date value_date = d.value_date.value_or(group_date_);
   if (reversal) {
@@ -1037,9 +1036,10 @@ void Bai2Parser::Emit(const Detail& d, uint32_t line) {
     rv.text = d.text;
     rv.source_line = line;
     out_.batch.reversals.push_back(std::move(rv));
-    return;
+    return Status::Ok();
   }
   // Built in place at the end of the batch.
+  CASHMATCH_RETURN_IF_ERROR(HandOverFullChunk(options_, &out_.batch));
   if (out_.batch.payments.size() == kReserveAfterCount) ReserveFromSoFar();
   Payment& p = out_.batch.payments.emplace_back();
   p.payment_id = UniqueId(d.bank_reference, line);
@@ -1063,6 +1063,7 @@ void Bai2Parser::Emit(const Detail& d, uint32_t line) {
   p.remittance += d.text;
   p.bank_reference = std::string(d.bank_reference);
   p.source_line = line;
+  return Status::Ok();
 }
 
 // A stated total that is present and differs from the computed one is a

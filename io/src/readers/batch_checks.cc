@@ -8,6 +8,7 @@
 // - a remitted amount per reference is positive (the matcher applies it);
 // - a Stripe payout is a credit to the bank account (the ledger keys the
 //   bank line it waits for by a non-negative amount).
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,7 +18,9 @@
 #include "reader_util.h"
 
 namespace cashmatch::io {
-namespace {
+
+// LineText and TextRepairs are outside the anonymous namespace: BatchChecker
+// (parsers.h) holds them.
 
 // The text of 1-based line `line` of `data` ("" past the end), for a
 // reject: the lines are indexed once, on the first reject.
@@ -42,6 +45,23 @@ class LineText {
   std::string_view data_;
   std::vector<size_t> starts_;
 };
+
+// Counts the text fields whose invalid UTF-8 was replaced, for one warning.
+struct TextRepairs {
+  size_t count = 0;
+  uint32_t first_line = 0;
+  std::string first_field;
+
+  void Fix(std::string* text, uint32_t line, const char* field) {
+    if (!MakeValidUtf8(text)) return;
+    if (count++ == 0) {
+      first_line = line;
+      first_field = field;
+    }
+  }
+};
+
+namespace {
 
 std::string Where(const std::string& name, uint32_t line, std::string_view field) {
   return name + ":" + std::to_string(line) + ": field '" + std::string(field) + "'";
@@ -97,21 +117,6 @@ void DropNonPositiveRefAmounts(const std::string& name, Payment* p, std::vector<
   }
 }
 
-// Counts the text fields whose invalid UTF-8 was replaced, for one warning.
-struct TextRepairs {
-  size_t count = 0;
-  uint32_t first_line = 0;
-  std::string first_field;
-
-  void Fix(std::string* text, uint32_t line, const char* field) {
-    if (!MakeValidUtf8(text)) return;
-    if (count++ == 0) {
-      first_line = line;
-      first_field = field;
-    }
-  }
-};
-
 // Stripe takes money from the bank account when refunds, disputes or fees
 // exceed what it collected: the listing's "payout" is then a debit. There
 // is no bank credit to link it to, so the listing is booked without a
@@ -151,35 +156,51 @@ Status KeepGood(std::vector<T>* records, const ParseOptions& options, LineText& 
 
 }  // namespace
 
-Status CheckParsedBatch(const std::string& name, std::string_view data, const ParseOptions& options,
-                        ParsedSettlement* out) {
+BatchChecker::BatchChecker(const std::string& name, std::string_view data, const ParseOptions& options)
+    : name_(name),
+      options_(options),
+      lines_(std::make_unique<LineText>(data)),
+      repairs_(std::make_unique<TextRepairs>()) {}
+
+BatchChecker::~BatchChecker() = default;
+
+Status BatchChecker::CheckRecords(ParsedSettlement* out) {
   SettlementBatch& batch = out->batch;
-  LineText lines(data);
-  TextRepairs repairs;
   CASHMATCH_RETURN_IF_ERROR(KeepGood(
-      &batch.payments, options, lines, [&](const Payment& p) { return CheckPaymentIds(name, p); },
+      &batch.payments, options_, *lines_, [&](const Payment& p) { return CheckPaymentIds(name_, p); },
       [&](Payment& p) {
-        repairs.Fix(&p.payer_name, p.source_line, "payer_name");
-        repairs.Fix(&p.remittance, p.source_line, "remittance");
-        DropNonPositiveRefAmounts(name, &p, &out->warnings);
+        repairs_->Fix(&p.payer_name, p.source_line, "payer_name");
+        repairs_->Fix(&p.remittance, p.source_line, "remittance");
+        DropNonPositiveRefAmounts(name_, &p, &out->warnings);
       },
       &out->rejects));
-  CASHMATCH_RETURN_IF_ERROR(KeepGood(
-      &batch.reversals, options, lines, [&](const Reversal& r) { return CheckReversalIds(name, r); },
-      [&](Reversal& r) { repairs.Fix(&r.text, r.source_line, "text"); }, &out->rejects));
+  return KeepGood(
+      &batch.reversals, options_, *lines_, [&](const Reversal& r) { return CheckReversalIds(name_, r); },
+      [&](Reversal& r) { repairs_->Fix(&r.text, r.source_line, "text"); }, &out->rejects);
+}
+
+Status BatchChecker::Finish(ParsedSettlement* out) {
+  CASHMATCH_RETURN_IF_ERROR(CheckRecords(out));
+  SettlementBatch& batch = out->batch;
   if (batch.payout.has_value()) {
     if (const char* why = IdProblem(batch.payout->payout_id)) {
-      return Status::InvalidInput(name + ": payout id: " + why);
+      return Status::InvalidInput(name_ + ": payout id: " + why);
     }
   }
-  UnlinkDebitPayout(name, &batch, &out->warnings);
+  UnlinkDebitPayout(name_, &batch, &out->warnings);
+  const TextRepairs& repairs = *repairs_;
   if (repairs.count > 0) {
-    out->warnings.push_back(name + ": " + std::to_string(repairs.count) +
+    out->warnings.push_back(name_ + ": " + std::to_string(repairs.count) +
                             " text field(s) held bytes that are not UTF-8 (first: line " +
                             std::to_string(repairs.first_line) + ", field '" + repairs.first_field +
                             "'); each such byte was replaced by U+FFFD");
   }
   return Status::Ok();
+}
+
+Status CheckParsedBatch(const std::string& name, std::string_view data, const ParseOptions& options,
+                        ParsedSettlement* out) {
+  return BatchChecker(name, data, options).Finish(out);
 }
 
 }  // namespace cashmatch::io

@@ -774,6 +774,7 @@ Status ParseRecord(const Ctx& c, pugi::xml_node record, const ParseOptions& opti
     for (std::string& w : eo.warnings) out->warnings.push_back(std::move(w));
     for (Payment& p : eo.payments) {
       st->payment_ids.Claim(&p.payment_id, p.source_line, c.name + ":" + std::to_string(p.source_line), &out->warnings);
+      CASHMATCH_RETURN_IF_ERROR(HandOverFullChunk(options, &out->batch));
       out->batch.payments.push_back(std::move(p));
     }
     for (Reversal& r : eo.reversals) {

@@ -537,6 +537,7 @@ class Mt940Reader {
     p.source_line = l.line;
     if (has_bank_ref) p.bank_reference = l.bank_ref;
     if (info.eref != "NOTPROVIDED") p.end_to_end_id = info.eref;
+    CASHMATCH_RETURN_IF_ERROR(HandOverFullChunk(options_, &out_->batch));
     out_->batch.payments.push_back(std::move(p));
     return Status::Ok();
   }

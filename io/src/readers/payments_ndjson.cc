@@ -455,6 +455,7 @@ Status NdjsonReader::Accept(const LineRef& at, std::string_view line) {
   const std::string_view type = raw_.type.value_or("payment");
   const bool is_return = type == "return";
   std::vector<Payment>& payments = out_.batch.payments;
+  if (!is_return) CASHMATCH_RETURN_IF_ERROR(HandOverFullChunk(options_, &out_.batch));
   if (payments.capacity() == 0) Reserve(line.size());
   std::optional<Payment> returned;  // a return's fields, read like a payment's
   Payment* p = is_return ? &returned.emplace() : &payments.emplace_back();
@@ -488,7 +489,7 @@ Status NdjsonReader::Accept(const LineRef& at, std::string_view line) {
 void NdjsonReader::Reserve(size_t first_line_size) {
   const size_t line_bytes = std::max(first_line_size + 1, kLineBytesMin);
   const size_t count = std::min(file_size_ / line_bytes + 1, kReserveCountMax);
-  out_.batch.payments.reserve(count);
+  out_.batch.payments.reserve(PaymentsToReserve(options_, count));
   seen_ids_.Reserve(count);
 }
 

@@ -100,6 +100,12 @@ SettlementFormat DetectSettlementFormat(std::string_view data) {
 
 namespace {
 
+template <typename T>
+void MoveAppend(std::vector<T>* from, std::vector<T>* to) {
+  to->insert(to->end(), std::make_move_iterator(from->begin()), std::make_move_iterator(from->end()));
+  from->clear();
+}
+
 Result<ParsedSettlement> Dispatch(const std::string& name, std::string_view data, SettlementFormat format,
                                   const Fingerprinter& fp, const ParseOptions& options) {
   switch (format) {
@@ -133,9 +139,42 @@ Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_vi
     return empty;
   }
   if (format == SettlementFormat::kAuto) format = DetectSettlementFormat(data);
-  auto parsed = Dispatch(name, data, format, fp, options);
+  if (!options.on_chunk || format == SettlementFormat::kStripeJson || format == SettlementFormat::kStripeCsv) {
+    ParseOptions whole = options;
+    whole.on_chunk = nullptr;
+    auto parsed = Dispatch(name, data, format, fp, whole);
+    if (!parsed.ok()) return parsed;
+    CASHMATCH_RETURN_IF_ERROR(CheckParsedBatch(name, data, whole, &parsed.value()));
+    return parsed;
+  }
+  // In chunks: each is checked before the caller sees it; its rejects and
+  // warnings join the final batch's, in the order they were found.
+  BatchChecker checker(name, data, options);
+  ParsedSettlement from_chunks;
+  ParseOptions chunked = options;
+  // The reader's batch also holds the returns read so far: only its
+  // payments make the chunk.
+  chunked.on_chunk = [&](SettlementBatch& read_so_far) {
+    ParsedSettlement part;
+    part.batch.source_name = read_so_far.source_name;
+    part.batch.payments = std::move(read_so_far.payments);
+    Status s = checker.CheckRecords(&part);
+    MoveAppend(&part.rejects, &from_chunks.rejects);
+    MoveAppend(&part.warnings, &from_chunks.warnings);
+    if (!s.ok()) return s;
+    s = options.on_chunk(part.batch);
+    // The reader reuses its vector's room for the next chunk.
+    read_so_far.payments = std::move(part.batch.payments);
+    return s;
+  };
+  auto parsed = Dispatch(name, data, format, fp, chunked);
   if (!parsed.ok()) return parsed;
-  CASHMATCH_RETURN_IF_ERROR(CheckParsedBatch(name, data, options, &parsed.value()));
+  ParsedSettlement& last = parsed.value();
+  MoveAppend(&last.rejects, &from_chunks.rejects);
+  MoveAppend(&last.warnings, &from_chunks.warnings);
+  last.rejects = std::move(from_chunks.rejects);
+  last.warnings = std::move(from_chunks.warnings);
+  CASHMATCH_RETURN_IF_ERROR(checker.Finish(&last));
   return parsed;
 }
 

@@ -2,10 +2,13 @@
 //
 // The jobs behind `cashmatch load` and `cashmatch apply`, usable without the
 // CLI. Apply runs one file through the whole loop:
-//   read -> digest (idempotency key) -> already committed? stop
+//   map -> digest (idempotency key) -> already committed? stop
 //   -> parse -> extract hints (parallel) -> load the book slice it names
 //   -> match (pure) -> commit (one synced WriteBatch).
-// A bad file commits nothing; a file applied before changes nothing.
+// A large file goes through the loop from "extract hints" on once per chunk
+// of payments, after a first reading has checked all of it
+// (ApplyOptions::chunk_payments). A bad file commits nothing; a file applied
+// before changes nothing.
 #pragma once
 
 #include <array>
@@ -38,6 +41,17 @@ struct LoadResult {
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path, const std::string& invoices_path,
                                  const std::function<void(uint64_t rows)>& on_rows = nullptr);
 
+// One chunk of a file applied in chunks (ApplyOptions::chunk_payments).
+struct ChunkCommitted {
+  std::string path;
+  size_t index = 0;              // 1-based, in file order
+  size_t count = 0;              // chunks in the file
+  bool already_applied = false;  // committed by an earlier, interrupted apply
+  CommittedBatch batch;
+  size_t payments_done = 0;   // payments of the file in this and earlier chunks
+  size_t payments_total = 0;  // payments in the file
+};
+
 struct ApplyOptions {
   // The file's format; kAuto detects it from the content. Default: kAuto.
   SettlementFormat format = SettlementFormat::kAuto;
@@ -48,6 +62,22 @@ struct ApplyOptions {
   // numbers masked (MaskAccountsInRecord). Empty: "<file>.rejects.ndjson"
   // beside the input.
   std::string rejects_path;
+  // A file with more payments than this is applied in chunks of this many
+  // (NDJSON, BAI2, camt and MT940; Stripe listings are one bundle each), so
+  // that apply's memory does not grow with the file. The whole file is
+  // read and checked first: a bad record still commits nothing. Then each
+  // chunk is matched and committed as its own batch, in file order (the
+  // returns in the file go with the last chunk). Re-applying a file whose
+  // apply was cut off commits only the chunks that are missing. 0: never
+  // split. The same value gives the same ledger at any thread count.
+  static constexpr size_t kDefaultChunkPayments = 16384;
+  size_t chunk_payments = kDefaultChunkPayments;
+  // Told after each chunk of a chunked file commits (or is found committed
+  // by an earlier apply), for progress and a line per chunk; not called for
+  // a file applied whole. An error stops the apply there — the chunks
+  // after it are not committed — and is its result (ignored after the last
+  // chunk: the file is in). Must be cheap.
+  std::function<Status(const ChunkCommitted&)> on_chunk_committed;
 };
 
 // A record as read, for the rejects file, with every account number in it
@@ -80,6 +110,8 @@ struct ApplyResult {
   size_t released_count = 0;        // held amounts released by the batch
   size_t payouts_count = 0;         // Stripe payouts the batch records (0 or 1)
   size_t payouts_linked_count = 0;  // Stripe payouts linked to their bank line
+  size_t chunks_count = 1;          // batches the file was committed as (ApplyOptions::chunk_payments)
+  size_t chunks_resumed = 0;        // of which an earlier, interrupted apply had committed
   std::vector<std::string> warnings;
   // Wall seconds per stage (ApplyStage order), for `apply --timings`.
   std::array<double, kApplyStageCount> stage_seconds{};

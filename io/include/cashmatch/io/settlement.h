@@ -17,6 +17,7 @@
 // - no exception escapes, no input crashes it.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,6 +65,18 @@ struct ParseOptions {
   // pipeline does, for the batch's identity): readers that derive ids from
   // it use it instead of hashing the file again. Empty: computed when needed.
   std::string sha256_hex;
+  // Streaming, for files too large to hold whole: when `on_chunk` is set,
+  // the readers that can (NDJSON, BAI2, camt, MT940) hand their payments
+  // over each time `chunk_payments` (at least 1) have been read, instead of
+  // keeping them all. `on_chunk` gets a batch holding only those payments,
+  // already checked like a final batch (ParseSettlement's checks), and may
+  // take them; the reader clears them after. Returns, a payout and fees
+  // stay in the final batch, whatever their place in the file, as do the
+  // payments read after the last full chunk. An error from `on_chunk` ends
+  // the parse with that error. Stripe files are never split: a payout
+  // listing is one bundle. Default: unset, one batch.
+  size_t chunk_payments = 0;
+  std::function<Status(SettlementBatch& chunk)> on_chunk;
 };
 
 struct Reject {
