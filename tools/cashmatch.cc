@@ -68,9 +68,9 @@ int RunLoad(const LoadArgs& a, const GlobalArgs& g) {
   }
   auto ledger = OpenLedger(a.db, false, cmio::LedgerOptions::kDefaultCommitIngestKeysMin, /*create=*/true);
   if (!ledger.ok()) return Fail(ledger.status());
+  // Rows of every pass: the load reads each file twice (it checks, then writes).
   Progress progress(Progress::Wanted(g.quiet), "load", "rows");
-  auto r =
-      cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices, [&progress](uint64_t rows) { progress.Add(rows); });
+  auto r = cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices, progress.Hook());
   progress.Done();
   if (!r.ok()) return Fail(r.status().WithContext("load failed"));
   PrintWarnings(r.value().warnings);
@@ -384,9 +384,9 @@ int RunVerify(const std::string& db, const GlobalArgs& g) {
   auto ledger = OpenLedger(db, true);
   if (!ledger.ok()) return Fail(ledger.status());
   cmio::VerifyReport report;
-  // Verify has no counter to show: its progress is the elapsed time.
-  Progress progress(Progress::Wanted(g.quiet), "verify");
-  cm::Status s = ledger.value()->Verify(&report);
+  // Records: events, then payments, then invoices.
+  Progress progress(Progress::Wanted(g.quiet), "verify", "records");
+  cm::Status s = ledger.value()->Verify(&report, progress.Hook());
   progress.Done();
   if (!s.ok()) {
     fmt::print(stderr, "cashmatch verify: FAILED after {} events, {} payments, {} invoices checked\n",

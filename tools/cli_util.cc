@@ -90,6 +90,14 @@ Progress::Progress(bool enabled, std::string what, std::string unit, uint64_t to
 
 Progress::~Progress() { Done(); }
 
+io::ProgressHook Progress::Hook() {
+  if (!enabled_) return {};
+  io::ProgressHook hook;
+  hook.on_total = [this](uint64_t total) { SetTotal(total); };
+  hook.on_done = [this](uint64_t n) { Add(n); };
+  return hook;
+}
+
 void Progress::Done() {
   if (!ticker_.joinable()) return;
   {
@@ -132,11 +140,12 @@ void Progress::Draw() {
   std::string line = what_ + ": ";
   if (!unit_.empty()) {
     const uint64_t done = done_.load(std::memory_order_relaxed);
+    const uint64_t total = total_.load(std::memory_order_relaxed);
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
     line += Quantity(static_cast<double>(done), unit_);
-    if (total_ > 0) line += " of " + Quantity(static_cast<double>(total_), unit_);
+    if (total > 0) line += " of " + Quantity(static_cast<double>(total), unit_);
     line += ", " + Quantity(rate, unit_) + "/s, ";
-    if (total_ > done && rate > 0) line += "ETA " + Clock(static_cast<double>(total_ - done) / rate) + ", ";
+    if (total > done && rate > 0) line += "ETA " + Clock(static_cast<double>(total - done) / rate) + ", ";
   }
   line += Clock(seconds) + " elapsed";
   fmt::print(stderr, "\r{}\x1b[K", line);

@@ -28,6 +28,7 @@
 
 #include "cashmatch/engine/status.h"
 #include "cashmatch/io/ledger.h"
+#include "cashmatch/io/progress.h"
 
 namespace cashmatch::tools {
 
@@ -61,7 +62,8 @@ extern const CLI::Validator kIsoDate;
 // thread (so a job without a counter still shows it is alive). Silent
 // unless stderr is a terminal and --quiet is not given: logs and pipes
 // never see it.
-// Thread safety: Add may be called from any thread; Done from the owner.
+// Thread safety: Add and SetTotal may be called from any thread; Done
+// from the owner.
 class Progress {
  public:
   // `unit` is "rows" or "bytes", or empty for a job that only shows its
@@ -72,6 +74,11 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void Add(uint64_t n) { done_.fetch_add(n, std::memory_order_relaxed); }
+  // For a job that learns its total as it goes (io::ProgressHook::on_total).
+  void SetTotal(uint64_t total) { total_.store(total, std::memory_order_relaxed); }
+  // A hook that tells this display; empty when it is not shown, so that the
+  // job spares what it does only for progress (load counts its files' lines).
+  io::ProgressHook Hook();
   // Stops the ticker and clears the line (call before printing a result).
   void Done();
 
@@ -83,7 +90,7 @@ class Progress {
 
   const bool enabled_;
   const std::string what_, unit_;
-  const uint64_t total_;
+  std::atomic<uint64_t> total_;
   std::atomic<uint64_t> done_{0};
   const std::chrono::steady_clock::time_point start_;
   std::mutex mu_;

@@ -126,9 +126,11 @@ int RunGen(GenArgs& a, bool quiet) {
     return kExitUsage;
   }
   datasets::GenSummary summary;
-  // The generator has no counter to show: its progress is the elapsed time.
-  Progress progress(Progress::Wanted(quiet), "gen");
+  // Rows: customers, invoices and payments.
+  Progress progress(Progress::Wanted(quiet), "gen", "rows");
+  a.options.progress = progress.Hook();
   Status s = datasets::Generate(a.options, &summary);
+  a.options.progress = {};  // it names `progress`, which ends here
   progress.Done();
   if (!s.ok()) return Fail("gen", s);
   std::string formats;

@@ -761,6 +761,9 @@ class PortfolioWriter {
   Status Run() {
     uint64_t weights_total = 0;
     for (uint64_t i = 0; i < o_.customers_count; ++i) weights_total += WeightOf(o_.seed, i);
+    // The shares below add up to the options' counts exactly.
+    if (o_.progress.on_total) o_.progress.on_total(o_.customers_count + o_.invoices_count + o_.payments_count);
+    io::ProgressCounter rows_written(o_.progress.on_done);
     uint64_t before = 0;
     uint64_t invoices_left_over = o_.invoices_count - o_.customers_count;  // one each, the rest by weight
     for (uint64_t i = 0; i < o_.customers_count; ++i) {
@@ -769,7 +772,9 @@ class PortfolioWriter {
       uint64_t payments = Share(o_.payments_count, before, w, weights_total);
       before += w;
       CASHMATCH_RETURN_IF_ERROR(Customer(i, invoices, payments));
+      rows_written.Add(1 + invoices + payments);
     }
+    rows_written.Flush();
     CASHMATCH_RETURN_IF_ERROR(writers_.Finish(summary_));
     CASHMATCH_RETURN_IF_ERROR(customers_.Close());
     CASHMATCH_RETURN_IF_ERROR(invoices_.Close());

@@ -1,7 +1,9 @@
 #include "cashmatch/io/pipeline.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 
 #include "cashmatch/io/book_csv.h"
 #include "cashmatch/io/csv.h"
@@ -12,38 +14,100 @@
 
 namespace cashmatch::io {
 
+namespace {
+
+// The progress of a load: rows read, over every pass UpsertBook makes,
+// against the rows it will read. Until a file's first pass ends, its rows
+// are estimated from its lines; from then on they are counted. Each file
+// is read BookRows::kPassesCount times; a pass beyond those (a confirming
+// look, ledger/load.cc) adds the file's rows to the total as it starts, so
+// that a load that succeeds ends with the count at the total.
+class LoadProgress {
+ public:
+  enum File : size_t { kCustomers = 0, kInvoices = 1 };
+
+  explicit LoadProgress(const ProgressHook& hook) : hook_(hook) {}
+
+  // Estimates the rows of `path`; told with the other file's by Start().
+  void Estimate(File f, const std::string& path) {
+    if (!hook_.on_total || path.empty()) return;  // nobody asks: spare the reading
+    const uint64_t lines = CountFileLines(path);
+    files_[f].rows = lines > 0 ? lines - 1 : 0;  // the header is no row
+  }
+  void Start() { TellTotal(); }
+
+  // One pass over a file: `scan` reads it into the sink it is given, here
+  // `sink` with a count of the rows on the way.
+  template <typename Row, typename Scan>
+  Status Pass(File f, const std::function<Status(Row&&)>& sink, const Scan& scan) {
+    if (!hook_.on_total && !hook_.on_done) return scan(sink);
+    FileRows& file = files_[f];
+    if (++file.passes > BookRows::kPassesCount) TellTotal();
+    ProgressCounter counter(hook_.on_done);
+    Status s = scan([&](Row&& row) {
+      counter.Add();
+      return sink(std::move(row));
+    });
+    counter.Flush();
+    if (file.passes == 1 && s.ok()) {
+      file.rows = counter.count();
+      TellTotal();
+    }
+    return s;
+  }
+
+ private:
+  struct FileRows {
+    uint64_t rows = 0;  // estimated until the first pass ends
+    uint32_t passes = 0;
+  };
+
+  void TellTotal() {
+    uint64_t total = 0;
+    for (const FileRows& f : files_) total += f.rows * std::max(f.passes, BookRows::kPassesCount);
+    if (hook_.on_total && total != told_) hook_.on_total(total);
+    told_ = total;
+  }
+
+  const ProgressHook& hook_;
+  std::array<FileRows, 2> files_{};
+  uint64_t told_ = UINT64_MAX;
+};
+
+}  // namespace
+
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path, const std::string& invoices_path,
-                                 const std::function<void(uint64_t rows)>& on_rows) {
+                                 const ProgressHook& progress) {
   LoadResult result;
   BookRows rows;
+  LoadProgress rows_read(progress);
   // The load reads each file more than once; header warnings are kept from
   // the first reading only.
   bool customers_read = false;
   bool invoices_read = false;
   if (!customers_path.empty()) {
     rows.customers_source = customers_path;
+    rows_read.Estimate(LoadProgress::kCustomers, customers_path);
     rows.customers = [&](const std::function<Status(Customer &&)>& sink) {
       std::vector<std::string>* warnings = customers_read ? nullptr : &result.warnings;
       customers_read = true;
-      if (!on_rows) return ScanCustomersCsv(customers_path, ledger.fingerprinter(), warnings, sink);
-      return ScanCustomersCsv(customers_path, ledger.fingerprinter(), warnings, [&](Customer&& c) {
-        on_rows(1);
-        return sink(std::move(c));
+      return rows_read.Pass(LoadProgress::kCustomers, sink, [&](const std::function<Status(Customer &&)>& counted) {
+        return ScanCustomersCsv(customers_path, ledger.fingerprinter(), warnings, counted);
       });
     };
   }
   if (!invoices_path.empty()) {
     rows.invoices_source = invoices_path;
+    rows_read.Estimate(LoadProgress::kInvoices, invoices_path);
     rows.invoices = [&](const std::function<Status(Invoice &&)>& sink) {
       std::vector<std::string>* warnings = invoices_read ? nullptr : &result.warnings;
       invoices_read = true;
-      if (!on_rows) return ScanInvoicesCsv(invoices_path, warnings, sink);
-      return ScanInvoicesCsv(invoices_path, warnings, [&](Invoice&& i) {
-        on_rows(1);
-        return sink(std::move(i));
+      return rows_read.Pass(LoadProgress::kInvoices, sink, [&](const std::function<Status(Invoice &&)>& counted) {
+        return ScanInvoicesCsv(invoices_path, warnings, counted);
       });
     };
   }
+  rows_read.Start();
   BookLoadStats stats;
   CASHMATCH_RETURN_IF_ERROR(ledger.UpsertBook(rows, &stats));
   result.customers_count = stats.customers_count;

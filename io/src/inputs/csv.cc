@@ -1,5 +1,6 @@
 #include "cashmatch/io/csv.h"
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
@@ -250,6 +251,23 @@ bool CsvFile::Next() {
     if (!status_.ok()) return false;
   }
   return true;
+}
+
+uint64_t CountFileLines(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (file == nullptr) return 0;
+  std::string block(kCsvBlockBytes, '\0');
+  uint64_t lines = 0;
+  char last = '\n';  // an empty file has no line
+  size_t got = 0;
+  while ((got = std::fread(block.data(), 1, block.size(), file.get())) > 0) {
+    const char* const end = block.data() + got;
+    for (const char* p = block.data(); (p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr; ++p) {
+      ++lines;
+    }
+    last = end[-1];
+  }
+  return lines + (last == '\n' ? 0 : 1);
 }
 
 }  // namespace cashmatch::io

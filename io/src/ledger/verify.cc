@@ -87,7 +87,7 @@ Status CheckCurrency(const Event& e, const Currency* subject_currency, const std
 
 }  // namespace
 
-Status Ledger::VerifyEvents(VerifyReport* report) const {
+Status Ledger::VerifyEvents(VerifyReport* report, ProgressCounter* checked) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
   uint64_t expected = 1;
   Event e;
@@ -138,6 +138,7 @@ Status Ledger::VerifyEvents(VerifyReport* report) const {
       case EventType::kSuppression: break;
     }
     ++report->events_checked;
+    checked->Add();
   }
   CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
   if (expected != next_seq_) {
@@ -155,7 +156,7 @@ Status Ledger::VerifyEvents(VerifyReport* report) const {
   return Status::Ok();
 }
 
-Status Ledger::VerifyPayments(VerifyReport* report) const {
+Status Ledger::VerifyPayments(VerifyReport* report, ProgressCounter* checked) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), payments_));
   PaymentRecord p;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -177,6 +178,7 @@ Status Ledger::VerifyPayments(VerifyReport* report) const {
                          Fmt(fold.payout_line, c) + " (and received " + Fmt(fold.received, c) + ")");
       }
       ++report->payments_checked;
+      checked->Add();
       continue;
     }
     if (fold.received != p.amount_minor) {
@@ -195,11 +197,12 @@ Status Ledger::VerifyPayments(VerifyReport* report) const {
       return Violation(who + "received " + Fmt(fold.received, c) + " is not fully accounted for");
     }
     ++report->payments_checked;
+    checked->Add();
   }
   return FromRocksStatus(it->status());
 }
 
-Status Ledger::VerifyInvoices(VerifyReport* report) const {
+Status Ledger::VerifyInvoices(VerifyReport* report, ProgressCounter* checked) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), invoices_));
   Invoice inv;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -226,6 +229,7 @@ Status Ledger::VerifyInvoices(VerifyReport* report) const {
                        Fmt(inv.amount_open_minor, c) + " but its events settle " + Fmt(settled, c));
     }
     ++report->invoices_checked;
+    checked->Add();
   }
   return FromRocksStatus(it->status());
 }
@@ -260,10 +264,28 @@ Status Ledger::VerifyInvoiceKeys(const Invoice& inv, const std::string& who) con
   return Status::Ok();
 }
 
-Status Ledger::Verify(VerifyReport* report) const {
-  CASHMATCH_RETURN_IF_ERROR(VerifyEvents(report));
-  CASHMATCH_RETURN_IF_ERROR(VerifyPayments(report));
-  CASHMATCH_RETURN_IF_ERROR(VerifyInvoices(report));
+uint64_t Ledger::EstimatedKeysCount(rocksdb::ColumnFamilyHandle* cf) const {
+  uint64_t n = 0;
+  return db_->GetIntProperty(cf, rocksdb::DB::Properties::kEstimateNumKeys, &n) ? n : 0;
+}
+
+Status Ledger::Verify(VerifyReport* report, const ProgressHook& progress) const {
+  // The records to check: every event (the sequence counter says how many,
+  // and a gap fails verify), then every payment and invoice, estimated by
+  // RocksDB (overwrites not yet compacted count more than once) until its
+  // scan has counted them.
+  auto tell_total = [&](uint64_t total) {
+    if (progress.on_total) progress.on_total(total);
+  };
+  ProgressCounter checked(progress.on_done);
+  tell_total(last_seq() + EstimatedKeysCount(payments_) + EstimatedKeysCount(invoices_));
+  CASHMATCH_RETURN_IF_ERROR(VerifyEvents(report, &checked));
+  CASHMATCH_RETURN_IF_ERROR(VerifyPayments(report, &checked));
+  checked.Flush();
+  tell_total(checked.count() + EstimatedKeysCount(invoices_));
+  CASHMATCH_RETURN_IF_ERROR(VerifyInvoices(report, &checked));
+  checked.Flush();
+  tell_total(checked.count());
   // Every committed batch's events exist.
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   const std::string prefix("b\0", 2);

@@ -32,6 +32,7 @@
 
 #include "cashmatch/engine/date.h"
 #include "cashmatch/engine/status.h"
+#include "cashmatch/io/progress.h"
 
 namespace cashmatch::datasets {
 
@@ -87,6 +88,11 @@ struct GenOptions {
   // Charges per Stripe payout listing: more charges on one day make more
   // payouts. Default: 200.
   uint32_t stripe_payout_charges_max = 200;
+  // Told of the rows written (customers, invoices and payments; returns,
+  // Stripe fees and refunds not counted) against customers_count +
+  // invoices_count + payments_count, which gen writes exactly. Default:
+  // not told.
+  io::ProgressHook progress;
 };
 
 // What was written, for the command's summary line and the benchmarks.

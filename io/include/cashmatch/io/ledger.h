@@ -67,6 +67,7 @@
 #include "cashmatch/engine/match.h"
 #include "cashmatch/engine/status.h"
 #include "cashmatch/io/digest.h"
+#include "cashmatch/io/progress.h"
 
 namespace rocksdb {
 class DB;
@@ -151,6 +152,11 @@ struct LedgerOptions {
 // each pass, so it must give the same rows every time (a file read
 // anew). Either may be empty. The sources name the rows in messages.
 struct BookRows {
+  // The passes a load that succeeds makes over each: one that checks, one
+  // that writes. The invoices get one or two more when the load needs a
+  // confirming look (two ids or numbers with equal hashes; a number that
+  // another invoice in the ledger holds). Progress counts on it.
+  static constexpr uint32_t kPassesCount = 2;
   std::function<Status(const std::function<Status(Customer&&)>&)> customers;
   std::function<Status(const std::function<Status(Invoice&&)>&)> invoices;
   std::string customers_source = "customers";
@@ -293,8 +299,10 @@ class Ledger {
   Status ForEachException(const std::function<bool(const Event&)>& fn) const;
 
   // Checks the invariants (DESIGN.md §5); the first violation is returned
-  // as kInvariantViolated naming what does not balance.
-  Status Verify(VerifyReport* report) const;
+  // as kInvariantViolated naming what does not balance. `progress` is told
+  // of the events, payments and invoices checked, against their number
+  // (RocksDB's estimate for payments and invoices until they are counted).
+  Status Verify(VerifyReport* report, const ProgressHook& progress = {}) const;
 
   // With LedgerOptions::follow: sees what the writer committed since.
   Status CatchUp();
@@ -330,9 +338,11 @@ class Ledger {
                        const std::function<Status(std::string_view value, PutList& entries)>& add);
   Status BackfillLooseIndex();
   Status BackfillCustomerIndex();
-  Status VerifyEvents(VerifyReport* report) const;
-  Status VerifyPayments(VerifyReport* report) const;
-  Status VerifyInvoices(VerifyReport* report) const;
+  Status VerifyEvents(VerifyReport* report, ProgressCounter* checked) const;
+  Status VerifyPayments(VerifyReport* report, ProgressCounter* checked) const;
+  Status VerifyInvoices(VerifyReport* report, ProgressCounter* checked) const;
+  // RocksDB's estimate of the keys in `cf` (0 when it has none).
+  uint64_t EstimatedKeysCount(rocksdb::ColumnFamilyHandle* cf) const;
   // The index keys an invoice record owns are there and name it.
   Status VerifyInvoiceKeys(const Invoice& inv, const std::string& who) const;
   Status LoadMeta(bool created);

@@ -22,6 +22,7 @@
 #include "cashmatch/engine/match.h"
 #include "cashmatch/engine/policy.h"
 #include "cashmatch/io/ledger.h"
+#include "cashmatch/io/progress.h"
 #include "cashmatch/io/settlement.h"
 
 namespace cashmatch::io {
@@ -36,10 +37,13 @@ struct LoadResult {
 // Either path may be empty. The files are streamed: both are read and
 // checked in full before anything is written, then upserted in one write,
 // or in chunks for a large book (see Ledger::UpsertBook(const BookRows&)).
-// `on_rows`, when set, is told of rows as they are read (every pass), for
-// progress; it must be cheap.
+// `progress` is told of rows as they are read, in every pass, against the
+// rows the load will read: at first the files' lines (less their headers,
+// counted by a quick pass over the files when on_total is set) times
+// BookRows::kPassesCount, then each file's rows once its first pass has
+// counted them, and more when a load needs another pass.
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path, const std::string& invoices_path,
-                                 const std::function<void(uint64_t rows)>& on_rows = nullptr);
+                                 const ProgressHook& progress = {});
 
 // One chunk of a file applied in chunks (ApplyOptions::chunk_payments).
 struct ChunkCommitted {
