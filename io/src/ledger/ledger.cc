@@ -689,10 +689,13 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   codec::AppendBigEndian64(seq, &w.meta.Value());
   const bool ingest = w.keys_count() >= options_.commit_ingest_keys_min;
   Status s = ingest ? CommitByIngestion(batch.batch_id) : CommitInWriteBatch(batch.batch_id);
-  // A failed ingestion leaves the database as it was (its files are staged
-  // beside it, and RocksDB undoes a failed IngestExternalFiles); a failed
-  // write through the WAL may leave RocksDB in its background-error state.
-  if (!s.ok()) return ingest ? s : LatchWriteError(s);
+  // Either path, once failed, ends this Ledger's writes. A failed write
+  // through the WAL may leave RocksDB in its background-error state; so may
+  // a failed ingestion (it flushes memtables and writes the MANIFEST, and
+  // RocksDB undoes only the files it linked). Asking RocksDB for more after
+  // that (another commit, the flush at close) is what reached its
+  // assertions on a full disk; the staged files are already removed.
+  if (!s.ok()) return LatchWriteError(s);
   if (ingest) ++ingested_commits_count_;
   // Invariant: the sequence is gapless and increasing across commits.
   assert(seq >= next_seq_);
