@@ -12,7 +12,8 @@
 namespace cashmatch::io {
 
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path, const std::string& invoices_path,
-                                 const std::function<void(uint64_t rows)>& on_rows) {
+                                 const std::function<void(uint64_t rows)>& on_rows,
+                                 OtherUnfinishedLoad other_unfinished) {
   LoadResult result;
   BookRows rows;
   // The load reads each file more than once; header warnings are kept from
@@ -44,10 +45,11 @@ Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_pa
     };
   }
   BookLoadStats stats;
-  CASHMATCH_RETURN_IF_ERROR(ledger.UpsertBook(rows, &stats));
+  CASHMATCH_RETURN_IF_ERROR(ledger.UpsertBook(rows, &stats, other_unfinished));
   result.customers_count = stats.customers_count;
   result.invoices_count = stats.invoices_count;
   result.writes_count = stats.writes_count;
+  result.abandoned_load = std::move(stats.abandoned_load);
   return result;
 }
 

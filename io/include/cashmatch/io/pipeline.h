@@ -26,7 +26,8 @@ namespace cashmatch::io {
 struct LoadResult {
   size_t customers_count = 0;
   size_t invoices_count = 0;
-  size_t writes_count = 0;  // 1, or the chunks of a large load
+  size_t writes_count = 0;     // 1, or the chunks of a large load
+  std::string abandoned_load;  // BookLoadStats::abandoned_load
   std::vector<std::string> warnings;
 };
 
@@ -34,9 +35,10 @@ struct LoadResult {
 // checked in full before anything is written, then upserted in one write,
 // or in chunks for a large book (see Ledger::UpsertBook(const BookRows&)).
 // `on_rows`, when set, is told of rows as they are read (every pass), for
-// progress; it must be cheap.
+// progress; it must be cheap. `other_unfinished`: see UpsertBook.
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path, const std::string& invoices_path,
-                                 const std::function<void(uint64_t rows)>& on_rows = nullptr);
+                                 const std::function<void(uint64_t rows)>& on_rows = nullptr,
+                                 OtherUnfinishedLoad other_unfinished = OtherUnfinishedLoad::kRefuse);
 
 struct ApplyOptions {
   // The file's format; kAuto detects it from the content. Default: kAuto.
