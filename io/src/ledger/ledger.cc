@@ -384,6 +384,10 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenAt(const std::string& dir, const Led
   db_options.create_if_missing = create;
   db_options.create_missing_column_families = create;
   if (options.env != nullptr) db_options.env = options.env;
+  if (options.scratch) {
+    db_options.allow_fallocate = false;
+    db_options.max_file_opening_threads = 1;
+  }
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
