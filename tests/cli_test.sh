@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end checks of the cashmatch CLI. Each check says what it proves.
-# Usage: cli_test.sh CASHMATCH_BINARY SOURCE_DIR
+# Usage: cli_test.sh CASHMATCH_BINARY SOURCE_DIR TAMPER_BINARY
+# (TAMPER_BINARY: tests/ledger_tamper.cc, which writes one raw ledger key)
 set -uo pipefail
 BIN=$1
 SRC=$2
+TAMPER=$3
 SAMPLE=$SRC/datasets/sample
 GOLDEN=$SRC/tests/golden
 TMP=$(mktemp -d)
@@ -177,9 +179,9 @@ for db in "$FOREIGN" "$NOTDIR"; do
 done
 check "not a ledger is named" has "$TMP/o" "is not a cashmatch ledger"
 check "foreign directory left untouched" test "$(ls "$FOREIGN")" = "file.txt"
-# A ledger whose schema is newer than this cashmatch is exit 4 as well: the
-# ledger tests cover the schema check; here, a missing ledger for readers is 4
-# too (only load and init create one).
+check "init: a directory that is not a ledger exits 4" run 4 "$TMP/o" init --db "$FOREIGN"
+check "init: a plain file exits 4" run 4 "$TMP/o" init --db "$NOTDIR"
+# A missing ledger for readers is 4 too (only load and init create one).
 for cmd in "export --db $TMP/none" "verify --db $TMP/none" "report summary --db $TMP/none"; do
   # shellcheck disable=SC2086
   check "$cmd: a missing ledger is exit 4" run 4 "$TMP/o" $cmd
@@ -213,6 +215,7 @@ done
 check "load beside a writer exits 3" run 3 "$TMP/o" load --db "$DB" --customers "$SAMPLE/customers.csv"
 check "apply beside a writer exits 3" run 3 "$TMP/o" apply --db "$DB" "$SAMPLE/payments-2026-11-23.ndjson"
 check "release beside a writer exits 3" run 3 "$TMP/o" release --db "$DB"
+check "init beside a writer exits 3" run 3 "$TMP/o" init --db "$DB"
 check "verify beside a writer exits 0" run 0 "$TMP/o" verify --db "$DB"
 check "report beside a writer exits 0" run 0 "$TMP/o" report summary --db "$DB"
 timeout 10 sh -c ": >'$TMP/fifo'" || kill $writer 2>/dev/null
@@ -221,6 +224,84 @@ wait $writer
 printf '%s\n' '{"payment_id":"R1","amount":"5.00","currency":"USD","value_date":"2026-11-24"}' \
   '{"payment_id":"R2","amount":"oops","currency":"USD","value_date":"2026-11-24","payer_account":"021000021-4455667788"}' >"$TMP/rej.ndjson"
 check "apply: an unwritable rejects file exits 5" run 5 "$TMP/o" apply --db "$DB" --skip-bad-records --rejects "$TMP/no/such/dir/r.ndjson" "$TMP/rej.ndjson"
+# ... and a ledger that cannot be created where --db points (below a plain file).
+check "load: a ledger that cannot be created exits 5" run 5 "$TMP/o" load --db "$NOTDIR/ledger" --customers "$SAMPLE/customers.csv"
+check "... naming the ledger" has "$TMP/o" "cannot create ledger $NOTDIR/ledger"
+check "init: a ledger that cannot be created exits 5" run 5 "$TMP/o" init --db "$NOTDIR/ledger"
+check "gen: an output directory that cannot be made exits 5" run 5 "$TMP/o" gen --out "$NOTDIR/gen" --customers 1 --invoices 1 --payments 1 --seed 1
+
+# --- a ledger from a newer cashmatch is 4 from every command (issue 12) ----
+NEWER=$TMP/newer
+"$BIN" init --db "$NEWER" >/dev/null 2>&1
+check "the tamper helper writes schema version 99" "$TAMPER" "$NEWER" meta schema_version '\x00\x00\x00\x00\x00\x00\x00\x63'
+check "load: a newer ledger exits 4" run 4 "$TMP/o" load --db "$NEWER" --customers "$SAMPLE/customers.csv"
+check "... saying to upgrade" has "$TMP/o" "ledger has schema version 99, newer than this cashmatch"
+check "init: a newer ledger exits 4" run 4 "$TMP/o" init --db "$NEWER"
+check "apply: a newer ledger exits 4" run 4 "$TMP/o" apply --db "$NEWER" "$SAMPLE/payments-2026-11-23.ndjson"
+check "release: a newer ledger exits 4" run 4 "$TMP/o" release --db "$NEWER"
+check "export: a newer ledger exits 4" run 4 "$TMP/o" export --db "$NEWER"
+check "verify: a newer ledger exits 4" run 4 "$TMP/o" verify --db "$NEWER"
+for r in summary aging exceptions unapplied; do
+  check "report $r: a newer ledger exits 4" run 4 "$TMP/o" report "$r" --db "$NEWER"
+done
+check "report invoice: a newer ledger exits 4" run 4 "$TMP/o" report invoice I-1001 --db "$NEWER"
+check "eval: a newer ledger exits 4" run 4 "$TMP/o" eval --db "$NEWER" --truth "$TMP/truth.ndjson"
+check "... and upgrade" has "$TMP/o" "upgrade cashmatch to open it"
+
+# --- books that do not balance: verify exits 6 naming what (issue 12) -----
+UNBALANCED=$TMP/unbalanced
+"$BIN" load --db "$UNBALANCED" --customers "$SAMPLE/customers.csv" --invoices "$SAMPLE/invoices.csv" >/dev/null 2>&1
+check "verify passes before the tamper" run 0 "$TMP/o" verify --db "$UNBALANCED"
+check "the tamper helper drops an index key" "$TAMPER" "$UNBALANCED" index 'c\0C-ACME\0I-1001'
+check "verify: books that do not balance exit 6" run 6 "$TMP/o" verify --db "$UNBALANCED"
+check "... naming the invoice and what is wrong" has "$TMP/o" "I-1001 (INV-2026-004211): missing from customer C-ACME's invoice index"
+check "... and saying it failed" has "$TMP/o" "cashmatch verify: FAILED after"
+
+# --- half-created ledgers of an older cashmatch (issue 12, item 8) ---------
+# A kill during the first creation, in place, left RocksDB's first files and
+# no CURRENT: every command but load and init names it; those finish it.
+half() {  # half DIR: what such a kill left
+  mkdir -p "$1" && : >"$1/LOCK" && echo partial >"$1/MANIFEST-000001" && : >"$1/000004.log" && echo log >"$1/LOG"
+}
+HALF=$TMP/half
+half "$HALF"
+for cmd in "apply --db $HALF $SAMPLE/payments-2026-11-23.ndjson" "release --db $HALF" "export --db $HALF" \
+  "verify --db $HALF" "report summary --db $HALF" "eval --db $HALF --truth $TMP/truth.ndjson"; do
+  # shellcheck disable=SC2086
+  check "$cmd: a half-created ledger exits 4" run 4 "$TMP/o" $cmd
+done
+check "... saying how to finish it" has "$TMP/o" "is a half-created ledger"
+check "... with init or load" has "$TMP/o" "run \`cashmatch init --db $HALF\` or \`cashmatch load\` to finish it"
+check "... and left it as it was" test ! -e "$HALF/CURRENT"
+check "load finishes a half-created ledger" run 0 "$TMP/o" load --db "$HALF" --customers "$SAMPLE/customers.csv" --invoices "$SAMPLE/invoices.csv"
+check "... and says so" has "$TMP/o" "$HALF was a half-created ledger (an earlier creation was interrupted); finished it"
+check "... which then verifies" run 0 "$TMP/o" verify --db "$HALF"
+half "$TMP/half2"
+check "init finishes a half-created ledger" run 0 "$TMP/o" init --db "$TMP/half2"
+check "... and says so" has "$TMP/o" "was a half-created ledger"
+check "... which then verifies" run 0 "$TMP/o" verify --db "$TMP/half2"
+mkdir -p "$TMP/not-half" && : >"$TMP/not-half/LOCK" && echo data >"$TMP/not-half/000004.log"
+check "a WAL with something in it is not half-created: refused" run 4 "$TMP/o" load --db "$TMP/not-half" --customers "$SAMPLE/customers.csv"
+check "... as not a ledger" has "$TMP/o" "is not a cashmatch ledger"
+
+# --- a changed load file after an interrupted load (issue 12) --------------
+# A chunked load killed part way marks the ledger; its files then change, so
+# "run the same load again" is no way out. --abandon-unfinished is.
+CHUNKED=$TMP/chunked
+"$BIN" load --db "$CHUNKED" --customers "$SAMPLE/customers.csv" >/dev/null 2>&1
+"$TAMPER" "$CHUNKED" meta load_pending '0123456789abcdef customers.csv and invoices-old.csv'
+check "apply refuses a ledger with an unfinished load (1)" run 1 "$TMP/o" apply --db "$CHUNKED" "$SAMPLE/payments-2026-11-23.ndjson"
+check "... naming the way out for changed files" has "$TMP/o" "cashmatch load --abandon-unfinished"
+check "another load is refused (1)" run 1 "$TMP/o" load --db "$CHUNKED" --invoices "$SAMPLE/invoices.csv"
+check "... naming --abandon-unfinished" has "$TMP/o" "load these with \`cashmatch load --abandon-unfinished\`; nothing was written"
+check "verify reports it (6)" run 6 "$TMP/o" verify --db "$CHUNKED"
+check "... naming --abandon-unfinished" has "$TMP/o" "--abandon-unfinished"
+check "load --abandon-unfinished loads the new files" run 0 "$TMP/o" load --db "$CHUNKED" --invoices "$SAMPLE/invoices.csv" --abandon-unfinished
+check "... saying what it abandoned" has "$TMP/o" "a load of customers.csv and invoices-old.csv (load 0123456789abcdef) is unfinished: abandoned it"
+check "... and the ledger verifies" run 0 "$TMP/o" verify --db "$CHUNKED"
+check "apply works again" run 0 "$TMP/o" apply --db "$CHUNKED" "$SAMPLE/payments-2026-11-23.ndjson"
+check "--abandon-unfinished with nothing unfinished is a plain load" run 0 "$TMP/o" load --db "$CHUNKED" --customers "$SAMPLE/customers.csv" --abandon-unfinished
+check "... saying nothing of abandoning" sh -c "! grep -q abandon '$TMP/o'"
 
 # --- --threads is bounded (issue 12, item 6) -------------------------------
 check "--threads 70000 is a usage error, not a crash" run 2 "$TMP/o" apply --db "$DB" --threads 70000 "$SAMPLE/payments-2026-11-23.ndjson"

@@ -3,12 +3,17 @@
 // and checks that the ledger refuses it clearly, writes nothing of it, and
 // still verifies.
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <rocksdb/env.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cashmatch/io/digest.h"
 #include "cashmatch/io/ledger.h"
@@ -111,67 +116,146 @@ TEST_F(LedgerHardeningTest, ADuplicateStripeInvoiceIdIsRefusedLikeADuplicateNumb
   ExpectVerifies();
 }
 
+// Rows of a load for the unfinished-load tests: customer C1 and invoices
+// (id, number). Scan number `fail_scan` of the invoices (the writing pass:
+// 2, or 3 when the load moves a number, which the check scans again for)
+// fails before invoice `fail_at` (1-based), as an interrupted load would.
+BookRows InvoiceRows(const std::string& source, std::vector<std::pair<std::string, std::string>> invoices,
+                     size_t fail_at = 0, int fail_scan = 2) {
+  auto scans = std::make_shared<int>(0);
+  BookRows rows;
+  rows.customers = [](const std::function<Status(Customer &&)>& sink) {
+    Customer c;
+    c.customer_id = "C1";
+    c.name = "Acme";
+    return sink(std::move(c));
+  };
+  rows.invoices = [=](const std::function<Status(Invoice &&)>& sink) -> Status {
+    const bool fail = ++*scans == fail_scan;
+    for (size_t i = 0; i < invoices.size(); ++i) {
+      if (fail && i + 1 == fail_at) return Status::InvalidInput(source + ": the disk went away");
+      Invoice inv;
+      inv.invoice_id = invoices[i].first;
+      inv.number = invoices[i].second;
+      inv.customer_id = "C1";
+      inv.currency = Currency::Find("USD");
+      inv.amount_total_minor = inv.amount_open_minor = 1000;
+      inv.due_date = inv.issue_date = ParseIsoDate("2026-12-01").value();
+      CASHMATCH_RETURN_IF_ERROR(sink(std::move(inv)));
+    }
+    return Status::Ok();
+  };
+  rows.customers_source = "c.csv";
+  rows.invoices_source = source;
+  return rows;
+}
+
+// Invoices <prefix>1..<prefix><count>, numbered <prefix>-1...
+std::vector<std::pair<std::string, std::string>> Numbered(const std::string& prefix, int count) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = 1; i <= count; ++i) out.emplace_back(prefix + std::to_string(i), prefix + "-" + std::to_string(i));
+  return out;
+}
+
+// A ledger whose loads of more than two rows are written in chunks.
+class LedgerUnfinishedLoad : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LedgerOptions options = Creating();
+    options.load_chunk_rows = 2;
+    auto opened = Ledger::Open(tmp_.Join("ledger"), options);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    ledger_ = std::move(opened).value();
+  }
+
+  TempDir tmp_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
 // Issue 12 item 5: a chunked load interrupted part way marks the ledger;
 // another chunked load used to clear the mark, leaving a partial book to
 // match against. The mark names the load: another load is refused (naming
 // the unfinished one), verify reports it, and only the same load, run to
 // its end, clears it.
-TEST(LedgerUnfinishedLoad, AnotherLoadCannotClearTheMarkOfAnInterruptedOne) {
-  TempDir tmp;
-  LedgerOptions options;
-  options.load_chunk_rows = 2;
-  options.create_if_missing = true;
-  auto opened = Ledger::Open(tmp.Join("ledger"), options);
-  ASSERT_TRUE(opened.ok()) << opened.status().message();
-  Ledger& ledger = *opened.value();
-  auto rows_of = [](const std::string& prefix, int count, int fail_at, int* scans) {
-    BookRows rows;
-    rows.customers = [](const std::function<Status(Customer &&)>& sink) {
-      Customer c;
-      c.customer_id = "C1";
-      c.name = "Acme";
-      return sink(std::move(c));
-    };
-    rows.invoices = [=](const std::function<Status(Invoice &&)>& sink) -> Status {
-      const bool fail = ++*scans == 2;  // the writing pass of the first run
-      for (int i = 1; i <= count; ++i) {
-        if (fail && i == fail_at) return Status::InvalidInput(prefix + ".csv: the disk went away");
-        Invoice inv;
-        inv.invoice_id = prefix + std::to_string(i);
-        inv.number = prefix + "-" + std::to_string(i);
-        inv.customer_id = "C1";
-        inv.currency = Currency::Find("USD");
-        inv.amount_total_minor = inv.amount_open_minor = 100 * i;
-        inv.due_date = inv.issue_date = ParseIsoDate("2026-12-01").value();
-        CASHMATCH_RETURN_IF_ERROR(sink(std::move(inv)));
-      }
-      return Status::Ok();
-    };
-    rows.customers_source = "c.csv";
-    rows.invoices_source = prefix + ".csv";
-    return rows;
-  };
-  int a_scans = 0, b_scans = 10;
-  const BookRows a = rows_of("A", 6, 4, &a_scans);
-  const BookRows b = rows_of("B", 5, 0, &b_scans);
-  ASSERT_FALSE(ledger.UpsertBook(a).ok());
-  EXPECT_NE(ledger.UnfinishedLoad().find("a load of c.csv and A.csv (load "), std::string::npos)
-      << ledger.UnfinishedLoad();
-  Status other = ledger.UpsertBook(b);
+TEST_F(LedgerUnfinishedLoad, AnotherLoadCannotClearTheMarkOfAnInterruptedOne) {
+  const BookRows a = InvoiceRows("A.csv", Numbered("A", 6), 4);
+  const BookRows b = InvoiceRows("B.csv", Numbered("B", 5));
+  ASSERT_FALSE(ledger_->UpsertBook(a).ok());
+  EXPECT_NE(ledger_->UnfinishedLoad().find("a load of c.csv and A.csv (load "), std::string::npos)
+      << ledger_->UnfinishedLoad();
+  Status other = ledger_->UpsertBook(b);
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.message().find("a load of c.csv and A.csv"), std::string::npos) << other.message();
   EXPECT_NE(other.message().find("nothing was written"), std::string::npos) << other.message();
-  EXPECT_FALSE(ledger.GetInvoice("B1").value().has_value());
+  EXPECT_FALSE(ledger_->GetInvoice("B1").value().has_value());
   VerifyReport report;
-  Status verified = ledger.Verify(&report);
+  Status verified = ledger_->Verify(&report);
   ASSERT_FALSE(verified.ok());
   EXPECT_NE(verified.message().find("is unfinished"), std::string::npos) << verified.message();
 
-  ASSERT_TRUE(ledger.UpsertBook(a).ok());  // the same load again, to its end
-  EXPECT_EQ(ledger.UnfinishedLoad(), "");
-  ASSERT_TRUE(ledger.UpsertBook(b).ok());
-  EXPECT_TRUE(ledger.GetInvoice("B5").value().has_value());
-  EXPECT_TRUE(ledger.Verify(&report).ok());
+  ASSERT_TRUE(ledger_->UpsertBook(a).ok());  // the same load again, to its end
+  EXPECT_EQ(ledger_->UnfinishedLoad(), "");
+  ASSERT_TRUE(ledger_->UpsertBook(b).ok());
+  EXPECT_TRUE(ledger_->GetInvoice("B5").value().has_value());
+  EXPECT_TRUE(ledger_->Verify(&report).ok());
+}
+
+// Issue 12 (lifecycle): the files of an interrupted chunked load changed
+// before it could be run again, so "run the same load again" was no way
+// out. The refusal names `--abandon-unfinished`; with it another load is
+// written over what the unfinished one wrote (every row an upsert by id),
+// takes the mark over, and leaves a ledger that verifies.
+TEST_F(LedgerUnfinishedLoad, AChangedLoadFileReplacesTheInterruptedLoadWithAbandonUnfinished) {
+  const BookRows a = InvoiceRows("A.csv", {{"I1", "N-1"}, {"I2", "N-2"}, {"I3", "N-3"}, {"I4", "N-4"}}, 3);
+  ASSERT_FALSE(ledger_->UpsertBook(a).ok());
+  ASSERT_TRUE(ledger_->GetInvoice("I1").value().has_value());  // the first chunk is in
+  ASSERT_FALSE(ledger_->GetInvoice("I3").value().has_value());
+  // A.csv changed: I3 is gone, I2 has a new number, I5 is new.
+  const BookRows b = InvoiceRows("A2.csv", {{"I1", "N-1"}, {"I2", "N-2b"}, {"I4", "N-4"}, {"I5", "N-5"}});
+  Status refused = ledger_->UpsertBook(b);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("cashmatch load --abandon-unfinished"), std::string::npos) << refused.message();
+  EXPECT_NE(ledger_->CheckBookComplete().message().find("--abandon-unfinished"), std::string::npos);
+
+  BookLoadStats stats;
+  Status s = ledger_->UpsertBook(b, &stats, OtherUnfinishedLoad::kAbandon);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_NE(stats.abandoned_load.find("a load of c.csv and A.csv"), std::string::npos) << stats.abandoned_load;
+  EXPECT_GT(stats.writes_count, 1u);  // chunked: it put its own mark, and cleared it
+  EXPECT_EQ(ledger_->UnfinishedLoad(), "");
+  EXPECT_TRUE(ledger_->CheckBookComplete().ok());
+  EXPECT_EQ(ledger_->GetInvoice("I2").value()->number, "N-2b");
+  EXPECT_TRUE(ledger_->GetInvoice("I5").value().has_value());
+  VerifyReport report;
+  s = ledger_->Verify(&report);
+  EXPECT_TRUE(s.ok()) << s.message();
+  // The same ledger reopened: no mark is left in meta.
+  ledger_.reset();
+  auto reopened = Ledger::Open(tmp_.Join("ledger"), LedgerOptions());
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened.value()->UnfinishedLoad(), "");
+}
+
+// What --abandon-unfinished cannot repair by itself, and Verify names: the
+// interrupted load moved a number to one invoice in its first chunk and was
+// to give the old owner another in a later chunk it never wrote.
+TEST_F(LedgerUnfinishedLoad, ANumberMovedHalfWayByAnAbandonedLoadIsNamedByVerify) {
+  ASSERT_TRUE(ledger_->UpsertBook(InvoiceRows("0.csv", {{"Y", "N-1"}})).ok());
+  // X takes N-1 (chunk 1, with C1); Y was to take N-9 (chunk 2).
+  const BookRows a = InvoiceRows("A.csv", {{"X", "N-1"}, {"Z", "N-3"}, {"Y", "N-9"}}, 3, 3);
+  ASSERT_FALSE(ledger_->UpsertBook(a).ok());
+  ASSERT_FALSE(ledger_->UnfinishedLoad().empty());
+  ASSERT_TRUE(ledger_->UpsertBook(InvoiceRows("B.csv", {{"Z", "N-3"}}), nullptr, OtherUnfinishedLoad::kAbandon).ok());
+  VerifyReport report;
+  Status s = ledger_->Verify(&report);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kInvariantViolated);
+  EXPECT_NE(s.message().find("invoice Y (N-1): its number index key names invoice 'X'"), std::string::npos)
+      << s.message();
+  // The way out Verify's message points to: a load that gives Y a number.
+  ASSERT_TRUE(ledger_->UpsertBook(InvoiceRows("C.csv", {{"Y", "N-9"}})).ok());
+  s = ledger_->Verify(&report);
+  EXPECT_TRUE(s.ok()) << s.message();
 }
 
 // Issue 12 item 8: a SIGKILL during the very first creation of a ledger used
@@ -214,6 +298,155 @@ TEST(LedgerCreate, WhateverAKilledCreationLeftTheNextLoadCreatesTheLedger) {
     if (entry.path().filename().string().starts_with(".empty.cashmatch-new-")) ++siblings;
   }
   EXPECT_EQ(siblings, 0u);
+}
+
+// A RocksDB database in `dir` with these column families and, when `key_in`
+// is not null, one key in that family: what an older cashmatch killed
+// during its first open left (its families were created one by one, its
+// schema version written after).
+void MakeRawDatabase(const std::string& dir, const std::vector<std::string>& families, const char* key_in = nullptr) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& cf : families) descriptors.emplace_back(cf, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, dir, descriptors, &handles, &raw).ok());
+  for (size_t i = 0; i < families.size(); ++i) {
+    if (key_in != nullptr && families[i] == key_in) {
+      ASSERT_TRUE(raw->Put({}, handles[i], "I1", "x").ok());
+    }
+  }
+  for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+  delete raw;
+}
+
+void ExpectHalfCreatedRefused(const std::string& dir) {
+  for (bool read_only : {false, true}) {
+    LedgerOptions options;
+    options.read_only = read_only;
+    auto refused = Ledger::Open(dir, options);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kLedgerCorrupt);
+    EXPECT_NE(refused.status().message().find(dir + " is a half-created ledger"), std::string::npos)
+        << refused.status().message();
+    EXPECT_NE(refused.status().message().find("run `cashmatch init --db " + dir + "` or `cashmatch load`"),
+              std::string::npos)
+        << refused.status().message();
+  }
+}
+
+void ExpectFinishedByCreation(const std::string& dir) {
+  auto finished = Ledger::Open(dir, Creating());
+  ASSERT_TRUE(finished.ok()) << finished.status().message();
+  EXPECT_TRUE(finished.value()->finished_half_created());
+  VerifyReport report;
+  EXPECT_TRUE(finished.value()->Verify(&report).ok());
+  finished.value().reset();
+  auto reopened = Ledger::Open(dir, LedgerOptions());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  EXPECT_FALSE(reopened.value()->finished_half_created());
+}
+
+// Issue 12 item 8, ledgers from older versions: a kill during the first
+// creation by a cashmatch that created in place left RocksDB's first files
+// and no CURRENT. Every command refused it and only `rm -rf` helped. Now
+// such a directory is named as half-created (exit 4) by every command but
+// load and init, which finish it. Only RocksDB's own creation files, with
+// an empty WAL, count: anything that could hold data keeps it refused.
+TEST(LedgerCreate, AHalfCreatedLedgerWithoutCurrentIsFinishedByLoadOrInitAndNamedByTheRest) {
+  TempDir tmp;
+  namespace fs = std::filesystem;
+  auto leave_creation_files = [&](const std::string& name) {
+    fs::create_directories(tmp.Join(name));
+    for (const char* f : {"LOCK", "LOG", "IDENTITY", "MANIFEST-000001", "OPTIONS-000005.dbtmp", "000003.dbtmp"}) {
+      tmp.Write(name + "/" + f, "partial");
+    }
+    tmp.Write(name + "/000004.log", "");
+    return tmp.Join(name);
+  };
+  const std::string dir = leave_creation_files("ledger");
+  ExpectHalfCreatedRefused(dir);
+  ExpectFinishedByCreation(dir);
+
+  // Not provably empty: a WAL with something in it, a table file, a file of
+  // another name. Refused as before, whatever the command, and untouched.
+  const std::string wal = leave_creation_files("wal");
+  tmp.Write("wal/000004.log", "a record");
+  const std::string sst = leave_creation_files("sst");
+  tmp.Write("sst/000007.sst", "");
+  const std::string notes = leave_creation_files("notes");
+  tmp.Write("notes/notes.txt", "mine");
+  for (const std::string& d : {wal, sst, notes}) {
+    auto refused = Ledger::Open(d, Creating());
+    ASSERT_FALSE(refused.ok()) << d;
+    EXPECT_NE(refused.status().message().find("is not a cashmatch ledger"), std::string::npos)
+        << refused.status().message();
+    EXPECT_FALSE(fs::exists(d + "/CURRENT"));
+    EXPECT_TRUE(fs::exists(d + "/MANIFEST-000001"));
+  }
+}
+
+// The other state an older creation left: a database with no schema
+// version and nothing in it, with all of the ledger's column families or
+// only the first few. Named as half-created, finished by load or init. A
+// database with a key anywhere, or with a family that is not ours, is not.
+TEST(LedgerCreate, ADatabaseWithNoSchemaVersionAndNothingInItIsAHalfCreatedLedger) {
+  TempDir tmp;
+  const std::vector<std::string> all = {"default", "events", "invoices", "payments", "customers", "index", "meta"};
+  MakeRawDatabase(tmp.Join("all"), all);
+  ExpectHalfCreatedRefused(tmp.Join("all"));
+  ExpectFinishedByCreation(tmp.Join("all"));
+
+  MakeRawDatabase(tmp.Join("some"), {"default", "events", "invoices"});
+  ExpectHalfCreatedRefused(tmp.Join("some"));
+  ExpectFinishedByCreation(tmp.Join("some"));
+
+  MakeRawDatabase(tmp.Join("with-a-key"), all, "invoices");
+  MakeRawDatabase(tmp.Join("some-with-a-key"), {"default", "events", "invoices"}, "invoices");
+  MakeRawDatabase(tmp.Join("foreign-family"), {"default", "events", "photos"});
+  for (const char* name : {"with-a-key", "some-with-a-key", "foreign-family"}) {
+    auto refused = Ledger::Open(tmp.Join(name), Creating());
+    ASSERT_FALSE(refused.ok()) << name;
+    EXPECT_EQ(refused.status().code(), StatusCode::kLedgerCorrupt);
+    EXPECT_EQ(refused.status().message().find("half-created"), std::string::npos) << refused.status().message();
+  }
+}
+
+// What a kill during a creation by this version leaves is its staging
+// directory beside the target. The next creation of that ledger removes
+// those it can prove abandoned (exact name, unlocked, unchanged for a
+// minute) and nothing else.
+TEST(LedgerCreate, LeftoverStagingDirectoriesOfAKilledCreationAreRemovedByTheNextCreation) {
+  TempDir tmp;
+  namespace fs = std::filesystem;
+  const auto an_hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  auto leftover = [&](const std::string& name, bool old) {
+    fs::create_directories(tmp.Join(name));
+    tmp.Write(name + "/MANIFEST-000001", "partial");
+    if (old) fs::last_write_time(tmp.Join(name), an_hour_ago);
+    return tmp.Join(name);
+  };
+  const std::string abandoned = leftover(".ledger.cashmatch-new-Ab12Cd", true);
+  const std::string fresh = leftover(".ledger.cashmatch-new-BBBBBB", false);
+  const std::string other_ledger = leftover(".other.cashmatch-new-CCCCCC", true);
+  const std::string longer = leftover(".ledger.cashmatch-new-DDDDDDD", true);
+  // A creation in progress: its database is open (RocksDB's LOCK is held).
+  const std::string live = tmp.Join(".ledger.cashmatch-new-EEEEEE");
+  auto in_use = Ledger::Open(live, Creating());
+  ASSERT_TRUE(in_use.ok()) << in_use.status().message();
+  fs::last_write_time(live, an_hour_ago);
+  tmp.Write(".ledger.cashmatch-new-FFFFFF", "a file, not a directory");
+  fs::last_write_time(tmp.Join(".ledger.cashmatch-new-FFFFFF"), an_hour_ago);
+
+  auto created = Ledger::Open(tmp.Join("ledger"), Creating());
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  EXPECT_FALSE(fs::exists(abandoned));
+  for (const std::string& kept : {fresh, other_ledger, longer, live, tmp.Join(".ledger.cashmatch-new-FFFFFF")}) {
+    EXPECT_TRUE(fs::exists(kept)) << kept;
+  }
+  EXPECT_TRUE(fs::exists(live + "/CURRENT"));
 }
 
 // Issue 12 item 7: a disk that fills up at any point of a load or an apply

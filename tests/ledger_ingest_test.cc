@@ -256,7 +256,10 @@ TEST_F(IngestTest, AFailureBetweenStagingAndIngestionCommitsNothing) {
   EXPECT_EQ(Export(*ledger), before_export);
   EXPECT_TRUE(StagingIsEmpty(dir));
 
+  // A failed commit ends the Ledger's writes until it is reopened.
   fs->fail_links = false;
+  ledger.reset();
+  ledger = OpenLedger(dir, options);
   fs->full = true;  // the staged files cannot be written
   r = Apply(*ledger, big1_);
   ASSERT_FALSE(r.ok());
@@ -280,6 +283,62 @@ TEST_F(IngestTest, AFailureBetweenStagingAndIngestionCommitsNothing) {
   EXPECT_FALSE(again.value().already_applied);
   EXPECT_EQ(ledger->ingested_commits_count(), 1u);
   EXPECT_TRUE(Verify(*ledger).ok());
+}
+
+// Issue 12 item 7, the ingestion path: a disk that fills up at any point of
+// an ingested commit (its SST files, the flush of an overlapping memtable,
+// the MANIFEST record) ends in an I/O error, never a RocksDB assertion. The
+// staged files are removed, the Ledger refuses every further write until it
+// is reopened, and once there is room the batch goes in exactly once.
+TEST_F(IngestTest, ADiskFillingUpDuringAnIngestedCommitEndsInAnIOErrorAndNoMoreWrites) {
+  const std::string template_dir = tmp_.Join("template");
+  Loaded(template_dir, LedgerOptions()).reset();  // closed: copies of it are whole
+  std::filesystem::copy(template_dir, tmp_.Join("reference"), std::filesystem::copy_options::recursive);
+  std::unique_ptr<Ledger> reference = OpenLedger(tmp_.Join("reference"), LedgerOptions());
+  ASSERT_TRUE(Apply(*reference, small_).ok());
+  const std::string want = Export(*reference);
+
+  auto fs = std::make_shared<FaultyFs>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  LedgerOptions options;
+  options.env = env.get();
+  options.commit_ingest_keys_min = 0;  // every batch is ingested
+  size_t failed = 0;
+  for (int appends = 0; appends < 24; ++appends) {
+    SCOPED_TRACE("disk full after " + std::to_string(appends) + " appends");
+    const std::string dir = tmp_.Join("full" + std::to_string(appends));
+    std::filesystem::copy(template_dir, dir, std::filesystem::copy_options::recursive);
+    auto ledger = OpenLedger(dir, options);
+    ASSERT_NE(ledger, nullptr);
+    fs->appends_left = appends;
+    auto r = Apply(*ledger, small_);
+    const bool committed = r.ok();
+    if (!committed) {
+      ++failed;
+      EXPECT_EQ(r.status().code(), StatusCode::kIOError) << r.status().message();
+      EXPECT_NE(r.status().message().find("no space left on device"), std::string::npos) << r.status().message();
+      EXPECT_TRUE(StagingIsEmpty(dir));
+      fs->appends_left = -1;
+      fs->full = false;  // room again, but this Ledger writes no more
+      auto again = Apply(*ledger, big1_);
+      ASSERT_FALSE(again.ok());
+      EXPECT_EQ(again.status().code(), StatusCode::kIOError);
+      EXPECT_NE(again.status().message().find("refuses further writes"), std::string::npos) << again.status().message();
+    }
+    ledger.reset();  // closes without asking RocksDB for more: no assertion
+    fs->appends_left = -1;
+    fs->full = false;
+    ledger = OpenLedger(dir, LedgerOptions());
+    ASSERT_NE(ledger, nullptr);
+    EXPECT_TRUE(Verify(*ledger).ok());
+    auto redo = Apply(*ledger, small_);
+    ASSERT_TRUE(redo.ok()) << redo.status().message();
+    EXPECT_EQ(redo.value().already_applied, committed);
+    EXPECT_EQ(Export(*ledger), want);
+    ledger.reset();
+    std::filesystem::remove_all(dir);
+  }
+  EXPECT_GT(failed, 0u);
 }
 
 }  // namespace

@@ -351,6 +351,46 @@ TEST(LedgerOpen, ForeignAndMissingDirectoriesAreRefused) {
   EXPECT_NE(other.status().message().find("not a cashmatch ledger"), std::string::npos) << other.status().message();
 }
 
+// The pipeline fuzzer opens a copy of a tiny ledger per committing input,
+// on tmpfs, as a scratch ledger (no file preallocation, tables opened on one
+// thread): it must hold and give back exactly what any ledger does, or the
+// fuzzer would check something else than the CLI runs.
+TEST(LedgerOpen, AScratchLedgerForTheFuzzerKeepsWhatAnyLedgerKeeps) {
+  TempDir tmp;
+  std::vector<std::string> exports;
+  for (bool scratch : {false, true}) {
+    LedgerOptions options = Creating();
+    options.scratch = scratch;
+    options.sync = !scratch;
+    const std::string dir = tmp.Join(scratch ? "scratch" : "plain");
+    {
+      auto l = Ledger::Open(dir, options);
+      ASSERT_TRUE(l.ok()) << l.status().message();
+      ASSERT_TRUE(LoadBookFiles(*l.value(), tmp.Write("c.csv", kCustomers), tmp.Write("i.csv", kInvoices)).ok());
+      Policy policy;
+      auto ex = HintExtractor::Create(policy);
+      ASSERT_TRUE(ex.ok());
+      auto r = ApplyPaymentFile(*l.value(), tmp.Write("p.ndjson", kPayments), policy, *ex.value(), MatchOptions());
+      ASSERT_TRUE(r.ok()) << r.status().message();
+    }
+    auto reopened = Ledger::Open(dir, options);
+    ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+    VerifyReport report;
+    EXPECT_TRUE(reopened.value()->Verify(&report).ok());
+    std::string lines;
+    ASSERT_TRUE(reopened.value()
+                    ->ForEachEvent(0,
+                                   [&](const Event& e) {
+                                     lines += EventToJson(e) + "\n";
+                                     return true;
+                                   })
+                    .ok());
+    exports.push_back(lines);
+  }
+  EXPECT_FALSE(exports[0].empty());
+  EXPECT_EQ(exports[0], exports[1]);
+}
+
 TEST(LedgerOpen, NewerSchemaIsRefusedWithAMessage) {
   TempDir tmp;
   std::string dir = tmp.Join("ledger");

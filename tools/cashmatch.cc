@@ -57,9 +57,34 @@ cm::Result<std::unique_ptr<cmio::Ledger>> OpenLedger(
   return cashmatch::tools::OpenLedger(db, options);
 }
 
+// load and init finish a ledger an interrupted creation left half-made
+// (Ledger::finished_half_created); they say so, since the directory was
+// refused by every other command until now.
+void SayIfFinished(const cmio::Ledger& ledger, const std::string& db) {
+  if (!ledger.finished_half_created()) return;
+  fmt::print(stderr, "cashmatch: {} was a half-created ledger (an earlier creation was interrupted); finished it\n",
+             db);
+}
+
 struct LoadArgs {
   std::string db, customers, invoices;
+  bool abandon_unfinished = false;
 };
+
+// After --abandon-unfinished replaced an unfinished load: what that load
+// wrote stays, and only a number or Stripe id it moved across its chunks
+// can be left half-moved. Verify finds exactly that, so it runs here, once,
+// rather than leaving it to the next `verify` (exit 6 names the invoice).
+int VerifyAfterAbandon(const cmio::Ledger& ledger, const std::string& abandoned) {
+  fmt::print(stderr, "cashmatch load: {}: abandoned it; what it wrote stays, with these files upserted over it\n",
+             abandoned);
+  cmio::VerifyReport report;
+  cm::Status s = ledger.Verify(&report);
+  if (s.ok()) return 0;
+  return Fail(s.WithContext("the abandoned load left the books inconsistent (load a file that gives the named "
+                            "invoice its number or Stripe id)"),
+              "load");
+}
 
 int RunLoad(const LoadArgs& a, const GlobalArgs& g) {
   if (a.customers.empty() && a.invoices.empty()) {
@@ -68,14 +93,18 @@ int RunLoad(const LoadArgs& a, const GlobalArgs& g) {
   }
   auto ledger = OpenLedger(a.db, false, cmio::LedgerOptions::kDefaultCommitIngestKeysMin, /*create=*/true);
   if (!ledger.ok()) return Fail(ledger.status());
+  SayIfFinished(*ledger.value(), a.db);
   // Rows of every pass: the load reads each file twice (it checks, then writes).
   Progress progress(Progress::Wanted(g.quiet), "load", "rows");
-  auto r = cmio::LoadBookFiles(*ledger.value(), a.customers, a.invoices, progress.Hook());
+  auto r = cmio::LoadBookFiles(
+      *ledger.value(), a.customers, a.invoices, progress.Hook(),
+      a.abandon_unfinished ? cmio::OtherUnfinishedLoad::kAbandon : cmio::OtherUnfinishedLoad::kRefuse);
   progress.Done();
   if (!r.ok()) return Fail(r.status().WithContext("load failed"));
   PrintWarnings(r.value().warnings);
   fmt::print("loaded {} customers and {} invoices into {}\n", r.value().customers_count, r.value().invoices_count,
              a.db);
+  if (!r.value().abandoned_load.empty()) return VerifyAfterAbandon(*ledger.value(), r.value().abandoned_load);
   return 0;
 }
 
@@ -427,6 +456,9 @@ int main(int argc, char** argv) {
   load_cmd->add_option("--db", load.db, "Ledger directory (created if absent)")->required();
   load_cmd->add_option("--customers", load.customers, "customers.csv");
   load_cmd->add_option("--invoices", load.invoices, "invoices.csv");
+  load_cmd->add_flag("--abandon-unfinished", load.abandon_unfinished,
+                     "When an earlier load was interrupted and its files have changed since: load these instead "
+                     "(what it wrote stays, upserted over; the ledger is verified afterwards)");
 
   std::string init_db;
   auto* init_cmd = app.add_subcommand("init", "Create an empty ledger (load creates one too; no other command does)");
@@ -556,6 +588,7 @@ int main(int argc, char** argv) {
   if (init_cmd->parsed()) {
     auto created = OpenLedger(init_db, false, cmio::LedgerOptions::kDefaultCommitIngestKeysMin, /*create=*/true);
     if (!created.ok()) return Fail(created.status());
+    SayIfFinished(*created.value(), init_db);
     fmt::print("ledger ready at {}\n", init_db);
     return 0;
   }

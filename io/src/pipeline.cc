@@ -77,7 +77,7 @@ class LoadProgress {
 }  // namespace
 
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path, const std::string& invoices_path,
-                                 const ProgressHook& progress) {
+                                 const ProgressHook& progress, OtherUnfinishedLoad other_unfinished) {
   LoadResult result;
   BookRows rows;
   LoadProgress rows_read(progress);
@@ -109,10 +109,11 @@ Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_pa
   }
   rows_read.Start();
   BookLoadStats stats;
-  CASHMATCH_RETURN_IF_ERROR(ledger.UpsertBook(rows, &stats));
+  CASHMATCH_RETURN_IF_ERROR(ledger.UpsertBook(rows, &stats, other_unfinished));
   result.customers_count = stats.customers_count;
   result.invoices_count = stats.invoices_count;
   result.writes_count = stats.writes_count;
+  result.abandoned_load = std::move(stats.abandoned_load);
   return result;
 }
 

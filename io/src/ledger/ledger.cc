@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
@@ -12,8 +13,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -88,38 +92,196 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return Status::IOError(what + ": " + s.ToString());
 }
 
-// A directory that holds something other than a cashmatch ledger is
-// refused before RocksDB can create files in it.
-Status CheckDirectory(const std::string& dir, bool read_only, bool create, bool* exists) {
+// What CheckDirectory found at a ledger path.
+enum class DirState {
+  kLedger,           // a RocksDB database with every column family
+  kNone,             // nothing, or an empty directory: create one there
+  kNoCurrent,        // half-created: RocksDB's first files, no CURRENT
+  kPartialFamilies,  // half-created: a database with some of our column families, all empty
+};
+
+Status HalfCreated(const std::string& dir, const std::string& what) {
+  return Status::LedgerCorrupt(dir + " is a half-created ledger (" + what + "; an earlier creation was interrupted): " +
+                               "run `cashmatch init --db " + dir + "` or `cashmatch load` to finish it");
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The files RocksDB writes while it creates a database, before its CURRENT
+// file exists: LOG (and old LOGs), LOCK, IDENTITY, MANIFEST-N, OPTIONS-N,
+// their N.dbtmp drafts, and an empty write-ahead log N.log. A database's
+// data can only be reached through CURRENT, and nothing is written to its
+// WAL before CURRENT is there, so a directory of only these (the WALs
+// empty) provably holds nothing. Anything else (a table file, a non-empty
+// WAL, a file of another name, a subdirectory) and it is not ours to touch.
+bool IsRocksDbCreationFile(const fs::directory_entry& entry) {
   std::error_code ec;
-  *exists = fs::exists(fs::path(dir) / "CURRENT", ec);
-  if (*exists) {
+  if (!entry.is_regular_file(ec) || entry.is_symlink(ec)) return false;
+  const std::string name = entry.path().filename().string();
+  if (name == "LOG" || name == "LOCK" || name == "IDENTITY" || name.starts_with("LOG.old.")) return true;
+  if (name.ends_with(".dbtmp")) {
+    std::string_view stem = std::string_view(name).substr(0, name.size() - 6);
+    if (stem.starts_with("OPTIONS-")) stem.remove_prefix(8);
+    return AllDigits(stem);
+  }
+  for (const char* prefix : {"MANIFEST-", "OPTIONS-"}) {
+    if (name.starts_with(prefix)) return AllDigits(std::string_view(name).substr(std::strlen(prefix)));
+  }
+  if (name.ends_with(".log")) return AllDigits(name.substr(0, name.size() - 4)) && entry.file_size(ec) == 0 && !ec;
+  return false;
+}
+
+// Whether `dir` (not empty, no CURRENT) holds only RocksDB's creation files.
+bool HoldsOnlyCreationFiles(const std::string& dir) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; it != end; it.increment(ec)) {
+    if (ec || !IsRocksDbCreationFile(*it)) return false;
+  }
+  return !ec;
+}
+
+// Whether every column family of the database in `dir` is empty (read
+// only: nothing is changed to find out).
+Result<bool> DatabaseIsEmpty(const std::string& dir, const std::vector<std::string>& families) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& cf : families) descriptors.emplace_back(cf, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, descriptors, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, "cannot read " + dir);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  bool empty = true;
+  for (rocksdb::ColumnFamilyHandle* h : handles) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h));
+    it->SeekToFirst();
+    if (it->Valid() || !it->status().ok()) empty = false;
+  }
+  for (rocksdb::ColumnFamilyHandle* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+  return empty;
+}
+
+// A RocksDB database whose column families are not all ours. An older
+// cashmatch created them one by one after the database itself, so a kill
+// could leave some: that is half-created when the families it has are all
+// ours, at least one besides RocksDB's "default" (an empty database of
+// only "default" is anybody's), and every one is empty.
+Status CheckFamilies(const std::string& dir, const std::vector<std::string>& families, DirState* state) {
+  const std::set<std::string> ours(std::begin(kColumnFamilies), std::end(kColumnFamilies));
+  const std::set<std::string> have(families.begin(), families.end());
+  bool foreign = false;
+  for (const std::string& cf : have) foreign = foreign || ours.count(cf) == 0;
+  if (!foreign && have.size() > 1) {
+    Result<bool> empty = DatabaseIsEmpty(dir, families);
+    if (!empty.ok()) return empty.status();
+    if (empty.value()) {
+      *state = DirState::kPartialFamilies;
+      return Status::Ok();
+    }
+  }
+  for (const char* cf : kColumnFamilies) {
+    if (have.count(cf) == 0) {
+      return Status::LedgerCorrupt(dir + " is a RocksDB database but not a cashmatch ledger (no '" + std::string(cf) +
+                                   "' column family)");
+    }
+  }
+  *state = DirState::kLedger;
+  return Status::Ok();
+}
+
+// A directory that holds something other than a cashmatch ledger is
+// refused before RocksDB can create files in it; one a killed creation
+// left half-made is recognised (and finished only when `create`).
+Status CheckDirectory(const std::string& dir, bool read_only, bool create, DirState* state) {
+  std::error_code ec;
+  const bool can_create = create && !read_only;
+  if (fs::exists(fs::path(dir) / "CURRENT", ec)) {
     std::vector<std::string> families;
     rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families);
     if (!s.ok()) return FromRocks(s, dir).WithContext("cannot read ledger");
-    std::set<std::string> have(families.begin(), families.end());
-    for (const char* cf : kColumnFamilies) {
-      if (have.count(cf) == 0) {
-        return Status::LedgerCorrupt(dir + " is a RocksDB database but not a cashmatch ledger (no '" + std::string(cf) +
-                                     "' column family)");
-      }
+    CASHMATCH_RETURN_IF_ERROR(CheckFamilies(dir, families, state));
+    if (*state == DirState::kPartialFamilies && !can_create) {
+      return HalfCreated(dir, "an empty database with only some of the ledger's column families");
     }
     return Status::Ok();
   }
+  *state = DirState::kNone;
   // Something that is there but is not a ledger is named as such, whatever
   // the command; only a missing (or empty) directory is "no ledger".
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec)) return Status::LedgerCorrupt(dir + " is not a cashmatch ledger (not a directory)");
     if (!fs::is_empty(dir, ec)) {
-      return Status::LedgerCorrupt(dir +
-                                   " is not a cashmatch ledger (the directory holds other files); refusing to "
-                                   "write into it");
+      if (!HoldsOnlyCreationFiles(dir)) {
+        return Status::LedgerCorrupt(dir +
+                                     " is not a cashmatch ledger (the directory holds other files); refusing to "
+                                     "write into it");
+      }
+      if (!can_create) return HalfCreated(dir, "RocksDB's first files, no CURRENT");
+      *state = DirState::kNoCurrent;
+      return Status::Ok();
     }
   }
-  if (read_only || !create) {
+  if (!can_create) {
     return Status::LedgerCorrupt("no ledger at " + dir + " (create one with `cashmatch load` or `cashmatch init`)");
   }
   return Status::Ok();
+}
+
+// Removes what a killed creation left in `dir` (HoldsOnlyCreationFiles),
+// file by file: the directory itself stays, for the new ledger to be
+// renamed onto.
+Status RemoveCreationFiles(const std::string& dir) {
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!IsRocksDbCreationFile(*it)) return Status::LedgerCorrupt(dir + " changed while it was being finished");
+    files.push_back(it->path());
+  }
+  for (const fs::path& f : files) {
+    if (!ec) fs::remove(f, ec);
+  }
+  if (ec) return Status::IOError("cannot finish the half-created ledger " + dir + ": " + ec.message());
+  return Status::Ok();
+}
+
+// How long a staging directory of a creation must have been left alone
+// before another creation removes it; see RemoveAbandonedStaging.
+constexpr auto kStagingAbandonedAfter = std::chrono::minutes(1);
+
+// Whether `name` is exactly ".<target>.cashmatch-new-XXXXXX" (mkdtemp's
+// six letters and digits).
+bool IsStagingName(const std::string& name, const std::string& target) {
+  const std::string prefix = "." + target + ".cashmatch-new-";
+  if (name.size() != prefix.size() + 6 || !name.starts_with(prefix)) return false;
+  return std::all_of(name.begin() + prefix.size(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+}
+
+// Staging directories of earlier creations of `target` in `parent` that a
+// kill left behind. One is removed only when nothing uses it: it is not
+// locked (a creation in progress holds RocksDB's LOCK in it from its open
+// to its close, as RocksDB itself decides whether a database is in use),
+// and it has not changed for a minute (covering the instants before that
+// open and between the close and the rename, when a live creation holds no
+// lock). Nothing else is touched: only exact names, only next to the
+// target, best effort (a leftover costs disk space, never correctness).
+void RemoveAbandonedStaging(const fs::path& parent, const std::string& target, rocksdb::Env* env) {
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  std::vector<fs::path> abandoned;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!IsStagingName(it->path().filename().string(), target)) continue;
+    std::error_code e;
+    if (it->is_symlink(e) || !it->is_directory(e)) continue;
+    const auto changed = fs::last_write_time(it->path(), e);
+    if (e || now - changed < kStagingAbandonedAfter) continue;
+    rocksdb::FileLock* lock = nullptr;
+    if (!env->LockFile((it->path() / "LOCK").string(), &lock).ok()) continue;  // in use
+    (void)env->UnlockFile(lock);
+    abandoned.push_back(it->path());
+  }
+  for (const fs::path& path : abandoned) fs::remove_all(path, ec);
 }
 
 }  // namespace
@@ -154,22 +316,39 @@ Ledger::~Ledger() {
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const LedgerOptions& options) {
-  bool exists = false;
+  DirState state = DirState::kLedger;
   const bool read_only = options.read_only || options.follow;
-  CASHMATCH_RETURN_IF_ERROR(CheckDirectory(dir, read_only, options.create_if_missing, &exists));
-  if (!exists) CASHMATCH_RETURN_IF_ERROR(Create(dir, options));
-  return OpenAt(dir, options, /*create=*/false);
+  CASHMATCH_RETURN_IF_ERROR(CheckDirectory(dir, read_only, options.create_if_missing, &state));
+  if (state == DirState::kPartialFamilies) {
+    // Finished in place, as the older cashmatch would have: its missing
+    // column families and its meta keys. Killed again, it is still
+    // half-created, and recognised again.
+    auto finished = OpenAt(dir, options, /*create=*/true);
+    if (finished.ok()) finished.value()->finished_half_created_ = true;
+    return finished;
+  }
+  // Left by a kill before its CURRENT: its files go, and the ledger is
+  // created anew over the directory.
+  const bool finishing = state == DirState::kNoCurrent;
+  if (finishing) CASHMATCH_RETURN_IF_ERROR(RemoveCreationFiles(dir));
+  if (state != DirState::kLedger) CASHMATCH_RETURN_IF_ERROR(Create(dir, options));
+  auto opened = OpenAt(dir, options, /*create=*/false);
+  if (opened.ok() && finishing) opened.value()->finished_half_created_ = true;
+  return opened;
 }
 
 // A new ledger is made whole in a sibling directory and renamed into place
 // (over `dir` if that is an empty directory): a process killed while
 // creating it leaves `dir` as it was, never a half-made ledger that every
 // later command would refuse. What it leaves is the sibling
-// ".<name>.cashmatch-new-XXXXXX", which nothing reads.
+// ".<name>.cashmatch-new-XXXXXX", which nothing reads and the next
+// creation of the same ledger removes (RemoveAbandonedStaging).
 Status Ledger::Create(const std::string& dir, const LedgerOptions& options) {
   fs::path target = fs::path(dir).lexically_normal();
   if (target.filename().empty()) target = target.parent_path();
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  RemoveAbandonedStaging(parent, target.filename().string(),
+                         options.env != nullptr ? options.env : rocksdb::Env::Default());
   std::string staging = (parent / ("." + target.filename().string() + ".cashmatch-new-XXXXXX")).string();
   if (::mkdtemp(staging.data()) == nullptr) {
     return Status::IOError("cannot create ledger " + dir + ": cannot make a directory in " + parent.string() + ": " +
@@ -205,6 +384,10 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenAt(const std::string& dir, const Led
   db_options.create_if_missing = create;
   db_options.create_missing_column_families = create;
   if (options.env != nullptr) db_options.env = options.env;
+  if (options.scratch) {
+    db_options.allow_fallocate = false;
+    db_options.max_file_opening_threads = 1;
+  }
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -326,8 +509,19 @@ Status Ledger::LoadMeta(bool created) {
   std::string value;
   bool found = false;
   CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaSchema, &value, &found));
+  if (!found && !created) {
+    // An older cashmatch wrote the schema version in the first write after
+    // creating the database: a kill in between left it without one, and
+    // with nothing else either. Only such a database is half-created.
+    bool empty = false;
+    CASHMATCH_RETURN_IF_ERROR(IsEmpty(&empty));
+    if (!empty) return Status::LedgerCorrupt(dir_ + ": ledger has no schema version");
+    if (!options_.create_if_missing || options_.read_only || options_.follow) {
+      return HalfCreated(dir_, "a database with no schema version and nothing in it");
+    }
+    created = finished_half_created_ = true;
+  }
   if (!found) {
-    if (!created) return Status::LedgerCorrupt(dir_ + ": ledger has no schema version");
     // A new ledger: schema version, sequence and a fresh fingerprint key,
     // or the check value of the key kept outside it.
     rocksdb::WriteBatch wb;
@@ -367,6 +561,17 @@ Status Ledger::LoadMeta(bool created) {
   CASHMATCH_RETURN_IF_ERROR(LoadFingerprintKey());
   CASHMATCH_RETURN_IF_ERROR(Get(meta_, kMetaLoadPending, &value, &found));
   interrupted_load_ = found ? value : std::string();
+  return Status::Ok();
+}
+
+Status Ledger::IsEmpty(bool* empty) const {
+  *empty = true;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), h));
+    it->SeekToFirst();
+    CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger scan"));
+    if (it->Valid()) *empty = false;
+  }
   return Status::Ok();
 }
 
@@ -689,10 +894,13 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   codec::AppendBigEndian64(seq, &w.meta.Value());
   const bool ingest = w.keys_count() >= options_.commit_ingest_keys_min;
   Status s = ingest ? CommitByIngestion(batch.batch_id) : CommitInWriteBatch(batch.batch_id);
-  // A failed ingestion leaves the database as it was (its files are staged
-  // beside it, and RocksDB undoes a failed IngestExternalFiles); a failed
-  // write through the WAL may leave RocksDB in its background-error state.
-  if (!s.ok()) return ingest ? s : LatchWriteError(s);
+  // Either path, once failed, ends this Ledger's writes. A failed write
+  // through the WAL may leave RocksDB in its background-error state; so may
+  // a failed ingestion (it flushes memtables and writes the MANIFEST, and
+  // RocksDB undoes only the files it linked). Asking RocksDB for more after
+  // that (another commit, the flush at close) is what reached its
+  // assertions on a full disk; the staged files are already removed.
+  if (!s.ok()) return LatchWriteError(s);
   if (ingest) ++ingested_commits_count_;
   // Invariant: the sequence is gapless and increasing across commits.
   assert(seq >= next_seq_);

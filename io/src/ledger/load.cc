@@ -120,20 +120,25 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
   return UpsertBook(rows);
 }
 
-Status Ledger::UpsertBook(const BookRows& rows, BookLoadStats* stats) {
+Status Ledger::UpsertBook(const BookRows& rows, BookLoadStats* stats, OtherUnfinishedLoad other_unfinished) {
   assert(!options_.read_only);
   assert(!options_.follow);
   CASHMATCH_RETURN_IF_ERROR(write_error_);
   LoadCheck check;
   CASHMATCH_RETURN_IF_ERROR(CheckBookRows(rows, &check).WithContext("nothing was written"));
   const std::string_view unfinished_id = MarkLoadId(interrupted_load_);
-  if (!unfinished_id.empty() && unfinished_id != check.LoadId()) {
+  if (!unfinished_id.empty() && unfinished_id != check.LoadId() && other_unfinished == OtherUnfinishedLoad::kRefuse) {
     return Status::InvalidInput("ledger " + dir_ + ": " + UnfinishedLoad() + "; this is another load (load " +
                                 check.LoadId() +
-                                "); run the unfinished one again to its end first; nothing was written");
+                                "); run the unfinished one again to its end first, or, if its files have changed "
+                                "since, load these with `cashmatch load --abandon-unfinished`; nothing was written");
   }
+  // With kAbandon the write below takes the mark over: a chunked load puts
+  // its own before its first chunk, and the end of either kind deletes it.
   BookLoadStats local;
-  Status s = WriteBookRows(rows, check, stats != nullptr ? stats : &local);
+  if (stats == nullptr) stats = &local;
+  if (!unfinished_id.empty() && unfinished_id != check.LoadId()) stats->abandoned_load = UnfinishedLoad();
+  Status s = WriteBookRows(rows, check, stats);
   if (s.ok()) return s;
   (void)LatchWriteError(s);
   if (interrupted_load_.empty()) return s.WithContext("nothing was written");
@@ -152,7 +157,9 @@ std::string Ledger::UnfinishedLoad() const {
 Status Ledger::CheckBookComplete() const {
   if (interrupted_load_.empty()) return Status::Ok();
   return Status::InvalidInput("ledger " + dir_ + ": " + UnfinishedLoad() +
-                              ": it stopped before its last chunk was written; run the same load again to finish it");
+                              ": it stopped before its last chunk was written; run the same load again to finish it "
+                              "(or, if its files have changed, load the new ones with `cashmatch load "
+                              "--abandon-unfinished`)");
 }
 
 Status Ledger::CheckBookRows(const BookRows& rows, LoadCheck* check) const {

@@ -299,7 +299,9 @@ Status Ledger::Verify(VerifyReport* report, const ProgressHook& progress) const 
   }
   CASHMATCH_RETURN_IF_ERROR(FromRocksStatus(it->status()));
   if (!interrupted_load_.empty()) {
-    return Violation("ledger " + dir_ + ": " + UnfinishedLoad() + " (run it again to finish it)");
+    return Violation("ledger " + dir_ + ": " + UnfinishedLoad() +
+                     " (run it again to finish it, or load its changed files with "
+                     "`cashmatch load --abandon-unfinished`)");
   }
   return Status::Ok();
 }

@@ -109,6 +109,14 @@ struct LedgerOptions {
   // keeps a random key of its own in its meta column family. Which one a
   // ledger uses is fixed when it is created. Default: "".
   std::string fingerprint_key_file;
+  // A throwaway ledger on tmpfs (the pipeline fuzzer opens a copy of a tiny
+  // ledger per input): RocksDB does not preallocate the files it writes,
+  // and opens table files on one thread. Preallocation (fallocate of the
+  // WAL and of each table file to about 70 MB) is metadata on a disk but
+  // allocates and zeroes memory on tmpfs: 15 ms a file, most of the cost
+  // of a small commit. A parallel open of table files starts 16 threads
+  // per column family. Default: false.
+  bool scratch = false;
   // The environment RocksDB does its I/O through; nullptr for the default.
   // Tests inject failing environments (disk full) here. Default: nullptr.
   rocksdb::Env* env = nullptr;
@@ -163,10 +171,30 @@ struct BookRows {
   std::string invoices_source = "invoices";
 };
 
+// What UpsertBook does when the ledger holds the mark of an unfinished
+// chunked load and this load is another one (other rows: the files changed
+// since it was interrupted).
+enum class OtherUnfinishedLoad : uint8_t {
+  // Refuse this load, naming the unfinished one: running that one again is
+  // what finishes it.
+  kRefuse,
+  // Write this load and let it take the mark over (`cashmatch load
+  // --abandon-unfinished`): what the unfinished load wrote stays, every row
+  // whole (each chunk was one write, each row an upsert by id), and this
+  // load's rows are upserted over it. What the abandoned load can leave
+  // wrong is only what spanned its chunks: an invoice number or Stripe
+  // invoice id it moved to one invoice before the chunk that took it from
+  // the other; Verify names such an invoice.
+  kAbandon,
+};
+
 struct BookLoadStats {
   size_t customers_count = 0;
   size_t invoices_count = 0;
   size_t writes_count = 0;  // RocksDB writes: 1 unless the load was chunked
+  // What UnfinishedLoad() said of the other load this one replaced
+  // (OtherUnfinishedLoad::kAbandon), or "".
+  std::string abandoned_load;
 };
 
 // What the ledger remembers of a committed batch.
@@ -251,8 +279,10 @@ class Ledger {
   // chunked load marks the ledger until its last chunk is written; if it is
   // interrupted, LoadBook and LoadReleasableHolds refuse the ledger (see
   // CheckBookComplete) until the same load is run again. Memory: one chunk
-  // plus 16 bytes per invoice and the load's customer ids.
-  Status UpsertBook(const BookRows& rows, BookLoadStats* stats = nullptr);
+  // plus 16 bytes per invoice and the load's customer ids. `other_unfinished`
+  // says what to do when another load is unfinished.
+  Status UpsertBook(const BookRows& rows, BookLoadStats* stats = nullptr,
+                    OtherUnfinishedLoad other_unfinished = OtherUnfinishedLoad::kRefuse);
   // An error naming the interrupted load, if the ledger has one.
   Status CheckBookComplete() const;
   // "a load of <sources> (load <id>) is unfinished", or "" when none is.
@@ -308,6 +338,12 @@ class Ledger {
   Status CatchUp();
 
   uint64_t last_seq() const { return next_seq_ - 1; }
+  // Whether Open found a ledger an interrupted creation had left half-made
+  // (by an older cashmatch: some of RocksDB's files and no CURRENT, or a
+  // database with nothing in it, not even a schema version) and, with
+  // create_if_missing, finished creating it. Without create_if_missing
+  // such a directory is refused: "half-created ledger: run `cashmatch init`".
+  bool finished_half_created() const { return finished_half_created_; }
   // Commits since Open that took the ingestion path (tests, benchmarks).
   uint64_t ingested_commits_count() const { return ingested_commits_count_; }
 
@@ -346,6 +382,8 @@ class Ledger {
   // The index keys an invoice record owns are there and name it.
   Status VerifyInvoiceKeys(const Invoice& inv, const std::string& who) const;
   Status LoadMeta(bool created);
+  // Whether no column family holds a key.
+  Status IsEmpty(bool* empty) const;
   Status LoadFingerprintKey();
   // io/src/ledger/load.cc: the passes of UpsertBook(BookRows).
   struct LoadCheck;
@@ -385,6 +423,7 @@ class Ledger {
   std::string interrupted_load_;              // meta "load_pending": what a chunked load was writing
   uint64_t schema_version_ = kSchemaVersion;  // as stored (a read-only open does not upgrade)
   uint64_t ingested_commits_count_ = 0;
+  bool finished_half_created_ = false;
   // The first failed write (disk full, I/O error): every later write
   // returns it, without asking RocksDB, until the ledger is reopened.
   Status write_error_;

@@ -30,7 +30,8 @@ namespace cashmatch::io {
 struct LoadResult {
   size_t customers_count = 0;
   size_t invoices_count = 0;
-  size_t writes_count = 0;  // 1, or the chunks of a large load
+  size_t writes_count = 0;     // 1, or the chunks of a large load
+  std::string abandoned_load;  // BookLoadStats::abandoned_load
   std::vector<std::string> warnings;
 };
 
@@ -42,8 +43,10 @@ struct LoadResult {
 // counted by a quick pass over the files when on_total is set) times
 // BookRows::kPassesCount, then each file's rows once its first pass has
 // counted them, and more when a load needs another pass.
+// `other_unfinished`: see UpsertBook.
 Result<LoadResult> LoadBookFiles(Ledger& ledger, const std::string& customers_path, const std::string& invoices_path,
-                                 const ProgressHook& progress = {});
+                                 const ProgressHook& progress = {},
+                                 OtherUnfinishedLoad other_unfinished = OtherUnfinishedLoad::kRefuse);
 
 // One chunk of a file applied in chunks (ApplyOptions::chunk_payments).
 struct ChunkCommitted {
