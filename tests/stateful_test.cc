@@ -179,6 +179,7 @@ class StatefulRun {
   void OpRelease();
   void OpDiskFull();
   void OpCrash();
+  void OpCutOffChunks();
   void OpReopen() { Reopen(); }
 
   // --- helpers
@@ -259,7 +260,59 @@ Result<ApplyResult> StatefulRun::Apply(const std::string& content, bool skip_bad
   ApplyOptions options;
   options.skip_bad_records = skip_bad;
   options.rejects_path = tmp_.Join("rejects.ndjson");
+  // Now and then in chunks of one to three payments (a large file's path).
+  if (Chance(30)) {
+    options.chunk_payments = static_cast<size_t>(Between(1, 3));
+    if (!log_.empty()) log_.back() += " [in chunks of " + std::to_string(options.chunk_payments) + "]";
+  }
   return ApplyPaymentFile(*ledger_, Write(content), policy_, *extractor_, MatchOptions(), options);
+}
+
+// A file applied in chunks of one, cut off after a random chunk (as a
+// SIGKILL or a full disk between two commits would), then applied again:
+// the first apply leaves whole chunks, the second commits the rest, and
+// every payment is received once.
+void StatefulRun::OpCutOffChunks() {
+  std::vector<std::string> ids = NewPayments(static_cast<int>(Between(2, 5)));
+  std::string content;
+  for (const auto& id : ids) content += payments_[id].line + "\n";
+  const size_t stop_after = static_cast<size_t>(Between(1, static_cast<int64_t>(ids.size()) - 1));
+  log_.push_back("credits " + std::to_string(ids.size()) + " in chunks of 1, cut off after chunk " +
+                 std::to_string(stop_after) + ", then applied again");
+  const std::string file = Write(content);
+  ApplyOptions options;
+  options.chunk_payments = 1;
+  options.on_chunk_committed = [&](const ChunkCommitted& c) {
+    return c.index == stop_after ? Status::IOError("cut off") : Status::Ok();
+  };
+  auto cut = ApplyPaymentFile(*ledger_, file, policy_, *extractor_, MatchOptions(), options);
+  if (cut.ok()) {
+    Fail("an apply cut off after chunk " + std::to_string(stop_after) + " succeeded");
+    return;
+  }
+  size_t received = 0;
+  for (const auto& id : ids) {
+    auto p = ledger_->GetPayment(id);
+    if (p.ok() && p.value().has_value()) ++received;
+  }
+  if (received != stop_after) {
+    Fail("an apply cut off after chunk " + std::to_string(stop_after) + " left " + std::to_string(received) +
+         " payments");
+    return;
+  }
+  options.on_chunk_committed = nullptr;
+  auto again = ApplyPaymentFile(*ledger_, file, policy_, *extractor_, MatchOptions(), options);
+  if (!again.ok()) {
+    Fail("applying a cut-off file again failed: " + again.status().message());
+    return;
+  }
+  if (again.value().chunks_resumed != stop_after || again.value().duplicate_count != 0) {
+    Fail("applying a cut-off file again resumed " + std::to_string(again.value().chunks_resumed) + " chunks with " +
+         std::to_string(again.value().duplicate_count) + " duplicates");
+    return;
+  }
+  MarkCommitted(ids, {});
+  applied_files_.push_back(content);
 }
 
 void StatefulRun::AddInvoice() {
@@ -813,11 +866,12 @@ bool StatefulRun::Run(int steps) {
   using Op = void (StatefulRun::*)();
   // Operation kinds and their weights.
   const std::vector<std::pair<Op, int>> ops = {
-      {&StatefulRun::OpLoad, 3},    {&StatefulRun::OpCredits, 8},
-      {&StatefulRun::OpResend, 4},  {&StatefulRun::OpResendSameBytes, 2},
-      {&StatefulRun::OpReturn, 4},  {&StatefulRun::OpStripePayout, 3},
-      {&StatefulRun::OpRelease, 2}, {&StatefulRun::OpDiskFull, 1},
-      {&StatefulRun::OpCrash, 1},   {&StatefulRun::OpReopen, 1},
+      {&StatefulRun::OpLoad, 3},         {&StatefulRun::OpCredits, 8},
+      {&StatefulRun::OpResend, 4},       {&StatefulRun::OpResendSameBytes, 2},
+      {&StatefulRun::OpReturn, 4},       {&StatefulRun::OpStripePayout, 3},
+      {&StatefulRun::OpRelease, 2},      {&StatefulRun::OpDiskFull, 1},
+      {&StatefulRun::OpCrash, 1},        {&StatefulRun::OpReopen, 1},
+      {&StatefulRun::OpCutOffChunks, 1},
   };
   int weight_sum = 0;
   for (const auto& [op, w] : ops) weight_sum += w;
