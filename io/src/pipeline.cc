@@ -427,14 +427,18 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
     Status told = apply_options.on_chunk_committed(done);
     return index == chunk_count ? Status::Ok() : told;
   };
-  parse_options.on_chunk = commit_chunk;
-  auto again = ParseSettlement(path, data, result.format, ledger.fingerprinter(), parse_options);
-  if (!again.ok()) return again.status();
-  if (index + 1 != chunk_count) {
-    // Only a file written to while it is applied reads differently twice.
+  // Only a file written to while it is applied reads differently twice:
+  // its chunks must never take the key that says the whole file is in.
+  auto changed = [&] {
     return Status::IOError(path + ": the file changed while it was being applied (" + std::to_string(index) +
                            " chunks committed); apply it again once it is complete");
-  }
+  };
+  parse_options.on_chunk = [&](SettlementBatch& chunk) {
+    return index + 1 < chunk_count ? commit_chunk(chunk) : changed();
+  };
+  auto again = ParseSettlement(path, data, result.format, ledger.fingerprinter(), parse_options);
+  if (!again.ok()) return again.status();
+  if (index + 1 != chunk_count) return changed();
   CASHMATCH_RETURN_IF_ERROR(commit_chunk(again.value().batch));
   return result;
 }
