@@ -357,9 +357,10 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   FirstReading first;
   if (apply_options.chunk_payments > 0) {
     parse_options.chunk_payments = apply_options.chunk_payments;
-    parse_options.on_chunk = [&first](SettlementBatch& chunk) {
+    parse_options.on_chunk = [&first, &file](SettlementBatch& chunk) {
       ++first.full_chunks;
       first.payments_in_chunks += chunk.payments.size();
+      file.value().ReleaseResidentPages();  // read and checked: not needed until the second reading
       return Status::Ok();
     };
   }
