@@ -76,6 +76,20 @@ DB2=$TMP/ledger2
 "$BIN" export --db "$DB2" >"$TMP/export-2threads.ndjson"
 check "2 threads export identical to 1 thread" cmp -s "$TMP/export.ndjson" "$TMP/export-2threads.ndjson"
 
+# --- a file applied in chunks: a line per chunk, then the file's line --------
+DBC=$TMP/ledger-chunks
+"$BIN" load --db "$DBC" --customers "$SAMPLE/customers.csv" --invoices "$SAMPLE/invoices.csv" >/dev/null 2>&1
+check "apply in chunks of 4 exits 0" run 0 "$TMP/chunks" apply --db "$DBC" --policy "$SAMPLE/policy.toml" \
+  --chunk-payments 4 "$SAMPLE/payments-2026-11-23.ndjson"
+check "apply in chunks says each chunk" has "$TMP/chunks" "chunk 2 of 3: batch b-"
+check "apply in chunks says how the file went in" has "$TMP/chunks" "applied in 3 chunks of up to 4 payments"
+check "apply in chunks counts the whole file" has "$TMP/chunks" "9 payments,"
+check "a chunked file applied again changes nothing" run 0 "$TMP/chunks2" apply --db "$DBC" --chunk-payments 4 \
+  "$SAMPLE/payments-2026-11-23.ndjson"
+check "a chunked file applied again is already applied" has "$TMP/chunks2" "already applied"
+check "--chunk-payments must be a number" run 2 "$TMP/o" apply --db "$DBC" --chunk-payments lots \
+  "$SAMPLE/payments-2026-11-23.ndjson"
+
 # --- bad input: named file, line and field; exit 1; nothing committed ------
 before=$("$BIN" export --db "$DB" | wc -l)
 check "missing payment file exits 1" run 1 "$TMP/o" apply --db "$DB" "$TMP/nope.ndjson"

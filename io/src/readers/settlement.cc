@@ -147,8 +147,9 @@ Result<ParsedSettlement> ParseSettlement(const std::string& name, std::string_vi
     CASHMATCH_RETURN_IF_ERROR(CheckParsedBatch(name, data, whole, &parsed.value()));
     return parsed;
   }
-  // In chunks: each is checked before the caller sees it; its rejects and
-  // warnings join the final batch's, in the order they were found.
+  // In chunks: each is checked before the caller sees it; the rejects and
+  // warnings of those checks come first in the final batch's, then the
+  // reader's own.
   BatchChecker checker(name, data, options);
   ParsedSettlement from_chunks;
   ParseOptions chunked = options;
