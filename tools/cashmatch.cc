@@ -220,6 +220,7 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
       if (!ec && now > bytes_shown) progress.Add(now - bytes_shown);
       bytes_shown = std::max(bytes_shown, now);
       if (c.index == c.count) return cm::Status::Ok();  // the file's own line follows
+      auto paused = progress.Pause();
       fmt::print("{}: chunk {} of {}: batch {}{}; payments 1..{} of {}; events {}..{}\n", path, c.index, c.count,
                  c.batch.batch_id, c.already_applied ? " (committed by an earlier apply)" : "", c.payments_done,
                  c.payments_total, c.batch.first_seq, c.batch.last_seq);
@@ -229,7 +230,7 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
     auto r = cmio::ApplyPaymentFile(*ledger.value(), path, policy, *extractor.value(), options, apply_options);
     if (!ec && bytes > bytes_shown) progress.Add(bytes - bytes_shown);
     if (!r.ok()) {
-      progress.Done();
+      auto paused = progress.Pause();  // the other files go on, with their progress
       if (chunks_committed == 0) {
         fmt::print(stderr, "cashmatch: error: {} (batch not applied, nothing committed)\n", r.status().message());
       } else {
@@ -246,6 +247,7 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
       continue;
     }
     const cmio::ApplyResult& res = r.value();
+    auto paused = progress.Pause();  // this file's lines, then the progress again
     PrintWarnings(res.warnings);
     if (res.already_applied) {
       fmt::print("{}: already applied as batch {} (events {}..{}); nothing changed\n", path, res.batch.batch_id,

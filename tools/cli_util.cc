@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "cashmatch/engine/date.h"
+#include "cashmatch/io/reports.h"
 
 namespace cashmatch::tools {
 
@@ -111,10 +112,19 @@ void Progress::Done() {
   std::fflush(stderr);
 }
 
+std::unique_lock<std::mutex> Progress::Pause() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (drawn_) {
+    std::fputs("\r\x1b[K", stderr);
+    std::fflush(stderr);
+  }
+  return lock;
+}
+
 namespace {
 
-// "12,345 rows" or "3.4 MB".
-std::string Quantity(double n, const std::string& unit) {
+// "12,345" for a count, "3.4 MB" for bytes.
+std::string Figure(double n, const std::string& unit) {
   if (unit == "bytes") {
     constexpr const char* kUnits[] = {"B", "KB", "MB", "GB", "TB"};
     size_t u = 0;
@@ -124,7 +134,12 @@ std::string Quantity(double n, const std::string& unit) {
     }
     return fmt::format("{:.1f} {}", n, kUnits[u]);
   }
-  return fmt::format("{:.0f} {}", n, unit);
+  return io::GroupThousands(std::to_string(static_cast<uint64_t>(n + 0.5)));
+}
+
+// "12,345 rows" or "3.4 MB".
+std::string Quantity(double n, const std::string& unit) {
+  return unit == "bytes" ? Figure(n, unit) : Figure(n, unit) + " " + unit;
 }
 
 std::string Clock(double seconds) {
@@ -142,8 +157,12 @@ void Progress::Draw() {
     const uint64_t done = done_.load(std::memory_order_relaxed);
     const uint64_t total = total_.load(std::memory_order_relaxed);
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-    line += Quantity(static_cast<double>(done), unit_);
-    if (total > 0) line += " of " + Quantity(static_cast<double>(total), unit_);
+    // "12,345 of 520,000 rows": the unit once.
+    if (total > 0) {
+      line += Figure(static_cast<double>(done), unit_) + " of " + Quantity(static_cast<double>(total), unit_);
+    } else {
+      line += Quantity(static_cast<double>(done), unit_);
+    }
     line += ", " + Quantity(rate, unit_) + "/s, ";
     if (total > done && rate > 0) line += "ETA " + Clock(static_cast<double>(total - done) / rate) + ", ";
   }

@@ -81,6 +81,10 @@ class Progress {
   io::ProgressHook Hook();
   // Stops the ticker and clears the line (call before printing a result).
   void Done();
+  // Clears the line so that the caller can print one of its own, and holds
+  // the ticker off until the returned lock is released; it redraws on its
+  // next tick.
+  std::unique_lock<std::mutex> Pause();
 
   // Whether progress is shown at all: stderr is a terminal and not quiet.
   static bool Wanted(bool quiet);
@@ -96,7 +100,7 @@ class Progress {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;   // guarded by mu_
-  bool drawn_ = false;  // written by the ticker, read after it is joined
+  bool drawn_ = false;  // guarded by mu_ (the ticker draws holding it)
   std::thread ticker_;
 };
 
