@@ -47,7 +47,7 @@ TSAN_TESTS ?= MatchTest|cli_end_to_end|gen_eval_cli
 test-tsan: deps
 	@$(CONFIGURE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASHMATCH_BUILD_BENCH=OFF \
 	  -DCASHMATCH_SANITIZE=thread >/dev/null
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target cashmatch_tests cashmatch
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target cashmatch_tests cashmatch cashmatch_ledger_tamper
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tools/tsan.supp" \
 	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 
