@@ -391,5 +391,23 @@ if command -v script >/dev/null 2>&1; then
   check "--quiet: no progress even on a terminal" sh -c "! grep -q elapsed '$TMP/tty.out'"
 fi
 
+# --- the resident book (issue 13) ---------------------------------------------
+# A generated day (names, typos, POs, Stripe payouts, returns, several
+# formats) applied with the book resident and without it: the same events.
+"$BIN" gen --out "$TMP/rgen" --customers 60 --invoices 400 --payments 300 --seed 11 --profile messy >/dev/null 2>&1
+"$BIN" load --db "$TMP/rbase" --customers "$TMP/rgen/customers.csv" --invoices "$TMP/rgen/invoices.csv" >/dev/null 2>&1
+cp -a "$TMP/rbase" "$TMP/ron"
+mv "$TMP/rbase" "$TMP/roff"
+mapfile -t RFILES < <(sed "s|^|$TMP/rgen/|" "$TMP/rgen/files.txt")
+check "apply --resident-book on" run 0 "$TMP/ron.out" apply --db "$TMP/ron" --resident-book on --timings "${RFILES[@]}"
+check "... says what it holds" has "$TMP/ron.out" "resident book: 400 invoices, 60 customers"
+check "apply --resident-book off" run 0 "$TMP/roff.out" apply --db "$TMP/roff" --resident-book off --timings "${RFILES[@]}"
+check "... builds none" sh -c "! grep -q 'resident book' '$TMP/roff.out'"
+"$BIN" export --db "$TMP/ron" >"$TMP/ron.events"
+"$BIN" export --db "$TMP/roff" >"$TMP/roff.events"
+check "... the same events either way" cmp -s "$TMP/ron.events" "$TMP/roff.events"
+check "... and events there are" test "$(wc -l <"$TMP/ron.events")" -gt 300
+check "--resident-book takes auto, on or off" run 2 "$TMP/o" apply --db "$TMP/ron" --resident-book always "${RFILES[0]}"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -216,6 +216,21 @@ Status DecodeInvoice(std::string_view in, Invoice* inv) {
   return Status::Ok();
 }
 
+Status PeekInvoiceHead(std::string_view in, std::string_view* invoice_id, std::string_view* number,
+                       std::string_view* customer_id) {
+  Reader r(in);
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kInvoice, "invoice"));
+  if (!r.StrView(invoice_id) || !r.StrView(number) || !r.StrView(customer_id)) return Corrupt("invoice");
+  return Status::Ok();
+}
+
+Status PeekCustomerId(std::string_view in, std::string_view* customer_id) {
+  Reader r(in);
+  CASHMATCH_RETURN_IF_ERROR(CheckHeader(r, kCustomer, "customer"));
+  if (!r.StrView(customer_id)) return Corrupt("customer");
+  return Status::Ok();
+}
+
 std::string EncodeCustomer(const Customer& c) {
   std::string out;
   Writer w(&out);

@@ -78,6 +78,14 @@ class Reader {
     in_.remove_prefix(n);
     return true;
   }
+  // The string's bytes, in place: valid while the input is.
+  bool StrView(std::string_view* s) {
+    uint64_t n = 0;
+    if (!U64(&n) || n > in_.size()) return false;
+    *s = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+  }
   bool done() const { return in_.empty(); }
 
  private:
@@ -98,9 +106,15 @@ Status DecodeEvent(std::string_view in, Event* e);
 std::string EncodeInvoice(const Invoice& inv);
 void AppendInvoice(const Invoice& inv, std::string* out);
 Status DecodeInvoice(std::string_view in, Invoice* inv);
+// The first fields of an encoded invoice, in place (no copy, no full
+// decode): what the resident book index checks a hash hit against.
+Status PeekInvoiceHead(std::string_view in, std::string_view* invoice_id, std::string_view* number,
+                       std::string_view* customer_id);
 
 std::string EncodeCustomer(const Customer& c);
 Status DecodeCustomer(std::string_view in, Customer* c);
+// An encoded customer's id, in place.
+Status PeekCustomerId(std::string_view in, std::string_view* customer_id);
 
 std::string EncodePayment(const PaymentRecord& p);
 void AppendPayment(const PaymentRecord& p, std::string* out);

@@ -30,6 +30,7 @@
 #include <unordered_set>
 
 #include "cashmatch/engine/hints.h"
+#include "book_index.h"
 #include "codec.h"
 #include "commit_ingest.h"
 #include "commit_writer.h"
@@ -479,6 +480,56 @@ Status Ledger::MultiGet(rocksdb::ColumnFamilyHandle* cf, const std::vector<std::
   return Status::Ok();
 }
 
+Status Ledger::FindInvoiceIds(char kind, const std::set<std::string>& groups, std::vector<std::string>* invoice_ids,
+                              std::set<std::string>* missing) const {
+  if (resident_ != nullptr) {
+    std::string id;
+    bool found = false;
+    for (const std::string& group : groups) {
+      CASHMATCH_RETURN_IF_ERROR(resident_->FindInvoiceId(kind, group, &id, &found));
+      if (found) {
+        invoice_ids->push_back(id);
+      } else if (missing != nullptr) {
+        missing->insert(group);
+      }
+    }
+    return Status::Ok();
+  }
+  std::vector<std::string> keys, values;
+  std::vector<char> present;
+  for (const std::string& group : groups) keys.push_back(Key2(kind, group));
+  CASHMATCH_RETURN_IF_ERROR(MultiGet(index_, keys, &values, &present));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (present[i]) {
+      invoice_ids->push_back(std::move(values[i]));
+    } else if (missing != nullptr) {
+      missing->insert(keys[i].substr(2));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Ledger::EnableResidentBook() {
+  assert(!options_.read_only && !options_.follow);
+  resident_.reset();
+  CASHMATCH_RETURN_IF_ERROR(CheckBookComplete());
+  Result<std::unique_ptr<BookIndex>> built = BookIndex::Build(db_.get(), invoices_, customers_, index_);
+  if (!built.ok()) return built.status().WithContext("cannot build the resident book of ledger " + dir_);
+  resident_ = std::move(built).value();
+  return Status::Ok();
+}
+
+ResidentBookStats Ledger::resident_book_stats() const {
+  if (resident_ == nullptr) return {};
+  const BookIndexStats s = resident_->stats();
+  return ResidentBookStats{s.invoices_count, s.customers_count, s.postings_count, s.bytes, s.build_seconds};
+}
+
+Status Ledger::CheckResidentBook() const {
+  if (resident_ == nullptr) return Status::Ok();
+  return resident_->CheckAgainst(db_.get(), invoices_, customers_, index_);
+}
+
 Status Ledger::LoadInvoicesById(std::vector<std::string> invoice_ids, bool open_only, OpenBook& book,
                                 std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const {
   std::erase_if(invoice_ids, [&](const std::string& id) { return loaded_invoices->count(id) != 0; });
@@ -486,7 +537,11 @@ Status Ledger::LoadInvoicesById(std::vector<std::string> invoice_ids, bool open_
   invoice_ids.erase(std::unique(invoice_ids.begin(), invoice_ids.end()), invoice_ids.end());
   std::vector<std::string> values;
   std::vector<char> found;
-  CASHMATCH_RETURN_IF_ERROR(MultiGet(invoices_, invoice_ids, &values, &found));
+  if (resident_ != nullptr) {
+    resident_->GetInvoiceRecords(invoice_ids, &values, &found);
+  } else {
+    CASHMATCH_RETURN_IF_ERROR(MultiGet(invoices_, invoice_ids, &values, &found));
+  }
   for (size_t i = 0; i < invoice_ids.size(); ++i) {
     if (!found[i]) return Status::LedgerCorrupt("index names invoice '" + invoice_ids[i] + "' which is not stored");
     Invoice inv;
@@ -662,26 +717,12 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   for (size_t i = 0; i < keys.size(); ++i) {
     if (present[i]) book->AddCommittedReturn(keys[i].substr(2));
   }
-  keys.clear();
-  for (const std::string& number : req.invoice_numbers) keys.push_back(Key2(kIndexNumber, number));
-  CASHMATCH_RETURN_IF_ERROR(MultiGet(index_, keys, &values, &present));
   std::vector<std::string> invoice_ids;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (!present[i]) {
-      missing_numbers.insert(keys[i].substr(2));
-    } else {
-      invoice_ids.push_back(std::move(values[i]));
-    }
-  }
+  CASHMATCH_RETURN_IF_ERROR(FindInvoiceIds(kIndexNumber, req.invoice_numbers, &invoice_ids, &missing_numbers));
   CASHMATCH_RETURN_IF_ERROR(
       LoadInvoicesById(std::move(invoice_ids), /*open_only=*/false, *book, &loaded_by_number, &customer_ids));
-  keys.clear();
-  for (const std::string& stripe_id : req.stripe_invoice_ids) keys.push_back(Key2(kIndexStripeInvoice, stripe_id));
-  CASHMATCH_RETURN_IF_ERROR(MultiGet(index_, keys, &values, &present));
   invoice_ids.clear();
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (present[i]) invoice_ids.push_back(std::move(values[i]));
-  }
+  CASHMATCH_RETURN_IF_ERROR(FindInvoiceIds(kIndexStripeInvoice, req.stripe_invoice_ids, &invoice_ids, nullptr));
   CASHMATCH_RETURN_IF_ERROR(
       LoadInvoicesById(std::move(invoice_ids), /*open_only=*/false, *book, &loaded_by_number, &customer_ids));
   CASHMATCH_RETURN_IF_ERROR(LoadLooseReferences(req, missing_numbers, *book, &loaded_by_number, &customer_ids));
@@ -695,22 +736,34 @@ Result<std::unique_ptr<OpenBook>> Ledger::LoadBook(const BookRequest& req) const
   // (single invoice, then bounded subset-sum). The 'c' index is sorted by
   // customer, and so is customer_ids: one iterator seeks forward from
   // customer to customer.
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
-  std::string prefix;
   invoice_ids.clear();
-  for (const std::string& id : customer_ids) {
-    prefix = Key2(kIndexCustomerInvoice, id);
-    prefix.push_back('\0');
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      invoice_ids.push_back(it->key().ToString().substr(prefix.size()));
+  if (resident_ != nullptr) {
+    std::vector<std::string> ids;
+    bool more = false;
+    for (const std::string& id : customer_ids) {
+      CASHMATCH_RETURN_IF_ERROR(resident_->Scan(kIndexCustomerInvoice, id, SIZE_MAX, &ids, &more));
+      invoice_ids.insert(invoice_ids.end(), std::make_move_iterator(ids.begin()), std::make_move_iterator(ids.end()));
     }
+  } else {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+    std::string prefix;
+    for (const std::string& id : customer_ids) {
+      prefix = Key2(kIndexCustomerInvoice, id);
+      prefix.push_back('\0');
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        invoice_ids.push_back(it->key().ToString().substr(prefix.size()));
+      }
+    }
+    CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger index scan"));
   }
-  CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), "ledger index scan"));
-  it.reset();
   CASHMATCH_RETURN_IF_ERROR(
       LoadInvoicesById(std::move(invoice_ids), /*open_only=*/true, *book, &loaded_by_number, nullptr));
   keys.assign(customer_ids.begin(), customer_ids.end());
-  CASHMATCH_RETURN_IF_ERROR(MultiGet(customers_, keys, &values, &present));
+  if (resident_ != nullptr) {
+    resident_->GetCustomerRecords(keys, &values, &present);
+  } else {
+    CASHMATCH_RETURN_IF_ERROR(MultiGet(customers_, keys, &values, &present));
+  }
   for (size_t i = 0; i < keys.size(); ++i) {
     if (!present[i]) return Status::LedgerCorrupt("customer '" + keys[i] + "' is referenced but not stored");
     Customer c;
@@ -900,8 +953,15 @@ Result<CommittedBatch> Ledger::CommitBatch(const SettlementBatch& batch, BatchOu
   // RocksDB undoes only the files it linked). Asking RocksDB for more after
   // that (another commit, the flush at close) is what reached its
   // assertions on a full disk; the staged files are already removed.
-  if (!s.ok()) return LatchWriteError(s);
+  if (!s.ok()) {
+    resident_.reset();  // reads go to the ledger itself from now on
+    return LatchWriteError(s);
+  }
   if (ingest) ++ingested_commits_count_;
+  // The commit is durable: the resident book takes the invoices it rewrote.
+  // Should that fail (a bug: a commit never adds invoices nor renumbers
+  // one), the index is dropped and LoadBook reads the ledger again.
+  if (resident_ != nullptr && !resident_->UpdateInvoices(outcome.invoice_updates).ok()) resident_.reset();
   // Invariant: the sequence is gapless and increasing across commits.
   assert(seq >= next_seq_);
   assert(record.last_seq + 1 == seq);

@@ -30,6 +30,7 @@
 #include <unordered_set>
 
 #include "cashmatch/io/ledger.h"
+#include "book_index.h"
 #include "codec.h"
 #include "commit_writer.h"
 #include "customer_keys.h"
@@ -121,6 +122,16 @@ Status Ledger::UpsertBook(const std::vector<Customer>& customers, const std::vec
 }
 
 Status Ledger::UpsertBook(const BookRows& rows, BookLoadStats* stats, OtherUnfinishedLoad other_unfinished) {
+  // The resident book is built again from what the load leaves; while the
+  // load writes, LoadBook would read the ledger itself.
+  const bool resident = resident_ != nullptr;
+  resident_.reset();
+  Status s = WriteBook(rows, stats, other_unfinished);
+  if (resident && s.ok()) CASHMATCH_RETURN_IF_ERROR(EnableResidentBook());
+  return s;
+}
+
+Status Ledger::WriteBook(const BookRows& rows, BookLoadStats* stats, OtherUnfinishedLoad other_unfinished) {
   assert(!options_.read_only);
   assert(!options_.follow);
   CASHMATCH_RETURN_IF_ERROR(write_error_);

@@ -25,6 +25,7 @@
 #include <map>
 
 #include "cashmatch/io/ledger.h"
+#include "book_index.h"
 #include "codec.h"
 #include "customer_keys.h"
 #include "keys.h"
@@ -41,9 +42,10 @@ struct Postings {
 class PayerSearch {
  public:
   PayerSearch(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* customers,
-              const LedgerOptions& options, const BookRequest& req)
+              const BookIndex* resident, const LedgerOptions& options, const BookRequest& req)
       : db_(db),
         customers_(customers),
+        resident_(resident),
         options_(options),
         req_(req),
         it_(db->NewIterator(rocksdb::ReadOptions(), index)) {}
@@ -52,6 +54,10 @@ class PayerSearch {
   rocksdb::Status Scan(char kind, const std::string& group, size_t count_max, Postings* out) {
     out->ids.clear();
     out->more = false;
+    if (resident_ != nullptr) {
+      Status s = resident_->Scan(kind, group, count_max, &out->ids, &out->more);
+      return s.ok() ? rocksdb::Status::OK() : rocksdb::Status::Corruption(s.message());
+    }
     prefix_.clear();
     AppendIndexKey(&prefix_, kind, group);
     prefix_.push_back('\0');
@@ -113,7 +119,14 @@ class PayerSearch {
   Status NamesOf(const std::string& id, const std::vector<PayerName>** out) {
     auto it = names_of_.find(id);
     if (it == names_of_.end()) {
-      status_ = db_->Get(rocksdb::ReadOptions(), customers_, id, &value_);
+      if (resident_ != nullptr) {
+        std::vector<char> found;
+        resident_->GetCustomerRecords({id}, &values_, &found);
+        status_ = found[0] ? rocksdb::Status::OK() : rocksdb::Status::NotFound();
+        value_ = std::move(values_[0]);
+      } else {
+        status_ = db_->Get(rocksdb::ReadOptions(), customers_, id, &value_);
+      }
       if (status_.IsNotFound()) {
         status_ = rocksdb::Status::OK();  // not a RocksDB failure: the index and the records disagree
         return Status::LedgerCorrupt("name index names customer '" + id + "' which is not stored");
@@ -129,11 +142,13 @@ class PayerSearch {
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* customers_;
+  const BookIndex* resident_;  // when the ledger has one, read instead of RocksDB
   const LedgerOptions& options_;
   const BookRequest& req_;
   std::unique_ptr<rocksdb::Iterator> it_;
   std::string prefix_;
   std::string value_;
+  std::vector<std::string> values_;
   rocksdb::Status status_;
   std::map<std::string, Postings> by_token_;
   std::map<std::string, std::vector<PayerName>> names_of_;
@@ -143,7 +158,7 @@ class PayerSearch {
 
 Status Ledger::LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::set<std::string>* customer_ids) const {
   constexpr size_t kAll = std::numeric_limits<size_t>::max();
-  PayerSearch search(db_.get(), index_, customers_, options_, req);
+  PayerSearch search(db_.get(), index_, customers_, resident_.get(), options_, req);
   std::set<std::string> payers;
   // How many customers each account and Stripe id names: exactly one
   // identifies the payer, and its name need not be searched.

@@ -12,6 +12,7 @@
 
 #include "cashmatch/engine/invoice_keys.h"
 #include "cashmatch/io/ledger.h"
+#include "book_index.h"
 #include "codec.h"
 #include "customer_keys.h"
 #include "commit_writer.h"
@@ -38,9 +39,15 @@ constexpr size_t kBackfillBatchInvoices = 50000;
 // those are dropped before anything is loaded.
 Status Ledger::ScanLooseKey(rocksdb::Iterator* it, char kind, const std::string& key, size_t scan_max,
                             std::string_view near_body, std::vector<std::string>* invoice_ids, bool* crowded) const {
+  *crowded = false;
+  if (resident_ != nullptr && kind != kIndexTypo) {
+    std::vector<std::string> ids;
+    CASHMATCH_RETURN_IF_ERROR(resident_->Scan(kind, key, scan_max, &ids, crowded));
+    invoice_ids->insert(invoice_ids->end(), std::make_move_iterator(ids.begin()), std::make_move_iterator(ids.end()));
+    return Status::Ok();
+  }
   std::string prefix = Key2(kind, key);
   prefix.push_back('\0');
-  *crowded = false;
   size_t scanned = 0;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (++scanned > scan_max) {

@@ -82,6 +82,7 @@ namespace cashmatch::io {
 class CommitWriter;    // internal: builds a commit's WriteBatch
 class CommitIngester;  // internal: commits a large batch as ingested SST files
 class PutList;         // internal: one column family's puts of a WriteBatch
+class BookIndex;       // internal: the resident book index (io/src/ledger/book_index.h)
 
 struct LedgerOptions {
   // See commit_ingest_keys_min.
@@ -197,6 +198,15 @@ struct BookLoadStats {
   std::string abandoned_load;
 };
 
+// What the resident book index holds (Ledger::EnableResidentBook).
+struct ResidentBookStats {
+  size_t invoices_count = 0;
+  size_t customers_count = 0;
+  size_t postings_count = 0;  // index entries: numbers, keys, tokens, customer -> invoice
+  size_t bytes = 0;           // heap memory it holds
+  double build_seconds = 0;   // to read the ledger and build it
+};
+
 // What the ledger remembers of a committed batch.
 struct CommittedBatch {
   std::string batch_id;
@@ -308,6 +318,24 @@ class Ledger {
   // numbers, state is overwritten, the idempotency key is recorded.
   Result<CommittedBatch> CommitBatch(const SettlementBatch& batch, BatchOutcome& outcome);
 
+  // The resident book: reads every invoice and customer record, and the
+  // index keys that find them, into memory (io/src/ledger/book_index.h),
+  // so that LoadBook answers those reads without RocksDB and its cost no
+  // longer grows with the ledger. Worth it to a process that applies many
+  // batches: building it reads the whole book once (about a second per
+  // million invoices). CommitBatch keeps it up to date; a load in the same
+  // process rebuilds it. The ledger on disk stays the source of truth, and
+  // LoadBook gives the same book either way. Writable ledgers only.
+  Status EnableResidentBook();
+  bool resident_book() const { return resident_ != nullptr; }
+  // RocksDB's estimate of the invoices stored (overwrites not yet compacted
+  // count more than once): what building the resident book would read.
+  uint64_t EstimatedInvoicesCount() const { return EstimatedKeysCount(invoices_); }
+  ResidentBookStats resident_book_stats() const;
+  // Whether the resident book equals one built afresh from the ledger
+  // (kInvariantViolated naming the first difference); Ok without one.
+  Status CheckResidentBook() const;
+
   // Calls `fn` for every event with seq > since, in order; stops early when
   // fn returns false. Streams: memory does not grow with the ledger.
   Status ForEachEvent(uint64_t since, const std::function<bool(const Event&)>& fn) const;
@@ -388,6 +416,7 @@ class Ledger {
   // io/src/ledger/load.cc: the passes of UpsertBook(BookRows).
   struct LoadCheck;
   struct KeyClaim;
+  Status WriteBook(const BookRows& rows, BookLoadStats* stats, OtherUnfinishedLoad other_unfinished);
   Status CheckBookRows(const BookRows& rows, LoadCheck* check) const;
   Status CheckInvoiceAgainstLedger(const Invoice& inv, const std::string& source, std::vector<KeyClaim>* claims) const;
   Status CheckKeyClaims(const BookRows& rows, const std::vector<KeyClaim>& claims) const;
@@ -407,6 +436,10 @@ class Ledger {
   // into `customer_ids` (when not null).
   Status LoadInvoicesById(std::vector<std::string> invoice_ids, bool open_only, OpenBook& book,
                           std::set<std::string>* loaded_invoices, std::set<std::string>* customer_ids) const;
+  // The invoice ids under "<kind>\0<group>" ('n', 's') for each group, in
+  // group order; the groups without one go to `missing` (when not null).
+  Status FindInvoiceIds(char kind, const std::set<std::string>& groups, std::vector<std::string>* invoice_ids,
+                        std::set<std::string>* missing) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -432,6 +465,7 @@ class Ledger {
   // The commit path's buffers, reused from one commit to the next.
   std::unique_ptr<CommitWriter> commit_writer_;
   std::unique_ptr<CommitIngester> commit_ingester_;
+  std::unique_ptr<BookIndex> resident_;  // EnableResidentBook
 };
 
 }  // namespace cashmatch::io
