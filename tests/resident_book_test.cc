@@ -141,7 +141,7 @@ TEST_F(ResidentBookTest, AnswersEveryIndexReadAsRocksDbDoes) {
   const std::string dir = tmp_.Join("ledger");
   { OpenLoaded("ledger"); }
   RawDb raw(dir);
-  auto built = BookIndex::Build(raw.db, raw.cf["invoices"], raw.cf["customers"], raw.cf["index"]);
+  auto built = BookIndex::Build(raw.db, raw.cf["invoices"], raw.cf["customers"]);
   ASSERT_TRUE(built.ok()) << built.status().message();
   const BookIndex& index = *built.value();
   EXPECT_EQ(index.stats().invoices_count, 7u);
@@ -252,10 +252,10 @@ TEST_F(ResidentBookTest, CheckNamesAnIndexThatDriftedFromTheLedger) {
   const std::string dir = tmp_.Join("ledger");
   { OpenLoaded("ledger"); }
   RawDb raw(dir);
-  auto built = BookIndex::Build(raw.db, raw.cf["invoices"], raw.cf["customers"], raw.cf["index"]);
+  auto built = BookIndex::Build(raw.db, raw.cf["invoices"], raw.cf["customers"]);
   ASSERT_TRUE(built.ok());
   BookIndex& index = *built.value();
-  EXPECT_TRUE(index.CheckAgainst(raw.db, raw.cf["invoices"], raw.cf["customers"], raw.cf["index"]).ok());
+  EXPECT_TRUE(index.CheckAgainst(raw.db, raw.cf["invoices"], raw.cf["customers"]).ok());
   Invoice inv;
   inv.invoice_id = "I2";
   inv.number = "INV-2026-004212";
@@ -264,7 +264,7 @@ TEST_F(ResidentBookTest, CheckNamesAnIndexThatDriftedFromTheLedger) {
   inv.amount_total_minor = 25000;
   inv.amount_open_minor = 1;
   ASSERT_TRUE(index.UpdateInvoices({inv}).ok());
-  Status s = index.CheckAgainst(raw.db, raw.cf["invoices"], raw.cf["customers"], raw.cf["index"]);
+  Status s = index.CheckAgainst(raw.db, raw.cf["invoices"], raw.cf["customers"]);
   EXPECT_EQ(s.code(), StatusCode::kInvariantViolated);
   EXPECT_NE(s.message().find("invoice record"), std::string::npos) << s.message();
   // An invoice the index never had, or a renumbered one, is refused.

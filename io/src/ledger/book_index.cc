@@ -5,7 +5,9 @@
 #include <chrono>
 #include <functional>
 
+#include "cashmatch/engine/invoice_keys.h"
 #include "codec.h"
+#include "customer_keys.h"
 #include "keys.h"
 
 namespace cashmatch::io {
@@ -40,19 +42,6 @@ constexpr char kIdKind = '\x01';  // the hash kind of record ids (no index key k
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::Ok();
   return Status::IOError("ledger scan for the resident book index: " + s.ToString());
-}
-
-// The key kinds whose value is an invoice id.
-constexpr char kValueKinds[] = {kIndexNumber, kIndexStripeInvoice};
-
-// Splits "<kind>\0<group>\0<id>" (kind already checked).
-bool SplitKey(std::string_view key, std::string_view* group, std::string_view* id) {
-  key.remove_prefix(2);
-  const size_t sep = key.find('\0');
-  if (sep == std::string_view::npos) return false;
-  *group = key.substr(0, sep);
-  *id = key.substr(sep + 1);
-  return true;
 }
 
 }  // namespace
@@ -129,101 +118,99 @@ void BookIndex::Rows::Replace(uint32_t row, std::string_view record) {
   }
 }
 
+void BookIndex::Rows::Shrink() {
+  arena.shrink_to_fit();
+  offset.shrink_to_fit();
+  size.shrink_to_fit();
+}
+
 size_t BookIndex::Rows::bytes() const {
   return arena.capacity() + offset.capacity() * sizeof(uint64_t) + size.capacity() * sizeof(uint32_t);
 }
 
 Result<std::unique_ptr<BookIndex>> BookIndex::Build(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* invoices,
-                                                    rocksdb::ColumnFamilyHandle* customers,
-                                                    rocksdb::ColumnFamilyHandle* index) {
+                                                    rocksdb::ColumnFamilyHandle* customers) {
   const auto start = std::chrono::steady_clock::now();
   auto out = std::unique_ptr<BookIndex>(new BookIndex());
   BookIndex& b = *out;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // one pass over everything: keep the block cache for the batches
-  std::vector<HashPostings::Entry> entries;
-  // The records, in id order, and their ids.
-  for (auto [cf, rows, by_id] : {std::tuple(customers, &b.customers_, &b.customer_by_id_),
-                                 std::tuple(invoices, &b.invoices_, &b.invoice_by_id_)}) {
-    entries.clear();
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const uint32_t row = static_cast<uint32_t>(rows->offset.size());
-      const std::string_view id = it->key().ToStringView();
-      entries.push_back({KeyHash(kIdKind, id), row, 0});
-      rows->Add(it->value().ToStringView());
-    }
-    CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status()));
-    if (rows->offset.size() >= UINT32_MAX) return Status::Unsupported("book too large for the resident index");
-    by_id->Build(std::move(entries));
-    entries = {};
-  }
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, index));
-  std::string prefix;
-  auto scan = [&](char kind, const std::function<Status(std::string_view key, std::string_view value)>& fn) {
-    prefix.assign({kind, '\0'});
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      CASHMATCH_RETURN_IF_ERROR(fn(it->key().ToStringView(), it->value().ToStringView()));
-    }
-    return FromRocks(it->status());
+  ro.readahead_size = 2 << 20;
+  using Entries = std::vector<HashPostings::Entry>;
+  auto add = [](Entries& to, char kind, std::string_view group, uint32_t row) {
+    to.push_back({KeyHash(kind, group), row, CheckHash(group)});
   };
-  auto corrupt = [](std::string_view key, const char* what, std::string_view id) {
-    std::string k(key);
-    std::replace(k.begin(), k.end(), '\0', '/');
-    return Status::LedgerCorrupt("index key '" + k + "' names " + what + " '" + std::string(id) +
-                                 "' which is not stored");
-  };
-  // 'n', 's': "<kind>\0<group>" -> invoice id.
-  for (char kind : kValueKinds) {
-    entries.clear();
-    CASHMATCH_RETURN_IF_ERROR(scan(kind, [&](std::string_view key, std::string_view id) {
-      uint32_t row = 0;
-      if (!b.InvoiceRow(id, &row)) return corrupt(key, "invoice", id);
-      const std::string_view group = key.substr(2);
-      entries.push_back({KeyHash(kind, group), row, CheckHash(group)});
-      return Status::Ok();
-    }));
-    (kind == kIndexNumber ? b.by_number_ : b.by_stripe_invoice_).Build(std::move(entries), true);
-    entries = {};
+  // Customers, in id order, with the keys load gave them (CustomerIndexKeys).
+  Entries ids, accounts, stripe_customers, tokens, parents;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, customers));
+  Customer c;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const uint32_t row = static_cast<uint32_t>(b.customers_.offset.size());
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeCustomer(it->value().ToStringView(), &c));
+    if (c.customer_id != it->key().ToStringView()) return Status::LedgerCorrupt("customer record under another id");
+    b.customers_.Add(it->value().ToStringView());
+    ids.push_back({KeyHash(kIdKind, c.customer_id), row, 0});
+    for (const std::string& key : CustomerIndexKeys(c)) {
+      // "<kind>\0<group>\0<customer id>"
+      const std::string_view group = std::string_view(key).substr(2, key.size() - 3 - c.customer_id.size());
+      Entries& to = key[0] == kIndexAccount          ? accounts
+                    : key[0] == kIndexStripeCustomer ? stripe_customers
+                    : key[0] == kIndexNameToken      ? tokens
+                                                     : parents;
+      add(to, key[0], group, row);
+    }
   }
-  // 'c': customer, invoice; the keys are in customer order, and so are the
-  // customer rows.
+  CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status()));
+  b.customer_by_id_.Build(std::move(ids));
+  b.by_account_.Build(std::move(accounts), true);
+  b.by_stripe_customer_.Build(std::move(stripe_customers), true);
+  b.by_token_.Build(std::move(tokens), true);
+  b.by_parent_.Build(std::move(parents), true);
+  // Invoices, in id order, with the keys load gave them: number ('n'),
+  // Stripe invoice id ('s'), customer ('c'), tolerant key and PO (keys.h).
+  ids = {};
+  Entries numbers, stripe_invoices, tolerant, pos;
+  std::vector<std::pair<uint32_t, uint32_t>> by_customer;  // (customer row, invoice row)
+  it.reset(db->NewIterator(ro, invoices));
+  Invoice inv;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const uint32_t row = static_cast<uint32_t>(b.invoices_.offset.size());
+    if (row == UINT32_MAX) return Status::Unsupported("book too large for the resident index");
+    CASHMATCH_RETURN_IF_ERROR(codec::DecodeInvoice(it->value().ToStringView(), &inv));
+    if (inv.invoice_id != it->key().ToStringView()) return Status::LedgerCorrupt("invoice record under another id");
+    b.invoices_.Add(it->value().ToStringView());
+    ids.push_back({KeyHash(kIdKind, inv.invoice_id), row, 0});
+    add(numbers, kIndexNumber, NormalizeInvoiceNumber(inv.number), row);
+    if (!inv.stripe_invoice_id.empty()) add(stripe_invoices, kIndexStripeInvoice, inv.stripe_invoice_id, row);
+    const std::string t = TolerantGroup(inv);
+    if (!t.empty()) add(tolerant, kIndexTolerant, t, row);
+    const std::string po = PurchaseOrderGroup(inv);
+    if (!po.empty()) add(pos, kIndexPurchaseOrder, po, row);
+    uint32_t crow = 0;
+    if (!b.CustomerRow(inv.customer_id, &crow)) {
+      return Status::LedgerCorrupt("invoice '" + inv.invoice_id + "' names customer '" + inv.customer_id +
+                                   "' which is not stored");
+    }
+    by_customer.emplace_back(crow, row);
+  }
+  CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status()));
+  b.invoice_by_id_.Build(std::move(ids));
+  b.by_number_.Build(std::move(numbers), true);
+  b.by_stripe_invoice_.Build(std::move(stripe_invoices), true);
+  b.by_tolerant_.Build(std::move(tolerant), true);
+  b.by_po_.Build(std::move(pos), true);
+  // 'c': by customer row, then invoice row (= invoice id order).
+  std::sort(by_customer.begin(), by_customer.end());
   b.first_invoice_.assign(b.customers_.offset.size() + 1, 0);
-  {
-    uint32_t next_customer = 0;  // customer rows before it have their first_invoice_ set
-    CASHMATCH_RETURN_IF_ERROR(scan(kIndexCustomerInvoice, [&](std::string_view key, std::string_view) {
-      std::string_view group, id;
-      if (!SplitKey(key, &group, &id)) return Status::LedgerCorrupt("malformed customer-invoice index key");
-      uint32_t crow = 0, irow = 0;
-      if (!b.CustomerRow(group, &crow)) return corrupt(key, "customer", group);
-      if (!b.InvoiceRow(id, &irow)) return corrupt(key, "invoice", id);
-      if (crow + 1 < next_customer) return Status::LedgerCorrupt("customer-invoice index out of order");
-      while (next_customer <= crow) b.first_invoice_[next_customer++] = static_cast<uint32_t>(b.invoices_of_.size());
-      b.invoices_of_.push_back(irow);
-      return Status::Ok();
-    }));
-    while (next_customer < b.first_invoice_.size()) {
-      b.first_invoice_[next_customer++] = static_cast<uint32_t>(b.invoices_of_.size());
-    }
+  b.invoices_of_.reserve(by_customer.size());
+  size_t at = 0;
+  for (uint32_t crow = 0; crow < b.customers_.offset.size(); ++crow) {
+    b.first_invoice_[crow] = static_cast<uint32_t>(b.invoices_of_.size());
+    for (; at < by_customer.size() && by_customer[at].first == crow; ++at)
+      b.invoices_of_.push_back(by_customer[at].second);
   }
-  // "<kind>\0<group>\0<id>" of invoices and of customers.
-  for (char kind :
-       {kIndexTolerant, kIndexPurchaseOrder, kIndexAccount, kIndexStripeCustomer, kIndexNameToken, kIndexChild}) {
-    const bool of_invoice = kind == kIndexTolerant || kind == kIndexPurchaseOrder;
-    entries.clear();
-    CASHMATCH_RETURN_IF_ERROR(scan(kind, [&](std::string_view key, std::string_view) {
-      std::string_view group, id;
-      if (!SplitKey(key, &group, &id)) return Status::LedgerCorrupt("malformed index key");
-      uint32_t row = 0;
-      if (of_invoice ? !b.InvoiceRow(id, &row) : !b.CustomerRow(id, &row)) {
-        return corrupt(key, of_invoice ? "invoice" : "customer", id);
-      }
-      entries.push_back({KeyHash(kind, group), row, CheckHash(group)});
-      return Status::Ok();
-    }));
-    b.MutablePostingsOf(kind)->Build(std::move(entries), true);
-    entries = {};
-  }
+  b.first_invoice_.back() = static_cast<uint32_t>(b.invoices_of_.size());
+  for (Rows* rows : {&b.customers_, &b.invoices_}) rows->Shrink();
   b.build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
@@ -366,8 +353,8 @@ Status BookIndex::UpdateInvoices(const std::vector<Invoice>& invoices) {
 }
 
 Status BookIndex::CheckAgainst(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* invoices,
-                               rocksdb::ColumnFamilyHandle* customers, rocksdb::ColumnFamilyHandle* index) const {
-  Result<std::unique_ptr<BookIndex>> fresh = Build(db, invoices, customers, index);
+                               rocksdb::ColumnFamilyHandle* customers) const {
+  Result<std::unique_ptr<BookIndex>> fresh = Build(db, invoices, customers);
   if (!fresh.ok()) return fresh.status();
   const BookIndex& f = *fresh.value();
   auto differ = [](const std::string& what) {

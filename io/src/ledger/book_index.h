@@ -1,14 +1,16 @@
 // Internal: the resident book index. A process that applies many batches
 // (`cashmatch apply` of a day's files, a long-running apply) builds it once
 // when it starts, from one scan of the ledger's invoice and customer
-// records and of the index keys LoadBook reads; LoadBook then answers those
+// records, deriving from each record the index keys `cashmatch load` wrote
+// for it (the same functions); LoadBook then answers those
 // reads from memory instead of from RocksDB, and CommitBatch updates the
 // invoice records it rewrites after each durable commit. RocksDB stays the
 // source of truth: the index is never written, a process that dies loses
 // it, and the next one builds it again (Ledger::EnableResidentBook).
 //
-// What it holds, and what it answers exactly as RocksDB would (the same
-// records, the same ids in the same key order, the same "more than N"):
+// What it holds, and what it answers exactly as RocksDB would on a ledger
+// that verifies (the same records, the same ids in the same key order, the
+// same "more than N"; tests/resident_book_test.cc compares every key):
 //   - every invoice and customer record, encoded as in the ledger
 //     (codec.h), in one byte arena each, in id order;
 //   - invoice number ('n') and Stripe invoice id ('s') -> invoice;
@@ -82,10 +84,10 @@ struct BookIndexStats {
 
 class BookIndex {
  public:
-  // Reads every invoice and customer record and the index keys above.
+  // Reads every invoice and customer record, and derives from each the
+  // keys `cashmatch load` gave it (keys.h, customer_keys.h).
   static Result<std::unique_ptr<BookIndex>> Build(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* invoices,
-                                                  rocksdb::ColumnFamilyHandle* customers,
-                                                  rocksdb::ColumnFamilyHandle* index);
+                                                  rocksdb::ColumnFamilyHandle* customers);
 
   // RocksDB's MultiGet over the invoices (customers) column family:
   // values[i], found[i] for ids[i].
@@ -105,8 +107,8 @@ class BookIndex {
   // Whether every record and key the index holds is the ledger's, and the
   // ledger holds no record or key of these kinds the index lacks
   // (kInvariantViolated naming the first difference).
-  Status CheckAgainst(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* invoices, rocksdb::ColumnFamilyHandle* customers,
-                      rocksdb::ColumnFamilyHandle* index) const;
+  Status CheckAgainst(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* invoices,
+                      rocksdb::ColumnFamilyHandle* customers) const;
 
   BookIndexStats stats() const;
 
@@ -119,6 +121,7 @@ class BookIndex {
     std::string_view Record(uint32_t row) const { return std::string_view(arena).substr(offset[row], size[row]); }
     void Add(std::string_view record);
     void Replace(uint32_t row, std::string_view record);
+    void Shrink();  // gives back what the vectors reserved beyond their size
     size_t bytes() const;
   };
   // The row of the invoice (customer) with this id; false when none.

@@ -101,9 +101,15 @@ struct IndexEntry {
   std::string key;
   std::string value;
 };
+// The group of an invoice's 't' key ("" for none).
+inline std::string TolerantGroup(const Invoice& inv) { return TolerantInvoiceKey(inv.number); }
+// The group of an invoice's 'o' key ("" for none).
+inline std::string PurchaseOrderGroup(const Invoice& inv) {
+  return inv.po_number.empty() ? std::string() : PurchaseOrderKey(inv.po_number);
+}
 inline std::vector<IndexEntry> LooseIndexEntries(const Invoice& inv) {
   std::vector<IndexEntry> entries;
-  const std::string tolerant = TolerantInvoiceKey(inv.number);
+  const std::string tolerant = TolerantGroup(inv);
   if (!tolerant.empty()) entries.push_back({Key3(kIndexTolerant, tolerant, inv.invoice_id), {}});
   const std::string strict = NormalizeInvoiceNumber(inv.number);
   const std::string_view body = TypoBodyKey(strict);
@@ -112,10 +118,8 @@ inline std::vector<IndexEntry> LooseIndexEntries(const Invoice& inv) {
       entries.push_back({Key3(kIndexTypo, v, inv.invoice_id), std::string(body)});
     }
   }
-  if (!inv.po_number.empty()) {
-    const std::string po = PurchaseOrderKey(inv.po_number);
-    if (!po.empty()) entries.push_back({Key3(kIndexPurchaseOrder, po, inv.invoice_id), {}});
-  }
+  const std::string po = PurchaseOrderGroup(inv);
+  if (!po.empty()) entries.push_back({Key3(kIndexPurchaseOrder, po, inv.invoice_id), {}});
   std::sort(entries.begin(), entries.end(), [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
   return entries;
 }

@@ -513,7 +513,7 @@ Status Ledger::EnableResidentBook() {
   assert(!options_.read_only && !options_.follow);
   resident_.reset();
   CASHMATCH_RETURN_IF_ERROR(CheckBookComplete());
-  Result<std::unique_ptr<BookIndex>> built = BookIndex::Build(db_.get(), invoices_, customers_, index_);
+  Result<std::unique_ptr<BookIndex>> built = BookIndex::Build(db_.get(), invoices_, customers_);
   if (!built.ok()) return built.status().WithContext("cannot build the resident book of ledger " + dir_);
   resident_ = std::move(built).value();
   return Status::Ok();
@@ -527,7 +527,7 @@ ResidentBookStats Ledger::resident_book_stats() const {
 
 Status Ledger::CheckResidentBook() const {
   if (resident_ == nullptr) return Status::Ok();
-  return resident_->CheckAgainst(db_.get(), invoices_, customers_, index_);
+  return resident_->CheckAgainst(db_.get(), invoices_, customers_);
 }
 
 Status Ledger::LoadInvoicesById(std::vector<std::string> invoice_ids, bool open_only, OpenBook& book,
