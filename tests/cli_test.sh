@@ -409,5 +409,39 @@ check "... the same events either way" cmp -s "$TMP/ron.events" "$TMP/roff.event
 check "... and events there are" test "$(wc -l <"$TMP/ron.events")" -gt 300
 check "--resident-book takes auto, on or off" run 2 "$TMP/o" apply --db "$TMP/ron" --resident-book always "${RFILES[0]}"
 
+# --- apply --watch (issue 13) -------------------------------------------------
+W=$TMP/watch
+mkdir -p "$W/in"
+"$BIN" load --db "$W/db" --customers "$SAMPLE/customers.csv" --invoices "$SAMPLE/invoices.csv" >/dev/null 2>&1
+"$BIN" apply --db "$W/db" --watch "$W/in" --poll-ms 20 >"$W/out" 2>"$W/err" &
+WPID=$!
+wait_for() {  # wait_for FILE TEXT: up to 20 s
+  local i
+  for i in $(seq 1 200); do
+    grep -qF -- "$2" "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+cp "$SAMPLE/payments-2026-11-23.ndjson" "$W/in/.day1.tmp"  # staged under a name the watch leaves
+sleep 0.2
+check "watch: a staged (dot or .tmp) file is left alone" sh -c "! grep -q day1 '$W/out'"
+mv "$W/in/.day1.tmp" "$W/in/day1.ndjson"
+check "watch: a file renamed into the directory is applied" wait_for "$W/out" "day1.ndjson: ndjson batch"
+echo 'not a settlement' >"$W/in/day1b.ndjson"
+cp "$SAMPLE/payments-2026-11-24.ndjson" "$W/in/day2.ndjson"
+check "watch: a bad file is reported and the watch goes on" wait_for "$W/err" "day1b.ndjson: not a settlement format"
+check "watch: the next file is applied" wait_for "$W/out" "day2.ndjson: ndjson batch"
+cp "$SAMPLE/payments-2026-11-24.ndjson" "$W/in/day2-again.ndjson"
+check "watch: the same content again changes nothing" wait_for "$W/out" "day2-again.ndjson: already applied"
+kill -TERM "$WPID"
+wait "$WPID"
+WRC=$?
+check "watch: SIGTERM stops it, and the exit code says a file failed" test "$WRC" -eq 1
+check "... and how many files it took" has "$W/err" "watch of $W/in stopped; 4 files taken"
+check "watch: the ledger verifies" run 0 "$TMP/o" verify --db "$W/db"
+check "apply: files and --watch together is a usage error" run 2 "$TMP/o" apply --db "$W/db" --watch "$W/in" "$SAMPLE/payments-2026-11-23.ndjson"
+check "apply: neither is a usage error" run 2 "$TMP/o" apply --db "$W/db"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,15 +5,19 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <thread>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -117,6 +121,8 @@ struct ApplyArgs {
   uint64_t ingest_keys_min = cmio::LedgerOptions::kDefaultCommitIngestKeysMin;
   size_t chunk_payments = cmio::ApplyOptions::kDefaultChunkPayments;
   std::string resident_book = "auto";
+  std::string watch;  // --watch DIR
+  int poll_ms = 500;
 };
 
 // Whether apply keeps the book resident (--resident-book): "on", "off", or
@@ -188,7 +194,76 @@ uint64_t FileBytes(const std::vector<std::string>& files) {
   return total;
 }
 
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void OnStopSignal(int) { g_stop = 1; }
+
+// A file `apply --watch` takes: a regular file whose name does not start
+// with '.' and does not end in ".tmp", ".part" or ".rejects.ndjson" (how
+// writers stage a file before renaming it into place, and apply's own
+// rejects).
+bool WatchedName(const std::string& name) {
+  auto ends = [&](std::string_view tail) { return name.size() >= tail.size() && name.ends_with(tail); };
+  return !name.empty() && name[0] != '.' && !ends(".tmp") && !ends(".part") && !ends(".rejects.ndjson");
+}
+
+// `apply --watch DIR`: applies each file that appears in `dir`, in name
+// order, once it has kept its size and modification time for one poll
+// (a file still being written waits), until SIGINT or SIGTERM. Each file is
+// taken once per run, applied or not (a bad file is reported and left; a
+// corrected one under a new name is taken). Files already there when the
+// watch starts are taken too: those applied before are recognised by their
+// content and change nothing. Returns the files taken.
+size_t WatchDirectory(const std::string& dir, int poll_ms, const std::function<bool(const std::string&)>& apply) {
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  struct Seen {
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type mtime;
+  };
+  std::map<std::string, Seen> waiting;  // name -> as seen at the last poll
+  std::set<std::string> taken;
+  fmt::print(stderr, "cashmatch: watching {} (every {} ms; SIGINT or SIGTERM stops)\n", dir, poll_ms);
+  bool warned = false;
+  while (g_stop == 0) {
+    std::error_code ec;
+    std::vector<std::string> ready;
+    std::map<std::string, Seen> now;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (taken.count(name) != 0 || !WatchedName(name) || !entry.is_regular_file(ec)) continue;
+      Seen seen{entry.file_size(ec), entry.last_write_time(ec)};
+      if (ec) continue;
+      auto it = waiting.find(name);
+      if (it != waiting.end() && it->second.size == seen.size && it->second.mtime == seen.mtime) {
+        ready.push_back(name);
+      } else {
+        now[name] = seen;
+      }
+    }
+    if (ec && !warned) {
+      fmt::print(stderr, "cashmatch: cannot list {}: {} (still watching)\n", dir, ec.message());
+      warned = true;
+    }
+    waiting = std::move(now);
+    std::sort(ready.begin(), ready.end());
+    for (const std::string& name : ready) {
+      if (g_stop != 0) break;
+      taken.insert(name);
+      if (!apply((std::filesystem::path(dir) / name).string())) return taken.size();
+    }
+    for (int slept = 0; slept < poll_ms && g_stop == 0; slept += 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10, poll_ms - slept)));
+    }
+  }
+  fmt::print(stderr, "cashmatch: watch of {} stopped; {} files taken\n", dir, taken.size());
+  return taken.size();
+}
+
 int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
+  if (a.files.empty() == a.watch.empty()) {
+    fmt::print(stderr, "cashmatch apply: give the settlement files, or --watch DIR (not both)\n");
+    return kExitUsage;
+  }
   if (std::string bad = RejectsInsideLedger(a); !bad.empty()) {
     fmt::print(stderr, "cashmatch apply: {}\n", bad);
     return kExitUsage;
@@ -203,7 +278,11 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
   if (!extractor.ok()) return Fail(extractor.status());
   auto ledger = OpenLedger(a.db, false, a.ingest_keys_min);
   if (!ledger.ok()) return Fail(ledger.status());
-  if (WantResidentBook(a.resident_book, FileBytes(a.files), ledger.value()->EstimatedInvoicesCount())) {
+  // A watch serves every batch to come: the book is resident unless told otherwise.
+  if (WantResidentBook(a.watch.empty()             ? a.resident_book
+                       : a.resident_book == "auto" ? "on"
+                                                   : a.resident_book,
+                       FileBytes(a.files), ledger.value()->EstimatedInvoicesCount())) {
     cm::Status s = ledger.value()->EnableResidentBook();
     if (!s.ok()) return Fail(s);
     if (a.timings) {
@@ -230,8 +309,10 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
   cm::Status first_error;
   size_t failed = 0;
   std::array<double, cmio::kApplyStageCount> stage_totals{};
-  Progress progress(Progress::Wanted(g.quiet), "apply", "bytes", FileBytes(a.files));
-  for (const std::string& path : a.files) {
+  // No progress line for a watch: it has no end to show.
+  Progress progress(Progress::Wanted(g.quiet || !a.watch.empty()), "apply", "bytes", FileBytes(a.files));
+  // Applies one file; false when the ledger refuses every further write.
+  auto apply_file = [&](const std::string& path) -> bool {
     std::error_code ec;
     const uint64_t bytes = std::filesystem::file_size(path, ec);
     // A file applied in chunks moves the progress chunk by chunk, in
@@ -267,8 +348,7 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
       ++failed;
       // After a failed write (disk full) the ledger refuses every further
       // one: stop here rather than fail each remaining file.
-      if (r.status().code() == cm::StatusCode::kIOError) break;
-      continue;
+      return r.status().code() != cm::StatusCode::kIOError;
     }
     const cmio::ApplyResult& res = r.value();
     auto paused = progress.Pause();  // this file's lines, then the progress again
@@ -277,16 +357,26 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
       fmt::print("{}: already applied as batch {} (events {}..{}); nothing changed\n", path, res.batch.batch_id,
                  res.batch.first_seq, res.batch.last_seq);
       std::fflush(stdout);
-      continue;
+      return true;
     }
     PrintApplied(path, res, a.chunk_payments);
+    std::fflush(stdout);
     for (size_t i = 0; i < stage_totals.size(); ++i) stage_totals[i] += res.stage_seconds[i];
     if (a.timings) PrintTimings(path, res.stage_seconds);
+    return true;
+  };
+  size_t files_count = a.files.size();
+  if (a.watch.empty()) {
+    for (const std::string& path : a.files) {
+      if (!apply_file(path)) break;
+    }
+  } else {
+    files_count = WatchDirectory(a.watch, a.poll_ms, apply_file);
   }
   progress.Done();
-  if (a.timings && a.files.size() > 1) PrintTimings("all files", stage_totals);
+  if (a.timings && files_count > 1) PrintTimings("all files", stage_totals);
   if (failed > 0) {
-    fmt::print(stderr, "cashmatch: {} of {} files failed\n", failed, a.files.size());
+    fmt::print(stderr, "cashmatch: {} of {} files failed\n", failed, files_count);
     return ExitCodeFor(first_error);
   }
   return 0;
@@ -344,9 +434,6 @@ struct ExportArgs {
   int poll_ms = 500;
   uint64_t until_seq = 0;
 };
-
-volatile std::sig_atomic_t g_stop = 0;
-extern "C" void OnStopSignal(int) { g_stop = 1; }
 
 // Writes every event after `since`; returns the last seq written. A failed
 // write (the reader went away) ends the export quietly.
@@ -526,10 +613,15 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "on", "off"}));
   apply_cmd->add_option("--rejects", apply.rejects, "Rejects file (default: FILE.rejects.ndjson beside each input)");
-  apply_cmd
-      ->add_option("files", apply.files,
-                   "Settlement files: NDJSON, BAI2, camt.053/054, Stripe JSON or payout CSV, NACHA, MT940")
-      ->required();
+  apply_cmd->add_option("files", apply.files,
+                        "Settlement files: NDJSON, BAI2, camt.053/054, Stripe JSON or payout CSV, NACHA, MT940");
+  apply_cmd->add_option("--watch", apply.watch,
+                        "Keep running and apply each file that appears in DIR, in name order, once it stops "
+                        "changing (names starting with '.' or ending in .tmp or .part wait for their rename), until "
+                        "SIGINT or SIGTERM; the book stays resident between files");
+  apply_cmd->add_option("--poll-ms", apply.poll_ms, "With --watch: how often to look at DIR")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600000));
 
   ExportArgs exp;
   auto* export_cmd = app.add_subcommand("export", "Write events as NDJSON to stdout (schema: docs/events.md)");
