@@ -125,6 +125,13 @@ void OpenBook::Seal() {
   assert(invoices_.size() < UINT32_MAX);
   bool body_chars[256] = {};
   std::string tolerant;  // reused: one key per invoice, no allocation each
+  // Sized once: a batch's slice holds hundreds of thousands of invoices,
+  // and growing these maps rehashes every entry several times.
+  customer_by_id_.reserve(customers_.size());
+  invoice_by_id_.reserve(invoices_.size());
+  invoice_by_number_.reserve(invoices_.size());
+  open_by_customer_.reserve(customers_.size());
+  for (KeyHashes* index : {&by_tolerant_, &by_body_}) index->reserve(invoices_.size());
   for (size_t i = 0; i < customers_.size(); ++i) {
     customer_by_id_.emplace(customers_[i].customer_id, i);
     // An account shared by two customers identifies neither: kAmbiguous.
