@@ -703,5 +703,76 @@ TEST(LedgerLoad, AnInterruptedLoadIsRefusedUntilRunAgain) {
   EXPECT_EQ(sum.value().invoices_count, 7u);
 }
 
+// The shape `load` leaves (LedgerOptions::compact_after_load_rows_min):
+// the same book of 450 rows loaded twice (a load, then a reload that moves
+// every invoice to another customer) into two ledgers, one compacting
+// loads of 100 rows and more and one only those of 1,000 and more, each
+// closed and opened again as the next command would. The compacted one
+// has no level-0 file and no pending compaction in any family the load
+// wrote, its rows are in tables (not in a memtable) on the last level; the
+// other one has the level-0 files the first apply would otherwise merge.
+TEST(LedgerLoad, ALoadEndsWithTheLedgerCompacted) {
+  TempDir tmp;
+  std::string customers = "customer_id,name\n";
+  for (int c = 1; c <= 50; ++c) customers += "C" + std::to_string(c) + ",Customer " + std::to_string(c) + "\n";
+  std::string invoices = "invoice_id,number,customer_id,currency,amount_total,due_date\n";
+  std::string moved = invoices;
+  for (int i = 1; i <= 400; ++i) {
+    const std::string tail = ",INV-2026-" + std::to_string(100000 + i) + ",C";
+    invoices += "I" + std::to_string(i) + tail + std::to_string(1 + i % 50) + ",USD,100.00,2026-12-01\n";
+    moved += "I" + std::to_string(i) + tail + std::to_string(1 + (i + 1) % 50) + ",USD,100.00,2026-12-01\n";
+  }
+  const std::string c_path = tmp.Write("c.csv", customers);
+  const std::string i_path = tmp.Write("i.csv", invoices);
+  const std::string moved_path = tmp.Write("moved.csv", moved);
+  const char* const kFamilies[] = {"customers", "invoices", "index"};
+  for (const bool compact : {true, false}) {
+    SCOPED_TRACE(compact ? "compacting" : "not compacting");
+    const std::string dir = tmp.Join(compact ? "compacted" : "as-written");
+    LedgerOptions options = Creating();
+    options.load_chunk_rows = 100;  // chunked, as a large load is
+    options.compact_after_load_rows_min = compact ? 100 : 1000;
+    int compactions_told = 0;
+    options.on_load_compacting = [&] { ++compactions_told; };
+    for (const std::string& invoices_path : {i_path, moved_path}) {
+      auto l = Ledger::Open(dir, options);
+      ASSERT_TRUE(l.ok()) << l.status().message();
+      auto r = LoadBookFiles(*l.value(), c_path, invoices_path);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      EXPECT_GT(r.value().writes_count, 1u);
+      if (!compact) continue;
+      for (const char* family : kFamilies) {
+        SCOPED_TRACE(family);
+        EXPECT_EQ(l.value()->FamilyProperty(family, "rocksdb.num-files-at-level0"), 0u);
+        EXPECT_EQ(l.value()->FamilyProperty(family, "rocksdb.num-entries-active-mem-table"), 0u);
+        EXPECT_GT(l.value()->FamilyProperty(family, "rocksdb.live-sst-files-size").value_or(0), 0u);
+        // RocksDB's default 7 levels: 0 to 6.
+        EXPECT_GE(l.value()->FamilyProperty(family, "rocksdb.num-files-at-level6").value_or(0), 1u);
+      }
+    }
+    EXPECT_EQ(compactions_told, compact ? 2 : 0);
+    auto l = Ledger::Open(dir, options);
+    ASSERT_TRUE(l.ok()) << l.status().message();
+    for (const char* family : kFamilies) {
+      SCOPED_TRACE(family);
+      const uint64_t level0 = l.value()->FamilyProperty(family, "rocksdb.num-files-at-level0").value_or(99);
+      if (compact) {
+        EXPECT_EQ(level0, 0u);
+        EXPECT_EQ(l.value()->FamilyProperty(family, "rocksdb.compaction-pending"), 0u);
+      } else {
+        EXPECT_GE(level0, 1u);
+      }
+    }
+    EXPECT_EQ(l.value()->FamilyProperty("index", "rocksdb.no-such-property"), std::nullopt);
+    EXPECT_EQ(l.value()->FamilyProperty("no-such-family", "rocksdb.num-files-at-level0"), std::nullopt);
+    BookRequest req;
+    req.invoice_numbers = {"INV2026100001", "INV2026100400"};
+    auto book = l.value()->LoadBook(req);
+    ASSERT_TRUE(book.ok()) << book.status().message();
+    ASSERT_NE(book.value()->FindInvoice("I400"), nullptr);
+    EXPECT_EQ(book.value()->FindInvoice("I400")->customer_id, "C2");
+  }
+}
+
 }  // namespace
 }  // namespace cashmatch::io

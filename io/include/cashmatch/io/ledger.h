@@ -154,6 +154,21 @@ struct LedgerOptions {
   // this many rows, so its memory stays bounded; a smaller one is one
   // atomic write. Default: 50,000.
   size_t load_chunk_rows = 50000;
+  // A load (UpsertBook) of at least this many rows ends, once its last
+  // write is durable, by compacting the column families it wrote
+  // (customers, invoices, index) into one sorted run on the last level, with
+  // no level-0 file. Otherwise the applies after a large load pay for
+  // compacting the book in the background, again at every level-0 merge
+  // until it settles on a lower level (on a 200,000-invoice book nearly
+  // 30% of the first day's apply CPU; BENCHMARKS.md "Load leaves a
+  // compacted ledger"). Below it the fixed cost (a flush and two MANIFEST
+  // writes per family, about 0.1 s here) buys nothing measurable. 0:
+  // every load; UINT64_MAX: none (`cashmatch load --no-compact`, to
+  // measure what it saves). Default: 10,000.
+  uint64_t compact_after_load_rows_min = 10000;
+  // Told when a load starts that compaction (the CLI shows it as a phase of
+  // its progress). Called on the loading thread. Default: none.
+  std::function<void()> on_load_compacting;
 };
 
 // The rows of a book load. Each function calls its sink once per row, in
@@ -290,7 +305,10 @@ class Ledger {
   // interrupted, LoadBook and LoadReleasableHolds refuse the ledger (see
   // CheckBookComplete) until the same load is run again. Memory: one chunk
   // plus 16 bytes per invoice and the load's customer ids. `other_unfinished`
-  // says what to do when another load is unfinished.
+  // says what to do when another load is unfinished. A load of
+  // LedgerOptions::compact_after_load_rows_min rows or more then compacts
+  // what it wrote; if that fails, the rows are still written and durable
+  // (the error says so).
   Status UpsertBook(const BookRows& rows, BookLoadStats* stats = nullptr,
                     OtherUnfinishedLoad other_unfinished = OtherUnfinishedLoad::kRefuse);
   // An error naming the interrupted load, if the ledger has one.
@@ -374,6 +392,11 @@ class Ledger {
   bool finished_half_created() const { return finished_half_created_; }
   // Commits since Open that took the ingestion path (tests, benchmarks).
   uint64_t ingested_commits_count() const { return ingested_commits_count_; }
+  // RocksDB's integer property `property` (e.g. "rocksdb.num-files-at-level0")
+  // of the column family `family` ("index", "invoices", ...): tests and
+  // benchmarks look at the shape a load leaves. nullopt for an unknown
+  // family or property, or one whose value is not a number.
+  std::optional<uint64_t> FamilyProperty(std::string_view family, const std::string& property) const;
 
  private:
   Ledger() = default;
@@ -421,6 +444,7 @@ class Ledger {
   Status CheckInvoiceAgainstLedger(const Invoice& inv, const std::string& source, std::vector<KeyClaim>* claims) const;
   Status CheckKeyClaims(const BookRows& rows, const std::vector<KeyClaim>& claims) const;
   Status WriteBookRows(const BookRows& rows, const LoadCheck& check, BookLoadStats* stats);
+  Status CompactLoadedFamilies(const BookRows& rows);
   // The two ways a built commit reaches RocksDB (CommitBatch).
   Status CommitInWriteBatch(const std::string& batch_id);
   Status CommitByIngestion(const std::string& batch_id);
