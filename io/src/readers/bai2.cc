@@ -1328,6 +1328,13 @@ const BankTextProfile& Bai2Parser::ProfileFor(const Detail& d) const {
     }
   }
   if (file_profile_ != nullptr) return *file_profile_;
+  // A label stands before ':' or '=', or ends in '#' or is written bare
+  // ("CHECK NO"); text with none of ":=#" is read whole without scanning
+  // for labels (the matcher's noise patterns still skip a bare check number).
+  // (Two memchr scans: find_first_of tests the set at every byte.)
+  if (!d.has_colon && d.text.find('=') == std::string::npos && d.text.find('#') == std::string::npos) {
+    return *legacy_;
+  }
   return us_ != nullptr && HasProfileTag(d.text, *us_) ? *us_ : *legacy_;
 }
 
