@@ -62,6 +62,11 @@ check "the table has precision" has "$TMP/o" "precision (right / made)"
 check "the table has per-scenario outcomes" has "$TMP/o" "exact_reference"
 check "eval reports as JSON" run 0 "$TMP/j" eval --db "$TMP/db" --truth "$TMP/gen/truth.ndjson" --format json
 check "every payment of the key reached the ledger" has "$TMP/j" '"truth_payments":300,"ledger_payments":300,"unexpected_payments":0,"missing_payments":0'
+# Half of its BAI2 payments are in US bank conventions (ORIG CO NAME/ORIG ID,
+# RMR segments, Fedwire ORG/OBI/IMAD, lockbox CHECK NO/REMITTER/MICR): all
+# of them go to the invoices of the answer key, none to review.
+check "every allocation is right (US bank text in BAI2 included)" has "$TMP/j" '"precision":1.000000,"recall":1.000000'
+check "every matchable payment went straight through" has "$TMP/j" '"straight_through_rate":1.000000'
 
 # --- eval scores another matcher's allocations CSV (the SQL baseline's form)
 first=$(head -1 "$TMP/gen/truth.ndjson")

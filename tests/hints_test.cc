@@ -214,5 +214,25 @@ TEST(Hints, ReferenceCountIsBounded) {
   EXPECT_TRUE(h.truncated);
 }
 
+// Issue 14 §4: check numbers, account numbers, trace and wire ids and
+// amounts are bank data, not invoice numbers; the invoice beside them is
+// still read. The policy can turn the noise patterns off.
+TEST(Hints, NoiseTokensAreNotReferences) {
+  Policy policy;
+  EXPECT_EQ(Texts(ExtractWith(policy, "CHECK NO 100418 INV-2026-000031")),
+            (std::vector<std::string>{"INV-2026-000031"}));
+  EXPECT_TRUE(Texts(ExtractWith(policy, "CHK# 100418")).empty());
+  EXPECT_TRUE(Texts(ExtractWith(policy, "ACCT 792851897599")).empty());
+  EXPECT_TRUE(Texts(ExtractWith(policy, "TRACE# 021000021234567 TRN 2026120700123")).empty());
+  EXPECT_TRUE(Texts(ExtractWith(policy, "IMAD: 20261207QMGFT015000123")).empty());
+  EXPECT_EQ(Texts(ExtractWith(policy, "AMT 186.78 AMT 12345.67 INV-2026-000032")),
+            (std::vector<std::string>{"INV-2026-000032"}));
+  // Labelled invoice numbers are untouched.
+  EXPECT_EQ(Texts(ExtractWith(policy, "Invoice no. 2026-4213 PO 4500012345")),
+            (std::vector<std::string>{"4500012345", "2026-4213"}));
+  policy.noise_patterns.clear();
+  EXPECT_EQ(Texts(ExtractWith(policy, "CHECK NO 100418")), (std::vector<std::string>{"NO 100418"}));
+}
+
 }  // namespace
 }  // namespace cashmatch

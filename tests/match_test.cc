@@ -1153,4 +1153,26 @@ TEST_F(MatchTest, ReturnOfAUsdPaymentWhoseInvoiceIsNowEurIsRefused) {
 }
 
 }  // namespace
+// Issue 14 §4: an unknown token beside references that are exact and sum
+// to the payment does not stop it; the signals keep the unknown one. When
+// the known references do not explain the amount, it still does.
+TEST_F(MatchTest, UnknownReferenceBesideExactOnesThatExplainTheAmountIsIgnored) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000001", 320000));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-000002", 145050));
+  book_.AddInvoice(MakeInvoice("I3", "INV-2026-000003", 320000));
+  BatchOutcome out = Run({MakePayment("P1", 465050, "INV-2026-000001 INV-2026-000002 XYZ-2026-77777"),
+                          MakePayment("P2", 500000, "INV-2026-000003 XYZ-2026-77778")});
+  ASSERT_EQ(out.payments.size(), 2u);
+  EXPECT_EQ(out.payments[0].status, PaymentStatus::kApplied);
+  EXPECT_EQ(out.payments[0].applied_minor, 465050);
+  const std::vector<const Event*> applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_EQ(applied[0]->score_milli, 1000);
+  const std::vector<std::string>& sig = applied[0]->signals;
+  EXPECT_NE(std::find(sig.begin(), sig.end(), "reference=unknown:XYZ-2026-77777"), sig.end());
+  EXPECT_NE(std::find(sig.begin(), sig.end(), "unknown_references=explained_by_amount"), sig.end());
+  EXPECT_EQ(out.payments[1].status, PaymentStatus::kException);
+  EXPECT_EQ(out.payments[1].reason, ExceptionReason::kUnknownInvoice);
+}
+
 }  // namespace cashmatch

@@ -517,6 +517,10 @@ class CustomerPlanner {
     if (f.empty()) return false;
     Bank(p, s, rng_.PerMille(600) ? "ach" : "wire");
     bool structured = count > 1 && p->channel != Channel::kBai2 && rng_.PerMille(500);
+    // BAI2: an ACH CTX carries its references as RMR segments with amounts.
+    // Chosen without a draw, and the text is still drawn, so every other
+    // draw stays as it was.
+    const bool rmr = count > 1 && p->channel == Channel::kBai2 && std::string_view(p->source) == "ach" && f[0] % 2 == 0;
     std::string text;
     for (size_t i : f) {
       GenInvoice& g = inv_[i];
@@ -529,9 +533,11 @@ class CustomerPlanner {
       } else {
         if (!text.empty()) text += rng_.PerMille(500) ? " " : ", ";
         text += ref;
+        if (rmr) p->refs.push_back({ref, g.open_minor});
       }
     }
     if (!text.empty()) p->remittance = WrapRemittance(text, c_, rng_);
+    if (rmr) p->remittance.clear();  // the references travel as RMR segments
     return true;
   }
 

@@ -1,6 +1,7 @@
 // The settlement files of `cashmatch gen`, one writer per format and day:
 //   dNN-DATE.bai2         BAI2: ACH (142), wire (195) and check (175)
-//                         credits with DBNM:/DACT: continuation tags; ACH
+//                         credits, half with DBNM:/DACT: continuation tags,
+//                         half in US bank conventions (Bai2UsPayment); ACH
 //                         returns of the day before as 557 debits naming the
 //                         original's bank reference (R01)
 //   dNN-DATE.camt.xml     camt.053.001.02: one Ntry with one TxDtls per
@@ -164,10 +165,58 @@ struct SettlementWriters::Impl {
     Bai2File& b = days[p.day].bai2;
     std::string_view src = p.source;
     int type = src == "wire" ? 195 : src == "check" ? 175 : 142;
+    if (!p.refs.empty() || UsStyle(id)) return Bai2UsPayment(b, p, id, type);
     Bai2Detail(b, type, p.amount_minor, id, p.remittance);
     if (!p.payer_name.empty()) b.out.Write("88,DBNM: " + p.payer_name + "\n");
     if (!p.payer_account.empty()) b.out.Write("88,DACT: " + p.payer_account + "\n");
     b.detail_records += (p.payer_name.empty() ? 0 : 1) + (p.payer_account.empty() ? 0 : 1);
+    return Status::Ok();
+  }
+
+  // Half of the BAI2 payments (by id), and every one with structured
+  // references, in US bank conventions (issue 14 §3): ACH with the NACHA
+  // fields (the company name cut at 16, the payer's account as ORIG ID, a
+  // trace number, RMR segments in the addenda), wires as Fedwire text
+  // (ORG:/account name, OBI, IMAD), checks as lockbox items (CHECK NO,
+  // REMITTER, MICR). Each line ends in '/' so none is read as cut at the
+  // record length.
+  static bool UsStyle(const std::string& id) {
+    unsigned sum = 0;
+    for (char c : id) sum += static_cast<unsigned char>(c);
+    return sum % 2 == 0;
+  }
+
+  Status Bai2UsPayment(Bai2File& b, const PlannedPayment& p, const std::string& id, int type) {
+    uint64_t n = 1469598103934665603ull;  // FNV-1a of the id: trace and check numbers without a draw
+    for (char c : id) n = (n ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    std::vector<std::string> lines;
+    if (type == 195) {
+      std::string org = p.payer_account.empty() ? p.payer_name : "/" + p.payer_account + " " + p.payer_name;
+      lines.push_back("ORG:" + org + " OGB:FIRST BANK OF THE PAYER");
+      lines.push_back("BNF:CASHMATCH INC" + (p.remittance.empty() ? std::string() : " OBI:" + p.remittance));
+      lines.push_back(fmt::format("IMAD:{}QMGFT015{:06}", Yymmdd(days[p.day].date), n % 1000000));
+    } else if (type == 175) {
+      lines.push_back(fmt::format("CHECK NO {:06} {}", 100000 + n % 900000, p.remittance));
+      std::string who = p.payer_name.empty() ? std::string() : "REMITTER:" + p.payer_name;
+      if (!p.payer_account.empty()) who += (who.empty() ? "" : " ") + std::string("MICR:") + p.payer_account;
+      if (!who.empty()) lines.push_back(who);
+    } else {
+      std::string head = p.payer_name.empty() ? std::string() : "ORIG CO NAME:" + p.payer_name.substr(0, 16) + " ";
+      if (!p.payer_account.empty()) head += "ORIG ID:" + p.payer_account + " ";
+      head += p.refs.empty() ? "SEC:CCD" : "SEC:CTX";
+      lines.push_back(head + fmt::format(" TRACE#:021000021{:07}", n % 10000000));
+      lines.push_back("IND NAME:CASHMATCH INC");
+      std::string addenda;
+      for (const PlannedRef& r : p.refs) {
+        addenda += "RMR*IV*" + r.number + "*PI*" +
+                   (r.amount_minor ? Amount(*r.amount_minor, p.currency) : std::string()) + "\\";
+      }
+      if (!p.remittance.empty()) addenda += (addenda.empty() ? "" : " ") + p.remittance;
+      if (!addenda.empty()) lines.push_back("ADDENDA:" + addenda);
+    }
+    Bai2Detail(b, type, p.amount_minor, id, lines.front() + "/");
+    for (size_t i = 1; i < lines.size(); ++i) b.out.Write("88," + lines[i] + "/\n");
+    b.detail_records += lines.size() - 1;
     return Status::Ok();
   }
 

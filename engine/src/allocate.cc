@@ -179,10 +179,15 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
   std::string why;
   std::vector<std::string> signals = res.signals;
   const bool by_amount = res.reason == ExceptionReason::kUnmatched || OnlyUnknownFreeText(res);
-  if (res.reason == ExceptionReason::kNone) {
+  // An unknown token lowers nothing when the known references explain the
+  // whole amount (issue 14 §4): it is a check number or a typo'd extra, and
+  // the signals keep it for the record.
+  const bool explained = KnownReferencesExplain(p, res);
+  if (res.reason == ExceptionReason::kNone || explained) {
     proposal = ProposeReferenced(p, res, policy, &why);
     if (!proposal) reason = ExceptionReason::kOverTolerance;
     if (proposal) CapReferenceScore(res, *proposal);
+    if (proposal && explained) proposal->signals.push_back("unknown_references=explained_by_amount");
   } else if (by_amount && !rec.customer_id.empty()) {
     Proposal pr = ProposeForPayer(p, id, book, balances, policy, &reason, &why);
     for (std::string& s : pr.signals) signals.push_back(s);

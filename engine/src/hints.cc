@@ -130,6 +130,11 @@ Result<std::unique_ptr<HintExtractor>> HintExtractor::Create(const Policy& polic
     if (!re.ok()) return re.status();
     ex->invoice_patterns_.push_back(std::move(re).value());
   }
+  for (size_t i = 0; i < policy.noise_patterns.size(); ++i) {
+    auto re = Compile(policy.noise_patterns[i], "matching.noise_patterns", i);
+    if (!re.ok()) return re.status();
+    ex->noise_patterns_.push_back(std::move(re).value());
+  }
   for (size_t i = 0; i < policy.po_number_patterns.size(); ++i) {
     auto re = Compile(policy.po_number_patterns[i], "matching.po_number_patterns", i);
     if (!re.ok()) return re.status();
@@ -167,6 +172,7 @@ PaymentHints HintExtractor::Extract(const Payment& payment) const {
   const std::string_view text = payment.remittance;
   if (!text.empty()) {
     out.SetTextSize(text.size());
+    TakeNoise(text, out);
     ScanRf(text, out);
     ScanStripeIds(text, out);
     ScanPatterns(text, po_patterns_, /*po=*/true, out);
@@ -257,6 +263,23 @@ void HintExtractor::ScanStripeIds(std::string_view text, Collector& out) const {
       }
       pos = end;
       break;
+    }
+  }
+}
+
+// Check numbers, account numbers, trace ids and amounts (the policy's
+// noise patterns): taken first, so no later reader reads them as a
+// reference ("CHECK NO 100418" is not invoice "NO 100418").
+void HintExtractor::TakeNoise(std::string_view text, Collector& out) const {
+  const re2::StringPiece whole(text.data(), text.size());
+  for (const auto& re : noise_patterns_) {
+    re2::StringPiece match;
+    size_t pos = 0;
+    while (pos <= text.size() && re->Match(whole, pos, text.size(), re2::RE2::UNANCHORED, &match, 1)) {
+      const size_t begin = static_cast<size_t>(match.data() - text.data());
+      const size_t end = begin + match.size();
+      pos = end > begin ? end : end + 1;
+      if (end > begin) out.Take(begin, end);
     }
   }
 }

@@ -89,8 +89,11 @@ struct Resolution {
   Rule weak_rule = Rule::kNone;    // and the rule it names (kReferenceFuzzy …)
   ExceptionReason reason = ExceptionReason::kNone;
   std::string detail;
+  int32_t failures_count = 0;  // every Fail, whatever its reason
+  int32_t unknown_count = 0;   // references that name no invoice
 
   void Fail(ExceptionReason r, std::string why) {
+    ++failures_count;
     if (reason == ExceptionReason::kNone || r < reason) {
       reason = r;
       detail = std::move(why);
@@ -167,6 +170,10 @@ void ResolveDeferred(const Payment& p, const Policy& policy, const std::string& 
                      const WorkingBalances& balances, Resolution& res);
 // Free text that only produced numbers we do not know is no reference.
 bool OnlyUnknownFreeText(const Resolution& res);
+// The only failures are unknown references, and the references that were
+// found (all settleable, none held) are due exactly the payment's amount:
+// the unknown ones are noise the patterns caught, not a reason to stop.
+bool KnownReferencesExplain(const Payment& p, const Resolution& res);
 
 // A payment's identifications, made once: before allocation to group the
 // payments (match_batch.cc) and reused when the payment is decided.

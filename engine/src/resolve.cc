@@ -93,6 +93,7 @@ void Record(const Payment& p, const InvoiceHint& h, const LooseResult& r, Resolu
     case LooseVerdict::kRejected:
       if (r.soft) return;
       res.structured_unknown = res.structured_unknown || h.from_structured;
+      ++res.unknown_count;
       res.Fail(ExceptionReason::kUnknownInvoice,
                "no invoice numbered '" + h.text + "'" + (r.why.empty() ? std::string() : ": " + r.why));
       res.signals.push_back("reference=unknown:" + h.text);
@@ -168,6 +169,12 @@ Resolution Resolve(const Payment& p, const PaymentHints& hints, const WorkingBal
 // amount as if it had no remittance, and the signals say so.
 bool OnlyUnknownFreeText(const Resolution& res) {
   return res.reason == ExceptionReason::kUnknownInvoice && res.found.empty() && !res.structured_unknown;
+}
+
+bool KnownReferencesExplain(const Payment& p, const Resolution& res) {
+  if (res.reason != ExceptionReason::kUnknownInvoice || res.failures_count != res.unknown_count) return false;
+  if (res.invoices.empty() || !res.held.empty()) return false;
+  return DueSoFar(res) == p.amount_minor;
 }
 
 // The customer and the signals that identified it, in order of strength:

@@ -25,6 +25,7 @@ class Loader {
       if (key == "tolerance") return Tolerances(v, key);
       if (key == "matching") return Matching(v, key);
       if (key == "limits") return Limits(v, key);
+      if (key == "bai2") return Bai2(v, key);
       return Unknown(key, v);
     });
   }
@@ -166,6 +167,7 @@ class Loader {
     return ForEach(node, prefix, [&](const std::string& key, const toml::node& v) -> Status {
       if (key == "matching.invoice_number_patterns") return Patterns(v, key, &policy_->invoice_number_patterns);
       if (key == "matching.po_number_patterns") return Patterns(v, key, &policy_->po_number_patterns);
+      if (key == "matching.noise_patterns") return Patterns(v, key, &policy_->noise_patterns);
       return Unknown(key, v);
     });
   }
@@ -206,6 +208,106 @@ class Loader {
       if (key == "limits.references_count_max") return Limit(v, key, 1, 65536, &policy_->references_count_max);
       return Unknown(key, v);
     });
+  }
+
+  // [bai2]: profile = "auto" | a profile name; [bai2.profiles.<name>] adds
+  // or changes a profile (docs/policy.md).
+  Status Bai2(const toml::node& node, const std::string& prefix) {
+    const toml::node* chosen = nullptr;
+    CASHMATCH_RETURN_IF_ERROR(ForEach(node, prefix, [&](const std::string& key, const toml::node& v) -> Status {
+      if (key == "bai2.profile") {
+        auto name = v.value_exact<std::string>();
+        if (!name || name->empty()) return Bad(key, v, "\"auto\" or a profile name");
+        policy_->bai2.profile = *name;
+        chosen = &v;
+        return Status::Ok();
+      }
+      if (key == "bai2.profiles") {
+        return ForEach(v, key, [&](const std::string& pkey, const toml::node& pv) -> Status {
+          return BankProfile(pkey.substr(key.size() + 1), pv, pkey);
+        });
+      }
+      return Unknown(key, v);
+    }));
+    if (chosen != nullptr && policy_->bai2.profile != "auto" && policy_->bai2.Find(policy_->bai2.profile) == nullptr) {
+      std::string names;
+      for (const BankTextProfile& p : policy_->bai2.profiles) names += (names.empty() ? "" : ", ") + p.name;
+      return Bad("bai2.profile", *chosen, "\"auto\" or one of the profiles: " + names);
+    }
+    return Status::Ok();
+  }
+
+  // One profile: a built-in one is changed in place (its labels kept unless
+  // replaced); a new one starts empty, or from `base`.
+  Status BankProfile(const std::string& name, const toml::node& node, const std::string& prefix) {
+    if (node.as_table() == nullptr) return Bad(prefix, node, "a table");
+    BankTextProfile* profile = nullptr;
+    for (BankTextProfile& p : policy_->bai2.profiles) {
+      if (p.name == name) profile = &p;
+    }
+    if (profile == nullptr) {
+      BankTextProfile fresh;
+      fresh.name = name;
+      if (const toml::node* base = node.as_table()->get("base")) {
+        auto b = base->value_exact<std::string>();
+        const BankTextProfile* from = b ? policy_->bai2.Find(*b) : nullptr;
+        if (from == nullptr) return Bad(prefix + ".base", *base, "the name of a profile defined before");
+        fresh = *from;
+        fresh.name = name;
+        fresh.detect_ids.clear();
+      }
+      policy_->bai2.profiles.push_back(std::move(fresh));
+      profile = &policy_->bai2.profiles.back();
+    }
+    return ForEach(node, prefix, [&](const std::string& key, const toml::node& v) -> Status {
+      const std::string leaf = key.substr(prefix.size() + 1);
+      if (leaf == "base") return Status::Ok();  // read above
+      if (leaf == "whole_text") {
+        auto b = v.value_exact<bool>();
+        if (!b) return Bad(key, v, "true or false");
+        profile->whole_text = *b;
+        return Status::Ok();
+      }
+      if (leaf == "detect_ids") {
+        const toml::array* arr = v.as_array();
+        if (arr == nullptr) return Bad(key, v, "an array of strings (01 sender or 02 originator ids)");
+        profile->detect_ids.clear();
+        for (const toml::node& el : *arr) {
+          auto id = el.value_exact<std::string>();
+          if (!id || id->empty()) return Bad(key, el, "an array of non-empty strings");
+          profile->detect_ids.push_back(*id);
+        }
+        return Status::Ok();
+      }
+      if (leaf == "tags") {
+        return ForEach(v, key, [&](const std::string& tkey, const toml::node& tv) -> Status {
+          return BankTag(tkey.substr(key.size() + 1), tv, tkey, profile);
+        });
+      }
+      return Unknown(key, v);
+    });
+  }
+
+  // "LABEL" = "role": a label of upper-case words as the bank prints it,
+  // without its ':' or '='.
+  Status BankTag(std::string label, const toml::node& v, const std::string& key, BankTextProfile* profile) {
+    auto role_name = v.value_exact<std::string>();
+    BankTextRole role = BankTextRole::kIgnore;
+    if (!role_name || !ParseBankTextRole(*role_name, &role)) {
+      return Bad(key, v, "\"payer_name\", \"payer_id\", \"remittance\", \"structured_refs\" or \"ignore\"");
+    }
+    for (char& c : label) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    const bool ok = !label.empty() && label.front() != ' ' && label.back() != ' ' &&
+                    label.find_first_of(":=") == std::string::npos && label.find("  ") == std::string::npos;
+    if (!ok) return Bad(key, v, "a label of words separated by one blank, without ':' or '=', as the key");
+    for (BankTextTag& t : profile->tags) {
+      if (t.label == label) {
+        t.role = role;
+        return Status::Ok();
+      }
+    }
+    profile->tags.push_back(BankTextTag{label, role});
+    return Status::Ok();
   }
 
   std::string name_;

@@ -297,12 +297,17 @@ std::string_view NextTagStart(std::string_view s, size_t from) {
   return s;
 }
 
-std::string_view FindTag(const std::vector<TextPiece>& pieces, std::string_view tag) {
+// `colon`: the tag is `tag` followed by ':' (a profile label, "DBNM").
+std::string_view FindTag(const std::vector<TextPiece>& pieces, std::string_view tag, bool colon = false) {
   for (const TextPiece& p : pieces) {
     std::string_view s = p.text;
     for (size_t pos = s.find(tag); pos != std::string_view::npos; pos = s.find(tag, pos + 1)) {
       if (pos > 0 && !IsSpaceOrTab(s[pos - 1]) && s[pos - 1] != ',') continue;
       size_t start = pos + tag.size();
+      if (colon) {
+        if (start >= s.size() || s[start] != ':') continue;
+        ++start;
+      }
       std::string_view value = Trim(NextTagStart(s, start).substr(start));
       if (!value.empty()) return value;
     }
@@ -310,10 +315,11 @@ std::string_view FindTag(const std::vector<TextPiece>& pieces, std::string_view 
   return {};
 }
 
-template <size_t N>
-std::string_view FindFirstTag(const std::vector<TextPiece>& pieces, const std::array<std::string_view, N>& tags) {
-  for (std::string_view tag : tags) {
-    std::string_view v = FindTag(pieces, tag);
+// The first tag of `role` in the profile's order that has a value.
+std::string_view FindRoleTag(const std::vector<TextPiece>& pieces, const BankTextProfile& profile, BankTextRole role) {
+  for (const BankTextTag& t : profile.tags) {
+    if (t.role != role) continue;
+    std::string_view v = FindTag(pieces, t.label, /*colon=*/true);
     if (!v.empty()) return v;
   }
   return {};
@@ -355,10 +361,6 @@ bool LooksLikeAccount(std::string_view s) {
 // keep the tag but show the number masked: account numbers are never
 // stored in clear (domain.h). Routing numbers (DABA, CABA) are not secret.
 constexpr std::array<std::string_view, 4> kAccountTags = {"DACT:", "CACT:", "BO:", "Account:"};
-// Tags that name the payer: GS debtor name, Citi "by order of" name.
-constexpr std::array<std::string_view, 2> kPayerNameTags = {"DBNM:", "BO1:"};
-// Tags whose value is the payer's account: GS debtor account, Citi "by order of".
-constexpr std::array<std::string_view, 2> kPayerAccountTags = {"DACT:", "BO:"};
 
 // An account number token: letters, digits and '-'.
 std::string_view AccountToken(std::string_view s) {
@@ -390,6 +392,196 @@ std::string RedactAccounts(std::string_view text) {
     i += token.size();
   }
   return out;
+}
+
+// ---- Bank text profiles (Policy::bai2): US rail fields ----------------------
+//
+// A US bank prints the rail's own fields in the text: "ORIG CO NAME:ACME
+// CORP ORIG ID:1234567890 ... TRACE#:021000021234567 ADDENDA:RMR*IV*INV-1*
+// PI*100.00\". The text is cut at each label of the profile; each value
+// runs to the next label and is filed by the label's role. Text before the
+// first label is remittance.
+
+char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// A label may start after these (a word start).
+bool IsLabelBoundary(char c) { return IsSpaceOrTab(c) || c == ',' || c == '\\' || c == ';'; }
+
+// Where `label` ends when it is written at s[i] (letters in any case, a
+// blank in the label matching one or more blanks), or npos.
+size_t MatchLabel(std::string_view s, size_t i, std::string_view label) {
+  size_t j = i;
+  for (size_t k = 0; k < label.size(); ++k) {
+    if (label[k] == ' ') {
+      if (j >= s.size() || !IsSpaceOrTab(s[j])) return std::string_view::npos;
+      while (j < s.size() && IsSpaceOrTab(s[j])) ++j;
+      continue;
+    }
+    if (j >= s.size() || Upper(s[j]) != label[k]) return std::string_view::npos;
+    ++j;
+  }
+  return j;
+}
+
+struct TagHit {
+  const BankTextTag* tag = nullptr;
+  size_t value_begin = 0;
+  bool bare = false;  // written without ':' or '=': its value is one word
+};
+
+// The longest label of `profile` written at s[i], followed by ':' or '='
+// (blanks allowed before it), or standing bare when it has several words
+// or ends in '#'.
+bool TagAt(std::string_view s, size_t i, const BankTextProfile& profile, TagHit* hit) {
+  size_t best_length = 0;
+  for (const BankTextTag& t : profile.tags) {
+    if (t.label.empty() || t.label.size() <= best_length || Upper(s[i]) != t.label[0]) continue;
+    size_t j = MatchLabel(s, i, t.label);
+    if (j == std::string_view::npos) continue;
+    const bool ends_hash = t.label.back() == '#';
+    if (!ends_hash && j < s.size() && IsAlnum(s[j])) continue;  // a longer word
+    size_t k = j;
+    while (k < s.size() && IsSpaceOrTab(s[k])) ++k;
+    if (k < s.size() && (s[k] == ':' || s[k] == '=')) {
+      *hit = TagHit{&t, k + 1, false};
+    } else if (ends_hash || t.label.find(' ') != std::string::npos) {
+      *hit = TagHit{&t, k, true};
+    } else {
+      continue;
+    }
+    best_length = t.label.size();
+  }
+  return best_length > 0;
+}
+
+const Bai2TextPolicy& DefaultTextPolicy();
+
+// What a US-profile text says, by role.
+struct UsText {
+  std::string payer_name;
+  std::string_view payer_id;
+  std::string remittance;
+  std::vector<RemittanceRef> references;
+};
+
+void AppendWords(std::string_view v, std::string* out) {
+  v = Trim(v);
+  if (v.empty()) return;
+  if (!out->empty()) out->push_back(' ');
+  out->append(v);
+}
+
+// X12 820 RMR segments in `value` ("RMR*IV*INV-1*PI*100.00\"): an invoice
+// qualifier (IV, OI) gives a reference with its paid amount (RMR04); any
+// other qualifier ("PO") is left as words for the patterns. Text outside
+// the segments is remittance.
+void ReadRmrSegments(std::string_view value, int exponent, UsText* out) {
+  constexpr std::string_view kRmr = "RMR*";
+  size_t pos = 0;
+  while (pos < value.size()) {
+    size_t at = value.find(kRmr, pos);
+    AppendWords(value.substr(pos, at == std::string_view::npos ? std::string_view::npos : at - pos), &out->remittance);
+    if (at == std::string_view::npos) return;
+    size_t end = value.find_first_of("\\~", at);
+    size_t next = value.find(kRmr, at + kRmr.size());
+    end = std::min(end, next);
+    std::string_view seg = value.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    std::array<std::string_view, 6> e{};
+    size_t n = 0;
+    for (size_t b = 0; n < e.size();) {
+      size_t star = seg.find('*', b);
+      e[n++] = Trim(seg.substr(b, star == std::string_view::npos ? std::string_view::npos : star - b));
+      if (star == std::string_view::npos) break;
+      b = star + 1;
+    }
+    if ((e[1] == "IV" || e[1] == "OI") && !e[2].empty()) {
+      RemittanceRef ref;
+      ref.invoice_number = std::string(e[2]);
+      if (!e[4].empty()) {
+        auto amount = ParseAmountMinor(e[4], exponent);
+        if (amount.ok()) ref.amount_minor = amount.value();
+      }
+      out->references.push_back(std::move(ref));
+    } else {
+      AppendWords(e[1], &out->remittance);
+      AppendWords(e[2], &out->remittance);
+    }
+    if (end == std::string_view::npos) return;
+    pos = end == next ? end : end + 1;
+  }
+}
+
+void FileValue(const BankTextTag* tag, std::string_view value, int exponent, UsText* out) {
+  value = Trim(value);
+  const BankTextRole role = tag == nullptr ? BankTextRole::kRemittance : tag->role;
+  switch (role) {
+    case BankTextRole::kPayerName: {
+      // Fedwire: "ORG:/123456789 ACME CORP" — the payer's account, then the name.
+      if (!value.empty() && value.front() == '/') {
+        std::string_view account = AccountToken(value.substr(1));
+        if (out->payer_id.empty()) out->payer_id = account;
+        value = Trim(value.substr(1 + account.size()));
+      }
+      if (out->payer_name.empty()) out->payer_name = std::string(value);
+      return;
+    }
+    case BankTextRole::kPayerId: {
+      if (!value.empty() && value.front() == '/') value.remove_prefix(1);
+      if (out->payer_id.empty()) out->payer_id = AccountToken(value);
+      return;
+    }
+    case BankTextRole::kRemittance: AppendWords(value, &out->remittance); return;
+    case BankTextRole::kStructuredRefs: ReadRmrSegments(value, exponent, out); return;
+    case BankTextRole::kIgnore: return;
+  }
+}
+
+// Cuts `text` at the labels of `profile`. A label written bare keeps one
+// word; the words after it go back to the remittance.
+void ReadUsText(std::string_view text, const BankTextProfile& profile, int exponent, UsText* out) {
+  const BankTextTag* current = nullptr;
+  size_t value_begin = 0;
+  bool bare = false;
+  auto flush = [&](size_t end) {
+    std::string_view v = text.substr(value_begin, end - value_begin);
+    if (bare) {
+      v = Trim(v);
+      size_t space = 0;
+      while (space < v.size() && !IsSpaceOrTab(v[space])) ++space;
+      FileValue(current, v.substr(0, space), exponent, out);
+      FileValue(nullptr, v.substr(space), exponent, out);
+      return;
+    }
+    FileValue(current, v, exponent, out);
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i > 0 && !IsLabelBoundary(text[i - 1])) continue;
+    TagHit hit;
+    if (!TagAt(text, i, profile, &hit)) continue;
+    flush(i);
+    current = hit.tag;
+    value_begin = hit.value_begin;
+    bare = hit.bare;
+    i = hit.value_begin == 0 ? 0 : hit.value_begin - 1;
+  }
+  flush(text.size());
+}
+
+// Whether `text` carries any label of `profile` (auto detection per record).
+bool HasProfileTag(std::string_view text, const BankTextProfile& profile) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i > 0 && !IsLabelBoundary(text[i - 1])) continue;
+    TagHit hit;
+    if (TagAt(text, i, profile, &hit)) return true;
+  }
+  return false;
+}
+
+// A payer id is taken when it has at least four letters or digits.
+bool LooksLikePayerId(std::string_view s) {
+  int n = 0;
+  for (char c : s) n += IsAlnum(c) ? 1 : 0;
+  return n >= 4;
 }
 
 // Returns and rejects: money moving back, never a new customer payment.
@@ -472,8 +664,16 @@ const char* LevelName(Level l) {
 class Bai2Parser {
  public:
   Bai2Parser(const std::string& name, std::string_view data, const Fingerprinter& fp, const ParseOptions& options)
-      : name_(name), data_(data), accounts_(fp), options_(options) {
+      : name_(name),
+        data_(data),
+        accounts_(fp),
+        options_(options),
+        text_policy_(options.bai2_text != nullptr ? *options.bai2_text : DefaultTextPolicy()) {
     out_.batch.source_name = name;
+    legacy_ = text_policy_.Find("gs");
+    us_ = text_policy_.Find("us");
+    if (legacy_ == nullptr) legacy_ = DefaultTextPolicy().Find("gs");
+    if (text_policy_.profile != "auto") file_profile_ = text_policy_.Find(text_policy_.profile);
   }
 
   Result<ParsedSettlement> Run();
@@ -498,6 +698,10 @@ class Bai2Parser {
   Status OnGroupTrailer(const Record& r);
   Status OnFileTrailer(const Record& r);
   Status Emit(const Detail& d, uint32_t line);
+  const BankTextProfile& ProfileFor(const Detail& d) const;
+  void EmitUsText(const Detail& d, const BankTextProfile& profile, Payment* p);
+  void SetPayerAccount(std::string_view account, Payment* p);
+  void DetectProfile(std::string_view id);
 
   // Helpers.
   void CountRecord(const Record& r);
@@ -523,6 +727,13 @@ class Bai2Parser {
   AccountMemo accounts_;  // payer accounts: one HMAC per distinct account
   const ParseOptions& options_;
   ParsedSettlement out_;
+  // Bank text profiles: the one chosen for the file (by the policy or the
+  // header ids; nullptr: per record), the legacy GS/Citi one and "us".
+  const Bai2TextPolicy& text_policy_;
+  const BankTextProfile* file_profile_ = nullptr;
+  const BankTextProfile* legacy_ = nullptr;
+  const BankTextProfile* us_ = nullptr;
+  UsText us_text_;  // reused from one record to the next
 
   size_t line_offset_ = 0;  // where the line being scanned starts in data_
   Record pending_;          // the record being gathered; code 0 when none
@@ -552,7 +763,31 @@ class Bai2Parser {
   IdSet ids_;
 };
 
+// The built-in profiles, for a parse without a policy.
+const Bai2TextPolicy& DefaultTextPolicy() {
+  static const Bai2TextPolicy kDefault;
+  return kDefault;
+}
+
+// Auto detection: the first profile whose detect ids hold `id` (01 sender,
+// then 02 originator) serves the whole file.
+void Bai2Parser::DetectProfile(std::string_view id) {
+  if (file_profile_ != nullptr || text_policy_.profile != "auto" || id.empty()) return;
+  for (const BankTextProfile& p : text_policy_.profiles) {
+    for (const std::string& d : p.detect_ids) {
+      if (d == id) {
+        file_profile_ = &p;
+        return;
+      }
+    }
+  }
+}
+
 Result<ParsedSettlement> Bai2Parser::Run() {
+  if (text_policy_.profile != "auto" && file_profile_ == nullptr) {
+    return Status::InvalidInput(name_ + ": BAI2 text profile '" + text_policy_.profile +
+                                "' (policy key bai2.profile) is not a profile");
+  }
   std::string_view rest = data_;
   if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
   uint32_t line_no = 0;
@@ -733,6 +968,7 @@ Status Bai2Parser::OnFileHeader(const Record& r) {
     out_.warnings.push_back(Where(r.line) + ": record 01: version " + Quote(f[7].text) +
                             " is not BAI2 version 2; read as version 2");
   }
+  DetectProfile(f[0].text);
   level_ = Level::kFile;
   CountRecord(r);
   return Status::Ok();
@@ -759,6 +995,7 @@ Status Bai2Parser::OnGroupHeader(const Record& r) {
     out_.warnings.push_back(Where(r.line) + ": record 02: group status " + std::string(f[2].text) +
                             (f[2].text == "2" ? " (deletion)" : " (test)") + "; its details are loaded all the same");
   }
+  DetectProfile(f[1].text);
   level_ = Level::kGroup;
   ++groups_count_;
   group_records_ = 0;
@@ -1047,23 +1284,78 @@ Status Bai2Parser::Emit(const Detail& d, uint32_t line) {
   p.amount_minor = d.amount_minor;
   p.currency = account_currency_;
   p.value_date = value_date;
-  if (d.has_colon) {
-    p.payer_name = std::string(FindFirstTag(d.text_pieces, kPayerNameTags));
-    std::string_view account = AccountToken(FindFirstTag(d.text_pieces, kPayerAccountTags));
-    if (LooksLikeAccount(account)) {
-      const AccountMemo::Entry& e = accounts_.Get(account);
-      p.payer_account_fp = e.fp;
-      p.payer_account_mask = e.mask;
+  const BankTextProfile& profile = ProfileFor(d);
+  if (!profile.whole_text) {
+    EmitUsText(d, profile, &p);
+  } else {
+    if (d.has_colon) {
+      p.payer_name = std::string(FindRoleTag(d.text_pieces, profile, BankTextRole::kPayerName));
+      std::string_view account = AccountToken(FindRoleTag(d.text_pieces, profile, BankTextRole::kPayerId));
+      if (LooksLikeAccount(account)) SetPayerAccount(account, &p);
+      p.end_to_end_id = std::string(FindTag(d.text_pieces, "EREF:"));
     }
-    p.end_to_end_id = std::string(FindTag(d.text_pieces, "EREF:"));
+    p.remittance.reserve(d.customer_reference.size() + 1 + d.text.size());
+    p.remittance = d.customer_reference;
+    if (!p.remittance.empty() && !d.text.empty()) p.remittance.push_back(' ');
+    p.remittance += d.text;
   }
-  p.remittance.reserve(d.customer_reference.size() + 1 + d.text.size());
-  p.remittance = d.customer_reference;
-  if (!p.remittance.empty() && !d.text.empty()) p.remittance.push_back(' ');
-  p.remittance += d.text;
   p.bank_reference = std::string(d.bank_reference);
   p.source_line = line;
   return Status::Ok();
+}
+
+void Bai2Parser::SetPayerAccount(std::string_view account, Payment* p) {
+  const AccountMemo::Entry& e = accounts_.Get(account);
+  p->payer_account_fp = e.fp;
+  p->payer_account_mask = e.mask;
+}
+
+// The profile for one record: the one the policy names or the file's
+// header ids detected; else the legacy GS/Citi reading when the text has
+// one of its tags, "us" when it has a US rail label, and the legacy
+// reading (the whole text) when it has neither.
+const BankTextProfile& Bai2Parser::ProfileFor(const Detail& d) const {
+  const bool forced = text_policy_.profile != "auto";
+  if (forced && file_profile_ != nullptr) return *file_profile_;
+  assert(legacy_ != nullptr);
+  if (d.text.empty()) return file_profile_ != nullptr ? *file_profile_ : *legacy_;
+  if (d.has_colon) {
+    // GS/Citi tags in a file from any bank (the generator writes them in
+    // files whose 02 names JPMorgan).
+    if (!FindRoleTag(d.text_pieces, *legacy_, BankTextRole::kPayerName).empty() ||
+        !FindRoleTag(d.text_pieces, *legacy_, BankTextRole::kPayerId).empty()) {
+      return *legacy_;
+    }
+  }
+  if (file_profile_ != nullptr) return *file_profile_;
+  // A label stands before ':' or '=', or ends in '#' or is written bare
+  // ("CHECK NO"); text with none of ":=#" is read whole without scanning
+  // for labels (the matcher's noise patterns still skip a bare check number).
+  // (Two memchr scans: find_first_of tests the set at every byte.)
+  if (!d.has_colon && d.text.find('=') == std::string::npos && d.text.find('#') == std::string::npos) {
+    return *legacy_;
+  }
+  return us_ != nullptr && HasProfileTag(d.text, *us_) ? *us_ : *legacy_;
+}
+
+// A US-profile record: the payer's name and id from their labels, the
+// remittance from the remittance labels (and text before any label), RMR
+// segments as structured references. Bank and rail data (trace numbers,
+// IMAD, the receiver's own name) is left out of the remittance, so no
+// pattern reads it as an invoice number.
+void Bai2Parser::EmitUsText(const Detail& d, const BankTextProfile& profile, Payment* p) {
+  UsText& t = us_text_;
+  t.payer_name.clear();
+  t.payer_id = {};
+  t.remittance.clear();
+  t.references.clear();
+  const int exponent = account_currency_ == nullptr ? 2 : account_currency_->exponent();
+  ReadUsText(d.text, profile, exponent, &t);
+  p->payer_name = t.payer_name;
+  if (LooksLikePayerId(t.payer_id)) SetPayerAccount(t.payer_id, p);
+  p->references = t.references;
+  p->remittance = d.customer_reference;
+  AppendWords(d.has_colon ? RedactAccounts(t.remittance) : t.remittance, &p->remittance);
 }
 
 // A stated total that is present and differs from the computed one is a

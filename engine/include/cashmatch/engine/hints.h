@@ -7,7 +7,8 @@
 // (checksum verified) and Stripe ids (in_…, cus_…, ch_…, py_…, pi_…).
 //
 // Free text is read in a fixed order, and a stretch of text that one reader
-// took is not read again by the next: RF references, Stripe ids, PO
+// took is not read again by the next: noise (check and account numbers,
+// trace ids, amounts: never references), RF references, Stripe ids, PO
 // patterns, then invoice-number patterns in policy order. So "PO 4500012345"
 // is one PO number, not also an invoice number nobody knows.
 //
@@ -80,6 +81,7 @@ class HintExtractor {
   };
   class Collector;
   explicit HintExtractor(int32_t references_count_max);
+  void TakeNoise(std::string_view text, Collector& out) const;
   void ScanRf(std::string_view text, Collector& out) const;
   void ScanStripeIds(std::string_view text, Collector& out) const;
   void ScanPatterns(std::string_view text, const std::vector<std::unique_ptr<re2::RE2>>& patterns, bool po,
@@ -87,6 +89,7 @@ class HintExtractor {
 
   std::vector<std::unique_ptr<re2::RE2>> invoice_patterns_;
   std::vector<std::unique_ptr<re2::RE2>> po_patterns_;
+  std::vector<std::unique_ptr<re2::RE2>> noise_patterns_;
   int32_t references_count_max_;
 };
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cashmatch/engine/domain.h"
@@ -28,6 +29,57 @@ struct Tolerance {
   // Percent of the amount due, in parts per million (5000 = 0.5%).
   // Default: 0 — only the absolute tolerance applies.
   int64_t percent_ppm = 0;
+};
+
+// What a labelled field in a bank's free text (BAI2 16/88 text) is. The
+// reader files each value by its role; see docs/policy.md "[bai2]".
+enum class BankTextRole : uint8_t {
+  kPayerName = 0,       // the payer's name (ACH ORIG CO NAME, Fedwire ORG)
+  kPayerId = 1,         // a stable payer identifier: fingerprinted like a bank account
+  kRemittance = 2,      // free remittance text, read for invoice numbers
+  kStructuredRefs = 3,  // X12 820 RMR segments (each a reference with its amount), else free text
+  kIgnore = 4,          // bank and rail data that is never a reference (trace, IMAD, us as receiver)
+};
+const char* BankTextRoleName(BankTextRole r);
+bool ParseBankTextRole(std::string_view text, BankTextRole* out);
+
+// One label: upper-case words as the bank prints them, without the
+// separator ("ORIG CO NAME", "TRACE#", "B/O"). In the text a label starts a
+// word and is followed by ':' or '=' (blanks allowed around it); a label of
+// several words or ending in '#' may also stand bare ("CHECK NO 100418").
+// Its value runs to the next label of the profile.
+struct BankTextTag {
+  std::string label;
+  BankTextRole role = BankTextRole::kIgnore;
+};
+
+struct BankTextProfile {
+  std::string name;  // "jpmorgan", "gs" …
+  // BAI2 01 sender or 02 originator ids (routing numbers, BICs) that select
+  // this profile when the policy says profile = "auto".
+  std::vector<std::string> detect_ids;
+  // The legacy GS/Citi reading: only payer name and payer id are taken from
+  // the tags and the whole text stays the remittance (accounts masked).
+  // False: the text is split by its labels and only remittance and
+  // structured_refs values are remittance.
+  bool whole_text = false;
+  std::vector<BankTextTag> tags;
+};
+
+// How the BAI2 reader reads the free text of a 16 record.
+struct Bai2TextPolicy {
+  // "auto": per record, GS/Citi tags (DBNM:, BO:) → "gs"; else the profile whose detect_ids name the 01 sender
+  // or 02 originator; else "us" when the text has a US rail label (ORIG CO NAME:, OBI:, TRACE# …), else
+  // "gs" (the whole text). A profile name forces that profile for every record. Default: "auto".
+  // (docs/policy.md "BAI2 bank text")
+  std::string profile = "auto";
+  // Built-in: gs, citi (whole_text), us, jpmorgan, bofa, wells_fargo, pnc,
+  // svb (ACH CCD/CTX/PPD, Fedwire/CHIPS and lockbox labels). The policy
+  // file may add labels to a profile or add profiles.
+  std::vector<BankTextProfile> profiles;
+
+  Bai2TextPolicy();
+  const BankTextProfile* Find(std::string_view name) const;
 };
 
 struct Policy {
@@ -82,6 +134,20 @@ struct Policy {
       R"(\bp\.?o\b\.?\s*(?:no|nr|num|number)?\.?\s*[:#-]?\s*([A-Za-z0-9][A-Za-z0-9/-]{1,18}[0-9])\b)",
   };
 
+  // RE2 regular expressions (case-insensitive) for text that looks like an
+  // invoice number but is bank or payment data: check numbers, account
+  // numbers, trace and wire ids, amounts. Their matches are read first and
+  // never become references, so "CHECK NO 100418" is not invoice
+  // "NO 100418". An empty array turns this off.
+  // Default: "CHECK NO 100418", "CHK# 100418", "ACCT 792851897599",
+  // "TRACE# 021000021234567", "IMAD: …", "TRN …", "AMT 186.78".
+  std::vector<std::string> noise_patterns = {
+      R"(\b(?:check|chk|cheque|chq)\s*(?:no|nr|num|number)?\.?\s*[:#=]?\s*\d+\b)",
+      R"(\b(?:acct|account|a/c)\.?\s*(?:no|nr|num|number)?\.?\s*[:#=]?\s*[0-9X*][0-9X*-]{3,}\b)",
+      R"(\b(?:trace|trn|imad|omad)\s*(?:no|nr|num|number)?\.?\s*[:#=]?\s*[0-9A-Za-z]*\d[0-9A-Za-z]*)",
+      R"(\b(?:amt|amount)\s*[:=]?\s*\$?\s*\d[0-9,]*(?:\.\d{1,3})?)",
+  };
+
   // Bounds (TigerBeetle: every loop has a fixed upper bound).
   // Most open invoices considered for one payment. Default: 64.
   int32_t candidates_count_max = 64;
@@ -89,6 +155,9 @@ struct Policy {
   int32_t set_size_max = 12;
   // Most references taken from one payment's remittance. Default: 256.
   int32_t references_count_max = 256;
+
+  // Bank text profiles for BAI2 (docs/policy.md "[bai2]").
+  Bai2TextPolicy bai2;
 
   Policy();
   // The tolerance for a payment source: its override, else the default.

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cashmatch/engine/domain.h"
+#include "cashmatch/engine/policy.h"
 #include "cashmatch/engine/status.h"
 #include "cashmatch/io/digest.h"
 
@@ -77,6 +78,10 @@ struct ParseOptions {
   // listing is one bundle. Default: unset, one batch.
   size_t chunk_payments = 0;
   std::function<Status(SettlementBatch& chunk)> on_chunk;
+  // How the BAI2 reader reads the 16/88 text: the policy's bank profiles
+  // (Policy::bai2), not owned. Default: nullptr — the built-in profiles,
+  // detected from the file.
+  const Bai2TextPolicy* bai2_text = nullptr;
 };
 
 struct Reject {
