@@ -443,5 +443,31 @@ check "watch: the ledger verifies" run 0 "$TMP/o" verify --db "$W/db"
 check "apply: files and --watch together is a usage error" run 2 "$TMP/o" apply --db "$W/db" --watch "$W/in" "$SAMPLE/payments-2026-11-23.ndjson"
 check "apply: neither is a usage error" run 2 "$TMP/o" apply --db "$W/db"
 
+# --- BAI2 bank profiles from the policy file reach apply (issue 14 §3) ---------
+B2=$TMP/bai2us
+mkdir -p "$B2"
+printf 'customer_id,name\nC-OMEGA,Omega Ltd\n' >"$B2/customers.csv"
+printf 'invoice_id,number,customer_id,currency,amount_total,due_date\nI5,INV-2026-000005,C-OMEGA,USD,1.00,2026-12-31\nI6,INV-2026-000006,C-OMEGA,USD,2.00,2026-12-31\n' >"$B2/invoices.csv"
+cat >"$B2/day.bai2" <<'BAI2'
+01,999999999,CASHMATCH,261207,0800,1,9999,,2/
+02,CASHMATCH,999999999,1,261207,,USD,2/
+03,1234567890,USD,010,0,,/
+16,165,100,0,M1,,PAYOR:OMEGA LTD RMT:INV-2026-000006 INVC:INV-2026-000005
+49,,/
+98,,1,/
+99,,1,/
+BAI2
+cat >"$B2/policy.toml" <<'TOML'
+[bai2]
+profile = "mybank"
+[bai2.profiles.mybank]
+base = "us"
+tags = { "PAYOR" = "payer_name", "INVC" = "remittance", "RMT" = "ignore" }
+TOML
+"$BIN" load --db "$B2/db" --customers "$B2/customers.csv" --invoices "$B2/invoices.csv" >/dev/null 2>&1
+check "apply --policy with a [bai2] profile" run 0 "$B2/out" apply --db "$B2/db" --policy "$B2/policy.toml" "$B2/day.bai2"
+"$BIN" export --db "$B2/db" >"$B2/events"
+check "... reads the text by it: INVC pays I5, RMT is ignored" sh -c "grep '\"type\":\"applied\"' '$B2/events' | grep -q '\"invoice_id\":\"I5\"' && ! grep -q '\"invoice_id\":\"I6\"' '$B2/events'"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

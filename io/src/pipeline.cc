@@ -354,6 +354,7 @@ Result<ApplyResult> ApplyPaymentFile(Ledger& ledger, const std::string& path, co
   ParseOptions parse_options;
   parse_options.skip_bad_records = apply_options.skip_bad_records;
   parse_options.sha256_hex = digest;  // readers derive ids from it: hashed once
+  parse_options.bai2_text = &policy.bai2;  // the policy's BAI2 bank profiles ([bai2])
   FirstReading first;
   if (apply_options.chunk_payments > 0) {
     parse_options.chunk_payments = apply_options.chunk_payments;
