@@ -140,12 +140,13 @@ struct ApplyArgs {
 };
 
 // Whether apply keeps the book resident (--resident-book): "on", "off", or
-// "auto": when the files are large against the book. Building it reads
-// every invoice once (about 1 µs each here), where LoadBook reads about ten
+// "auto": always for a watch, else when the files are large against the
+// book. Building it reads every invoice once (about 1 µs each here), where LoadBook reads about ten
 // invoices per payment from RocksDB (tens of µs): it pays from about one
 // payment per twenty invoices, and a payment is about 200 bytes of input.
-bool WantResidentBook(const std::string& mode, uint64_t input_bytes, uint64_t invoices) {
+bool WantResidentBook(const std::string& mode, bool watching, uint64_t input_bytes, uint64_t invoices) {
   if (mode != "auto") return mode == "on";
+  if (watching) return true;  // a watch serves every batch to come
   constexpr uint64_t kBytesPerPayment = 200;
   constexpr uint64_t kInvoicesPerPayment = 20;
   return input_bytes / kBytesPerPayment * kInvoicesPerPayment >= invoices;
@@ -292,11 +293,8 @@ int RunApply(const ApplyArgs& a, const GlobalArgs& g) {
   if (!extractor.ok()) return Fail(extractor.status());
   auto ledger = OpenLedger(a.db, false, a.ingest_keys_min);
   if (!ledger.ok()) return Fail(ledger.status());
-  // A watch serves every batch to come: the book is resident unless told otherwise.
-  if (WantResidentBook(a.watch.empty()             ? a.resident_book
-                       : a.resident_book == "auto" ? "on"
-                                                   : a.resident_book,
-                       FileBytes(a.files), ledger.value()->EstimatedInvoicesCount())) {
+  if (WantResidentBook(a.resident_book, !a.watch.empty(), FileBytes(a.files),
+                       ledger.value()->EstimatedInvoicesCount())) {
     cm::Status s = ledger.value()->EnableResidentBook();
     if (!s.ok()) return Fail(s);
     if (a.timings) {

@@ -48,7 +48,9 @@ class PayerSearch {
         resident_(resident),
         options_(options),
         req_(req),
-        it_(db->NewIterator(rocksdb::ReadOptions(), index)) {}
+        // With the resident book every scan is answered from memory: no
+        // iterator is made (creating one costs more than a seek).
+        it_(resident == nullptr ? db->NewIterator(rocksdb::ReadOptions(), index) : nullptr) {}
 
   // The ids of "<kind>\0<group>\0<id>" keys, at most `count_max`.
   rocksdb::Status Scan(char kind, const std::string& group, size_t count_max, Postings* out) {
