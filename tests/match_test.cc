@@ -8,6 +8,7 @@
 
 #include "cashmatch/engine/invoice_keys.h"
 #include "cashmatch/engine/match.h"
+#include "cashmatch/engine/signals.h"
 
 namespace cashmatch {
 namespace {
@@ -71,7 +72,14 @@ class MatchTest : public ::testing::Test {
     MatchOptions options;
     options.threads = threads;
     auto hints = ExtractAllHints(batch_, *extractor_, options);
-    return MatchBatch(batch_, hints, book, policy_, options);
+    BatchOutcome out = MatchBatch(batch_, hints, book, policy_, options);
+    // Every signal's key is in the one table docs/events.md is checked against.
+    for (const Event& e : out.events) {
+      for (const std::string& s : e.signals) {
+        EXPECT_TRUE(IsKnownSignalKey(std::string_view(s).substr(0, s.find('=')))) << "signal " << s;
+      }
+    }
+    return out;
   }
 
   // The same decisions, event by event: what a second thread count or
@@ -1152,7 +1160,198 @@ TEST_F(MatchTest, ReturnOfAUsdPaymentWhoseInvoiceIsNowEurIsRefused) {
   }
 }
 
-}  // namespace
+// Issue 14 §1: a reference is evidence, not proof. Dense sequential numbers
+// make a one-digit slip name a real invoice, often another customer's.
+class ReferenceFitTest : public PayerNameMatchTest {
+ protected:
+  void SetUp() override {
+    PayerNameMatchTest::SetUp();
+    AddCustomer("C2", "Globex Industries", "", "fp-globex");
+  }
+
+  Payment From(const std::string& id, int64_t amount_minor, const std::string& remittance) {
+    Payment p = MakePayment(id, amount_minor, remittance);
+    p.payer_account_fp = "fp-acme";
+    return p;
+  }
+};
+
+// The payer's account says Acme; the remittance spells Globex's invoice,
+// one digit from Acme's own invoice of exactly the amount. Acme's invoice
+// is paid; Globex's books are not touched.
+TEST_F(ReferenceFitTest, CrossCustomerTypoGoesToThePayersOwnInvoiceOfThatAmount) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-018143", 50391));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-018150", 90000));
+  book_.AddInvoice(MakeInvoice("J1", "INV-2026-018148", 2429033, "C2"));
+  BatchOutcome out = Run({From("P1", 50391, "INV-2026-018148")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied.size(), 1u);
+  EXPECT_EQ(f.applied["I1"], 50391);
+  EXPECT_EQ(out.payments[0].customer_id, "C1");
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0]->rule, "reference_fuzzy");
+  EXPECT_EQ(applied[0]->score_milli, 920);
+  EXPECT_TRUE(Has(applied[0]->signals, "reference=corrected:INV-2026-018148~INV-2026-018143"));
+  EXPECT_TRUE(Has(applied[0]->signals, "reference_customer=C2"));
+}
+
+// The same when only the payer's name identifies Acme: without the rule the
+// reference would identify Globex and settle its invoice partly.
+TEST_F(ReferenceFitTest, CrossCustomerTypoByNameAloneGoesToThePayersOwnInvoice) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-018143", 50391));
+  book_.AddInvoice(MakeInvoice("J1", "INV-2026-018148", 2429033, "C2"));
+  Payment p = ByName("P1", 50391, "ACME CORP");
+  p.remittance = "INV 2026-018148";
+  BatchOutcome out = Run({p});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied.size(), 1u);
+  EXPECT_EQ(f.applied["I1"], 50391);
+  EXPECT_EQ(out.payments[0].customer_id, "C1");
+}
+
+// Nothing of the payer's is near the reference: another customer's invoice
+// that the amount does not fit is never settled on the reference alone. A
+// person gets both customers in the signals.
+TEST_F(ReferenceFitTest, AnotherCustomersInvoiceTheAmountDoesNotFitGoesToReviewWithBothCustomers) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000007", 50391));  // far from the reference
+  book_.AddInvoice(MakeInvoice("J1", "INV-2026-018148", 2429033, "C2"));
+  BatchOutcome out = Run({From("P1", 50391, "INV-2026-018148")});
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kNeedsReview);
+  EXPECT_EQ(ex[0]->customer_id, "C1");
+  EXPECT_TRUE(Has(ex[0]->signals, "reference_customer=C2:INV-2026-018148")) << ex[0]->detail;
+  EXPECT_TRUE(Has(ex[0]->signals, "payer_customer=C1"));
+  EXPECT_NE(ex[0]->detail.find("identified as customer C1"), std::string::npos) << ex[0]->detail;
+}
+
+// Paying someone else's invoice in full is allowed (a third party, a group
+// company): the amount fits it and nothing of the payer's competes.
+TEST_F(ReferenceFitTest, AnotherCustomersInvoiceTheAmountFitsIsPaid) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-000007", 50391));
+  book_.AddInvoice(MakeInvoice("J1", "INV-2026-018148", 2429033, "C2"));
+  BatchOutcome out = Run({From("P1", 2429033, "INV-2026-018148")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["J1"], 2429033);
+  EXPECT_TRUE(OfType(out, EventType::kException).empty());
+}
+
+// ... unless the payer's own invoice near that number fits as well: two
+// candidates, neither clearly best.
+TEST_F(ReferenceFitTest, TwoCustomersInvoicesThatBothFitGoToReview) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-018143", 2429033));
+  book_.AddInvoice(MakeInvoice("J1", "INV-2026-018148", 2429033, "C2"));
+  BatchOutcome out = Run({From("P1", 2429033, "INV-2026-018148")});
+  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
+  auto ex = OfType(out, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kNeedsReview);
+  EXPECT_TRUE(Has(ex[0]->signals, "candidate=INV-2026-018143"));
+}
+
+// Inside one customer: the remittance names invoice A of 24,290.33, the
+// payment is 3,971.53 — invoice B's amount, one digit from A. B is paid,
+// A stays open (it would have been a partial payment on A).
+TEST_F(ReferenceFitTest, SameCustomerTypoWithAmountMismatchGoesToTheNearInvoiceOfThatAmount) {
+  book_.AddInvoice(MakeInvoice("A", "INV-2026-018148", 2429033));
+  book_.AddInvoice(MakeInvoice("B", "INV-2026-018143", 397153));
+  BatchOutcome out = Run({From("P1", 397153, "Payment for INV-2026-018148")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied.size(), 1u);
+  EXPECT_EQ(f.applied["B"], 397153);
+  EXPECT_EQ(f.applied.count("A"), 0u);
+}
+
+// A real partial payment has no near invoice of its amount: it stays a
+// partial payment on the invoice it names.
+TEST_F(ReferenceFitTest, APartialPaymentWithNoNearInvoiceOfItsAmountStaysPartial) {
+  book_.AddInvoice(MakeInvoice("A", "INV-2026-018148", 2429033));
+  book_.AddInvoice(MakeInvoice("B", "INV-2026-018143", 397153));
+  BatchOutcome out = Run({From("P1", 1000000, "INV-2026-018148")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied.size(), 1u);
+  EXPECT_EQ(f.applied["A"], 1000000);
+  EXPECT_EQ(OfType(out, EventType::kApplied)[0]->rule, "reference_partial");
+}
+
+// A parent paying part of its subsidiary's invoice is family, not a stranger.
+TEST_F(ReferenceFitTest, AParentPayingPartOfItsChildsInvoiceIsNotAStranger) {
+  AddCustomer("C3", "Acme Labs", "C1");
+  book_.AddInvoice(MakeInvoice("K1", "INV-2026-018148", 2429033, "C3"));
+  BatchOutcome out = Run({From("P1", 1000000, "INV-2026-018148")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["K1"], 1000000);
+}
+
+// Equal-amount twins: no reference resolves (two characters off), so the
+// amount decides — and of the two invoices of that amount the one whose
+// number is nearest to what the payer wrote wins before the one due first.
+TEST_F(ReferenceFitTest, EqualAmountTwinsAreBrokenByReferenceDistanceBeforeTheDueDate) {
+  Invoice older = MakeInvoice("T1", "INV-2026-018140", 50000);
+  older.due_date = ParseIsoDate("2026-10-31").value();
+  Invoice newer = MakeInvoice("T2", "INV-2026-018199", 50000);
+  newer.due_date = ParseIsoDate("2026-12-31").value();
+  book_.AddInvoice(older);
+  book_.AddInvoice(newer);
+  BatchOutcome out = Run({From("P1", 50000, "INV-2026-028189")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied.size(), 1u);
+  EXPECT_EQ(f.applied["T2"], 50000);
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_TRUE(Has(applied[0]->signals, "equal_amount_by_reference=INV-2026-018199"));
+  // Without a reference the one due first is taken, as before.
+  OpenBook book;
+  book.AddCustomer(Acme());
+  book.AddInvoice(older);
+  book.AddInvoice(newer);
+  book.Seal();
+  EXPECT_EQ(EffectsOf(RunOn(book, {From("P2", 50000, "")})).applied["T1"], 50000);
+}
+
+// Issue 14 §5: 100 open invoices, more than the 64-candidate window. The
+// invoice of exactly the amount is due last, past the window; inside it an
+// invoice of 510.00 fits within the tolerance. The exact one is paid, with
+// no write-off.
+TEST_F(ReferenceFitTest, AnExactInvoicePastTheCandidateWindowBeatsAToleranceFitInsideIt) {
+  ASSERT_EQ(policy_.candidates_count_max, 64);
+  for (int i = 0; i < 100; ++i) {
+    const bool near = i == 3;
+    Invoice inv =
+        MakeInvoice("W" + std::to_string(i), "INV-2026-0" + std::to_string(20000 + i), near ? 51000 : 100000 + 700 * i);
+    inv.due_date = Date{ParseIsoDate("2026-01-01").value().days + i};
+    book_.AddInvoice(inv);
+  }
+  Invoice exact = MakeInvoice("E", "INV-2026-018143", 50391);
+  exact.due_date = ParseIsoDate("2026-12-31").value();
+  book_.AddInvoice(exact);
+  BatchOutcome out = Run({From("P1", 50391, "paying INV-2026-O18143")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied.size(), 1u);
+  EXPECT_EQ(f.applied["E"], 50391);
+  EXPECT_TRUE(f.written_off.empty());
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_TRUE(Has(applied[0]->signals, "candidates_beyond_window=37")) << applied[0]->signals.size();
+
+  // Two invoices past the window that together make the amount rival it: a
+  // person decides.
+  OpenBook book;
+  book.AddCustomer(Acme());
+  for (int i = 0; i < 100; ++i)
+    book.AddInvoice(MakeInvoice("W" + std::to_string(i), "N" + std::to_string(i), 100000 + 700 * i));
+  book.AddInvoice(MakeInvoice("E", "INV-2026-018143", 50391));
+  book.AddInvoice(MakeInvoice("X1", "INV-2026-018500", 20000));
+  book.AddInvoice(MakeInvoice("X2", "INV-2026-018501", 30391));
+  book.Seal();
+  BatchOutcome two = RunOn(book, {From("P2", 50391, "")});
+  auto ex = OfType(two, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kAmbiguous);
+}
+
 // Issue 14 §4: an unknown token beside references that are exact and sum
 // to the payment does not stop it; the signals keep the unknown one. When
 // the known references do not explain the amount, it still does.
@@ -1175,4 +1374,5 @@ TEST_F(MatchTest, UnknownReferenceBesideExactOnesThatExplainTheAmountIsIgnored) 
   EXPECT_EQ(out.payments[1].reason, ExceptionReason::kUnknownInvoice);
 }
 
+}  // namespace
 }  // namespace cashmatch

@@ -164,7 +164,10 @@ void RaiseException(const SettlementBatch& batch, const Payment& p, ExceptionRea
 void DecidePayment(const SettlementBatch& batch, const Payment& p, const PaymentHints& hints, const OpenBook& book,
                    const Policy& policy, WorkingBalances& balances, Identities& identities, PaymentRecord& rec,
                    BatchOutcome& out, SettledPayment* settled) {
-  auto [res, id] = ResolveAndIdentify(p, hints, book, policy, balances, identities);
+  Identified ided = ResolveAndIdentify(p, hints, book, policy, balances, identities);
+  WeighReferences(p, book, policy, balances, identities, ided);
+  const Resolution& res = ided.res;
+  const Identification& id = ided.id;
   rec.customer_id = id.customer_id;
   Event received = BaseEvent(EventType::kPaymentReceived, batch, p);
   received.customer_id = rec.customer_id;
@@ -189,7 +192,7 @@ void DecidePayment(const SettlementBatch& batch, const Payment& p, const Payment
     if (proposal) CapReferenceScore(res, *proposal);
     if (proposal && explained) proposal->signals.push_back("unknown_references=explained_by_amount");
   } else if (by_amount && !rec.customer_id.empty()) {
-    Proposal pr = ProposeForPayer(p, id, book, balances, policy, &reason, &why);
+    Proposal pr = ProposeForPayer(p, hints, id, book, balances, policy, &reason, &why);
     for (std::string& s : pr.signals) signals.push_back(s);
     pr.signals = signals;
     if (reason == ExceptionReason::kNone) proposal = std::move(pr);

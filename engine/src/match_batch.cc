@@ -68,6 +68,12 @@ std::vector<std::vector<size_t>> AllocationGroups(const SettlementBatch& batch, 
     if (!id.customer_id.empty()) customers.push_back(id.customer_id);
     for (const Customer* child : book.ChildrenOf(id.customer_id)) customers.push_back(child->customer_id);
     for (const Invoice* inv : res.found) customers.push_back(inv->customer_id);
+    if (id.by == IdentifiedBy::kReference && !res.found.empty()) {
+      // WeighReferences may move the payment to the invoices of the payer
+      // its name identifies, when that is not the referenced customer.
+      const Identification payer = identities[positions[i]].Get(p, std::string(), book, policy);
+      if (!payer.customer_id.empty()) customers.push_back(payer.customer_id);
+    }
     for (const std::string& c : customers) {
       auto [it, inserted] = first_of_customer.emplace(c, i);
       if (!inserted) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -174,6 +175,9 @@ bool OnlyUnknownFreeText(const Resolution& res);
 // found (all settleable, none held) are due exactly the payment's amount:
 // the unknown ones are noise the patterns caught, not a reason to stop.
 bool KnownReferencesExplain(const Payment& p, const Resolution& res);
+// What the references claim so far: stated amounts, else what is due on
+// each, plus holds. Saturates instead of overflowing.
+int64_t DueSoFar(const Resolution& res);
 
 // A payment's identifications, made once: before allocation to group the
 // payments (match_batch.cc) and reused when the payment is decided.
@@ -201,6 +205,20 @@ struct Identified {
 Identified ResolveAndIdentify(const Payment& p, const PaymentHints& hints, const OpenBook& book, const Policy& policy,
                               const WorkingBalances& balances, Identities& identities);
 
+// ---- reference_fit.cc ----
+
+// Weighs the references against who pays (by account, Stripe customer or
+// name) and the amount: replaces a reference by the payer's own invoice one
+// or two edits from it that the amount fits exactly, or sends the payment
+// to review when it would settle another customer's invoice that the amount
+// does not fit. The file's header has the rules.
+// Edits between two strict invoice-number keys (NormalizeInvoiceNumber),
+// a swap of neighbours counting as one (optimal string alignment); past
+// `bound` it answers bound + 1.
+int ReferenceDistance(std::string_view a, std::string_view b, int bound);
+void WeighReferences(const Payment& p, const OpenBook& book, const Policy& policy, const WorkingBalances& balances,
+                     Identities& identities, Identified& ided);
+
 // ---- propose_reference.cc ----
 
 std::string Delta(int64_t payment, int64_t due, int exponent);
@@ -210,7 +228,7 @@ void CapReferenceScore(const Resolution& res, Proposal& pr);
 
 // ---- propose_amount.cc ----
 
-Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenBook& book,
+Proposal ProposeForPayer(const Payment& p, const PaymentHints& hints, const Identification& id, const OpenBook& book,
                          const WorkingBalances& balances, const Policy& policy, ExceptionReason* reason,
                          std::string* why);
 

@@ -153,9 +153,11 @@ const char* PaymentStatusName(PaymentStatus s) {
 const std::vector<std::string_view>& KnownSignalKeys() {
   static const std::vector<std::string_view> kKeys = {"amount",
                                                       "amount_delta",
+                                                      "candidate",
                                                       "candidates",
                                                       "candidates_beyond_window",
                                                       "date_distance",
+                                                      "equal_amount_by_reference",
                                                       "fallback",
                                                       "hierarchy",
                                                       "identified_by",
@@ -164,9 +166,11 @@ const std::vector<std::string_view>& KnownSignalKeys() {
                                                       "name_similarity",
                                                       "original",
                                                       "payer",
+                                                      "payer_customer",
                                                       "payout",
                                                       "po",
                                                       "reference",
+                                                      "reference_customer",
                                                       "reference_fuzzy",
                                                       "reference_tail",
                                                       "return_reason",
@@ -179,6 +183,7 @@ const std::vector<std::string_view>& KnownSignalKeys() {
                                                       "stripe_customer",
                                                       "stripe_invoice",
                                                       "stripe_payment_intent",
+                                                      "unknown_references",
                                                       "write_off"};
   return kKeys;
 }

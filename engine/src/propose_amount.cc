@@ -7,6 +7,7 @@
 #include <cassert>
 #include <map>
 
+#include "cashmatch/engine/hints.h"
 #include "match_internal.h"
 #include "subset_search.h"
 
@@ -23,6 +24,48 @@ std::string DescribeAnswer(const SubsetSearch& s, const SubsetSearch::Answer& a)
   }
   return out;
 }
+
+// Equal amounts told apart by the payer's reference (issue 14 §1): among
+// a customer's invoices of one amount, the one whose number is nearest to a
+// number in the remittance (at most kTwinDistanceMax edits) comes before
+// the one due first. Without references nothing changes.
+class NearestToReferences {
+ public:
+  explicit NearestToReferences(const PaymentHints& hints) {
+    for (const InvoiceHint& h : hints.invoices) {
+      if (!h.stripe_invoice && !h.purchase_order && !h.normalized.empty()) keys_.push_back(h.normalized);
+    }
+  }
+
+  // Stable: equally near invoices keep their order (due first).
+  void Order(std::vector<const Invoice*>& invoices) const {
+    if (keys_.empty()) return;
+    std::stable_sort(invoices.begin(), invoices.end(),
+                     [&](const Invoice* a, const Invoice* b) { return Distance(*a) < Distance(*b); });
+  }
+
+  // Says so when the reference, not the due date, chose among equals:
+  // `ordered` after Order, whose first element was taken.
+  void Signal(const std::vector<const Invoice*>& ordered, Proposal& pr) const {
+    if (keys_.empty() || ordered.size() < 2) return;
+    const int d = Distance(*ordered.front());
+    if (d <= kTwinDistanceMax && d < Distance(*ordered[1])) {
+      pr.signals.push_back("equal_amount_by_reference=" + ordered.front()->number);
+    }
+  }
+
+ private:
+  static constexpr int kTwinDistanceMax = 3;
+
+  int Distance(const Invoice& inv) const {
+    const std::string key = NormalizeInvoiceNumber(inv.number);
+    int best = kTwinDistanceMax + 1;
+    for (const std::string& k : keys_) best = std::min(best, ReferenceDistance(k, key, kTwinDistanceMax));
+    return best;
+  }
+
+  std::vector<std::string> keys_;
+};
 
 constexpr int32_t kScoreFallback = 900;  // the policy asked for it: applied at the default auto line
 
@@ -57,9 +100,9 @@ void FillInOrder(const Payment& p, std::vector<const Invoice*> candidates, const
 // sets that differ in substance ({A, B} and {C}) make it `ambiguous`: a
 // person chooses; sets that differ only in which of equal-amount invoices
 // they take are one answer, the oldest due.
-Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const OpenBook& book,
-                         const WorkingBalances& balances, const Policy& policy, bool with_children,
-                         ExceptionReason* reason, std::string* why) {
+Proposal ProposeByAmount(const Payment& p, const PaymentHints& hints, const std::string& customer_id,
+                         const OpenBook& book, const WorkingBalances& balances, const Policy& policy,
+                         bool with_children, ExceptionReason* reason, std::string* why) {
   Proposal pr;
   std::vector<const Invoice*> candidates;
   // The search covers the first candidates_count_max by due date; the rest
@@ -79,16 +122,43 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   pr.signals.push_back("candidates=" + std::to_string(candidates.size()));
   if (!beyond.empty()) pr.signals.push_back("candidates_beyond_window=" + std::to_string(beyond.size()));
   const int exp = p.currency->exponent();
+  const NearestToReferences nearest(hints);
   std::map<int64_t, std::vector<const Invoice*>> by_amount;
   for (const Invoice* inv : candidates) by_amount[Settleable(*inv)].push_back(inv);
   std::vector<SubsetSearch::Value> values;
-  for (auto& [amount, invs] : by_amount) values.push_back(SubsetSearch::Value{amount, std::move(invs)});
+  for (auto& [amount, invs] : by_amount) {
+    // Of equal amounts, the one nearest the payer's reference comes first,
+    // then the one due first (the candidates' order).
+    if (invs.size() > 1) nearest.Order(invs);
+    values.push_back(SubsetSearch::Value{amount, std::move(invs)});
+  }
   SubsetSearch search(std::move(values), policy.set_size_max);
   const int64_t tol = policy.ShortfallAllowedMinor(p.source, p.currency, p.amount_minor);
   int64_t lo = p.amount_minor;
   int64_t hi = p.amount_minor;
   search.Run(lo, hi);
   bool exact = true;
+  if (search.answers().empty() && !search.cut() && !beyond.empty()) {
+    // No set in the window: an invoice past it with exactly the amount is
+    // the answer when nothing rivals it among all of them — before any fit
+    // within the tolerance, which it would beat.
+    std::vector<const Invoice*> singles;
+    for (const Invoice* inv : beyond) {
+      if (Settleable(*inv) == p.amount_minor) singles.push_back(inv);
+    }
+    if (!singles.empty()) {
+      nearest.Order(singles);
+      std::vector<const Invoice*> chosen{singles.front()};
+      pr.signals.push_back("set=beyond_window:" + singles.front()->number);
+      if (!RivalFreeBeyondWindow(chosen, candidates, beyond, lo, hi, reason, why)) return pr;
+      pr.rule = Rule::kExactAmount;
+      pr.score_milli = kScoreExactAmount;
+      pr.applications.emplace_back(singles.front(), Settleable(*singles.front()));
+      nearest.Signal(singles, pr);
+      pr.signals.push_back(Delta(p.amount_minor, p.amount_minor, exp));
+      return pr;
+    }
+  }
   if (search.answers().empty() && !search.cut() && tol > 0) {
     exact = false;
     lo = p.amount_minor + 1;
@@ -123,7 +193,9 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   for (const auto& [vi, k] : a) {
     for (int j = 0; j < k; ++j) chosen.push_back(search.value(vi).invoices[j]);
   }
-  if (!beyond.empty() && !RivalFreeBeyondWindow(chosen, candidates, beyond, lo, hi, reason, why)) {
+  // Past the window, an exact invoice rivals a fit within the tolerance too.
+  const int64_t rival_lo = exact ? lo : p.amount_minor;
+  if (!beyond.empty() && !RivalFreeBeyondWindow(chosen, candidates, beyond, rival_lo, hi, reason, why)) {
     pr.signals.push_back("set=" + DescribeAnswer(search, a));
     return pr;
   }
@@ -155,6 +227,7 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
   std::erase_if(pr.applications, [](const auto& x) { return x.second == 0; });
   std::reverse(pr.write_offs.begin(), pr.write_offs.end());
   pr.signals.push_back("set=" + DescribeAnswer(search, a));
+  for (const auto& [vi, k] : a) nearest.Signal(search.value(vi).invoices, pr);
   pr.signals.push_back(Delta(p.amount_minor, sum.ToInt64().value(), exp));
   return pr;
 }
@@ -171,10 +244,10 @@ Proposal ProposeByAmount(const Payment& p, const std::string& customer_id, const
 // alone is only as certain as the names are similar: the score is scaled
 // by the similarity, and cash on account gets the similarity as its score,
 // so a doubtful name goes to a person rather than onto someone's account.
-Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenBook& book,
+Proposal ProposeForPayer(const Payment& p, const PaymentHints& hints, const Identification& id, const OpenBook& book,
                          const WorkingBalances& balances, const Policy& policy, ExceptionReason* reason,
                          std::string* why) {
-  Proposal pr = ProposeByAmount(p, id.customer_id, book, balances, policy, false, reason, why);
+  Proposal pr = ProposeByAmount(p, hints, id.customer_id, book, balances, policy, false, reason, why);
   const size_t children = book.ChildrenOf(id.customer_id).size();
   const auto no_fit = [](const Proposal& x) {
     return x.rule == Rule::kOnAccount || x.rule == Rule::kFallbackOldestFirst || x.rule == Rule::kFallbackPastDueFirst;
@@ -184,7 +257,8 @@ Proposal ProposeForPayer(const Payment& p, const Identification& id, const OpenB
     // policy's fallback over the parent's own invoices.
     ExceptionReason family_reason = ExceptionReason::kNone;
     std::string family_why;
-    Proposal family = ProposeByAmount(p, id.customer_id, book, balances, policy, true, &family_reason, &family_why);
+    Proposal family =
+        ProposeByAmount(p, hints, id.customer_id, book, balances, policy, true, &family_reason, &family_why);
     if (family_reason != ExceptionReason::kNone || !no_fit(family)) {
       pr = std::move(family);
       *reason = family_reason;

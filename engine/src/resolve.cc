@@ -101,11 +101,8 @@ void Record(const Payment& p, const InvoiceHint& h, const LooseResult& r, Resolu
   }
 }
 
-// What the references resolved so far claim: stated amounts, else what is
-
 }  // namespace
 
-// due on each, plus holds. Saturates instead of overflowing.
 int64_t DueSoFar(const Resolution& res) {
   i128 due = 0;
   for (size_t i = 0; i < res.invoices.size(); ++i) due += res.stated[i].value_or(Settleable(*res.invoices[i]));
