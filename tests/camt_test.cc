@@ -726,5 +726,66 @@ TEST(CamtShapes, RepeatedIdsAreMadeUniqueAndReported) {
   EXPECT_TRUE(AnyWarningHas(r.value(), "id 'INV-1' was already used"));
 }
 
+// Issue 14 §3: US banks write the ACH and Fedwire fields into the free text
+// of their camt.053. A CCD+ credit whose Ustrd carries the NACHA fields and
+// two RMR segments: the payer (its 16-character company name, its
+// originator id as the payer account), two references with their amounts,
+// and none of the trace number, the receiver's own name or the entry
+// description in the remittance.
+TEST(CamtUsText, AchFieldsInUstrdNameThePayerAndRmrSegmentsAreReferences) {
+  EntrySpec e;
+  e.amt = "<Amt Ccy=\"USD\">200.00</Amt>";
+  e.details = Details(
+      Tx("<RmtInf><Ustrd>ORIG CO NAME:NORTHWIND ANALYT ORIG ID:1234567890 CO ENTRY DESCR:PAYMENT SEC:CTX "
+         "TRACE#:021000021234567 IND NAME:OUR COMPANY INC</Ustrd>\n"
+         "<Ustrd>ADDENDA:RMR*IV*INV-2026-000123*PI*150.00\\RMR*IV*INV-2026-000124*PI*50.00\\</Ustrd></RmtInf>\n"));
+  std::string doc = Statement(Entry(e));
+  Result<ParsedSettlement> r = Parse("us.xml", doc);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().batch.payments.size(), 1u);
+  const Payment& p = r.value().batch.payments[0];
+  EXPECT_EQ(p.payer_name, "NORTHWIND ANALYT");
+  EXPECT_EQ(p.payer_account_fp, kFp.Account("1234567890"));
+  ASSERT_EQ(p.references.size(), 2u);
+  EXPECT_EQ(p.references[0].invoice_number, "INV-2026-000123");
+  EXPECT_EQ(p.references[0].amount_minor, 15000);
+  EXPECT_EQ(p.references[1].invoice_number, "INV-2026-000124");
+  EXPECT_EQ(p.references[1].amount_minor, 5000);
+  EXPECT_EQ(p.remittance.find("021000021234567"), std::string::npos) << p.remittance;
+  EXPECT_EQ(p.remittance.find("OUR COMPANY"), std::string::npos) << p.remittance;
+}
+
+// A Fedwire credit with no RmtInf: the bank put the wire's fields in
+// AddtlTxInf. ORG gives the payer's account and name, OBI the remittance,
+// IMAD is bank data. The structured debtor, when present, wins over the text.
+TEST(CamtUsText, FedwireFieldsInAddtlTxInfGiveThePayerAndTheObiText) {
+  EntrySpec e;
+  e.amt = "<Amt Ccy=\"USD\">7770.00</Amt>";
+  e.details = Details(
+      Tx("<AddtlTxInf>ORG:/987654321 GLOBEX CORP OBI:INV-2026-000777 IMAD:20261123MMQFMP9X000123</AddtlTxInf>\n"));
+  Result<ParsedSettlement> r = Parse("wire.xml", Statement(Entry(e)));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Payment& p = r.value().batch.payments.at(0);
+  EXPECT_EQ(p.payer_name, "GLOBEX CORP");
+  EXPECT_EQ(p.payer_account_fp, kFp.Account("987654321"));
+  EXPECT_EQ(p.remittance, "INV-2026-000777");
+
+  e.details =
+      Details(Tx("<RltdPties><Dbtr><Nm>Globex Corporation</Nm></Dbtr></RltdPties>\n"
+                 "<AddtlTxInf>ORG:/987654321 GLOBEX CORP OBI:INV-2026-000777</AddtlTxInf>\n"));
+  Result<ParsedSettlement> named = Parse("wire.xml", Statement(Entry(e)));
+  ASSERT_TRUE(named.ok()) << named.status().message();
+  EXPECT_EQ(named.value().batch.payments.at(0).payer_name, "Globex Corporation");
+}
+
+// European free text without a US label is read as before, whole.
+TEST(CamtUsText, TextWithoutAUsLabelIsRemittanceAsBefore) {
+  EntrySpec e;
+  e.details = Details(Tx("<RmtInf><Ustrd>Rechnung 2024-118 Kundennr 4711</Ustrd></RmtInf>\n"));
+  Result<ParsedSettlement> r = Parse("eu.xml", Statement(Entry(e)));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().batch.payments.at(0).remittance, "Rechnung 2024-118 Kundennr 4711");
+}
+
 }  // namespace
 }  // namespace cashmatch::io

@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bank_text.h"
 #include "cashmatch/engine/currency.h"
 #include "cashmatch/engine/date.h"
 #include "cashmatch/engine/invoice_keys.h"
@@ -175,7 +176,8 @@ struct Ctx {
   const std::string& name;
   const Fingerprinter& fp;
   LineIndex lines;
-  std::string derived_id_prefix;  // "camt-<12 hex of the file's SHA-256>"
+  std::string derived_id_prefix;             // "camt-<12 hex of the file's SHA-256>"
+  const BankTextProfile* us_text = nullptr;  // US rail fields in free text (bank_text.h)
 
   uint32_t Line(pugi::xml_node n) const { return n ? lines.LineOf(n.offset_debug()) : 0; }
 };
@@ -484,6 +486,31 @@ Status ReadRemittance(const Where& w, pugi::xml_node tx, Payment* p, EntryOut* o
   return Status::Ok();
 }
 
+// US banks write the ACH, Fedwire and lockbox fields into the free text of
+// their camt.053 too ("ORIG CO NAME:ACME CORP ORIG ID:1234567890 ...
+// ADDENDA:RMR*IV*INV-1*PI*100.00\"), in Ustrd or, with no RmtInf, in
+// AddtlTxInf or the entry's AddtlNtryInf. Text with a label of the profile
+// is cut as BAI2 text is (bank_text.h): it names the payer and its
+// originator id when the parties do not, RMR segments become references
+// with their amounts, and bank data (trace numbers, IMAD, our own name)
+// leaves the remittance so that no pattern reads it as an invoice number.
+void ReadUsFields(const Ctx& c, pugi::xml_node tx, const EntryFacts& f, Payment* p) {
+  if (c.us_text == nullptr) return;
+  std::string text = p->remittance;
+  if (text.empty() && tx) AppendText(&text, Text(Child(tx, "AddtlTxInf")));
+  if (text.empty() && (f.txs.empty() || f.lone())) AppendText(&text, Text(Child(f.ntry, "AddtlNtryInf")));
+  if (text.empty() || !HasProfileTag(text, *c.us_text)) return;
+  BankText t;
+  ReadBankText(text, *c.us_text, p->currency != nullptr ? p->currency->exponent() : 2, &t);
+  if (p->payer_name.empty()) p->payer_name = t.payer_name;
+  if (p->payer_account_fp.empty() && LooksLikePayerId(t.payer_id)) {
+    p->payer_account_fp = c.fp.Account(t.payer_id);
+    p->payer_account_mask = MaskAccount(t.payer_id);
+  }
+  for (RemittanceRef& r : t.references) p->references.push_back(std::move(r));
+  p->remittance = std::move(t.remittance);
+}
+
 Status BuildPayment(const Ctx& c, const Where& w, const EntryFacts& f, const Item& it, EntryOut* out) {
   Payment p;
   p.payment_id = ItemId(c, w, f, it, /*use_end_to_end=*/true);
@@ -528,6 +555,7 @@ Status BuildPayment(const Ctx& c, const Where& w, const EntryFacts& f, const Ite
   } else {
     AppendText(&p.remittance, Text(Child(f.ntry, "AddtlNtryInf")));
   }
+  ReadUsFields(c, it.tx, f, &p);
   out->payments.push_back(std::move(p));
   return Status::Ok();
 }
@@ -823,7 +851,8 @@ Status CheckCharacterReferences(const Ctx& c, std::string_view data) {
 
 Result<ParsedSettlement> ParseCamtDocument(const std::string& name, std::string_view data, const Fingerprinter& fp,
                                            const ParseOptions& options) {
-  Ctx c{name, fp, LineIndex(data), "camt-" + FileDigestPrefix(data, options, kDerivedIdHexCount)};
+  Ctx c{name, fp, LineIndex(data), "camt-" + FileDigestPrefix(data, options, kDerivedIdHexCount),
+        UsTextProfile(options.bai2_text)};
   CASHMATCH_RETURN_IF_ERROR(CheckCharacterReferences(c, data));
   pugi::xml_document xml;
   pugi::xml_parse_result parsed = xml.load_buffer(data.data(), data.size(), pugi::parse_default, pugi::encoding_auto);
