@@ -1210,6 +1210,38 @@ TEST_F(ReferenceFitTest, CrossCustomerTypoByNameAloneGoesToThePayersOwnInvoice) 
   EXPECT_EQ(out.payments[0].customer_id, "C1");
 }
 
+// The slip names Globex's invoice, which Globex itself paid earlier in the
+// batch: not an "already settled" exception, but Acme's own invoice one
+// digit away with exactly the amount.
+TEST_F(ReferenceFitTest, ASlipNamingAnInvoiceAlreadySettledGoesToThePayersNearInvoiceOfThatAmount) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-018143", 50391));
+  book_.AddInvoice(MakeInvoice("J1", "INV-2026-018148", 2429033, "C2"));
+  Payment globex = MakePayment("P1", 2429033, "INV-2026-018148");
+  globex.payer_account_fp = "fp-globex";
+  BatchOutcome out = Run({globex, From("P2", 50391, "INV-2026-018148")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied["J1"], 2429033);
+  EXPECT_EQ(f.applied["I1"], 50391);
+  ASSERT_EQ(out.payments.size(), 2u);
+  EXPECT_EQ(out.payments[1].status, PaymentStatus::kApplied);
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_TRUE(Has(applied[1]->signals, "reference=corrected:INV-2026-018148~INV-2026-018143"));
+  // With nothing of the payer's near it, it stays "already settled".
+  BatchOutcome alone = Run({globex, From("P3", 77700, "INV-2026-018148")});
+  EXPECT_EQ(alone.payments.at(1).reason, ExceptionReason::kInvoiceNotOpen);
+}
+
+// A second payment of a settled invoice, whose next invoice of the same
+// amount is one digit away: paid twice, or a slip? A person decides.
+TEST_F(ReferenceFitTest, ASettledInvoicePaidAgainWithAnEqualTwinNearItStaysAnException) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-004211", 1250000));
+  book_.AddInvoice(MakeInvoice("I2", "INV-2026-004212", 1250000));
+  BatchOutcome out = Run({From("P1", 1250000, "INV-2026-004211"), From("P2", 1250000, "INV-2026-004211")});
+  EXPECT_EQ(EffectsOf(out).applied.count("I2"), 0u);
+  EXPECT_EQ(out.payments.at(1).reason, ExceptionReason::kInvoiceNotOpen);
+}
+
 // Nothing of the payer's is near the reference: another customer's invoice
 // that the amount does not fit is never settled on the reference alone. A
 // person gets both customers in the signals.

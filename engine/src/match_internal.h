@@ -92,6 +92,7 @@ struct Resolution {
   std::string detail;
   int32_t failures_count = 0;  // every Fail, whatever its reason
   int32_t unknown_count = 0;   // references that name no invoice
+  int32_t not_open_count = 0;  // references that name an invoice already settled
 
   void Fail(ExceptionReason r, std::string why) {
     ++failures_count;

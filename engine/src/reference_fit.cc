@@ -19,6 +19,11 @@
 //     when the payer is identified as someone else and the amount does not
 //     fit it: with no replacement the payment goes to review, the signals
 //     naming both customers.
+//   - A reference whose invoice is already settled (paid earlier, often by
+//     its own customer) is no failure when the payer's own open invoice one
+//     or two edits from it makes the amount exact: that one is paid —
+//     unless the payment is also what the settled invoice came to (paid
+//     twice?), which stays an `invoice_not_open` exception.
 //   - An invoice of another customer that the amount fits is still put to a
 //     person when the payer's own near invoice fits as well: two candidates,
 //     neither clearly best.
@@ -136,6 +141,60 @@ void ReplaceSignal(Resolution& res, const Invoice& named, const Invoice& meant) 
   res.signals.push_back(corrected);
 }
 
+// Puts `meant` in the place of `named` among the references found.
+void Correct(const OpenBook& book, const Identification& payer, const Invoice& named, const Invoice* meant,
+             Identified& ided) {
+  Resolution& res = ided.res;
+  if (!SameFamily(book, named.customer_id, payer.customer_id)) {
+    res.signals.push_back("reference_customer=" + named.customer_id);
+  }
+  ReplaceSignal(res, named, *meant);
+  for (const Invoice*& f : res.found) {
+    if (f == &named) f = meant;
+  }
+  res.referenced_customer_id = payer.customer_id;
+  res.score_cap_milli = std::min(res.score_cap_milli, kScoreReferenceFuzzy);
+  if (res.weak_rule == Rule::kNone) res.weak_rule = Rule::kReferenceFuzzy;
+  ided.id = payer;
+}
+
+// The one reference that failed names an invoice already settled (often
+// another customer's, paid earlier): the payer's own open invoice one or
+// two edits from it that makes the amount exact is what was meant.
+void CorrectClosedReference(const Payment& p, const OpenBook& book, const WorkingBalances& balances,
+                            const Identification& payer, Identified& ided) {
+  Resolution& res = ided.res;
+  const Invoice* closed = nullptr;
+  for (const Invoice* f : res.found) {
+    if (!f->is_open()) closed = f;
+  }
+  if (closed == nullptr) return;
+  const int64_t due = DueSoFar(res);
+  // The named invoice paid twice explains the payment as well as a slip
+  // does (a subscription's next invoice of the same amount sits one digit
+  // away): a person decides, as before.
+  if (due + closed->amount_total_minor == p.amount_minor) return;
+  const std::string named_key = NormalizeInvoiceNumber(closed->number);
+  std::vector<Replacement> options;
+  for (const Invoice* base : book.OpenInvoicesOf(payer.customer_id)) {
+    const Invoice* inv = balances.FindById(base->invoice_id);
+    if (inv == nullptr || inv->currency != p.currency || inv->usage_status == UsageStatus::kReconciling) continue;
+    if (Settleable(*inv) <= 0 || due + Settleable(*inv) != p.amount_minor) continue;
+    if (std::find(res.found.begin(), res.found.end(), inv) != res.found.end()) continue;
+    const int d = ReferenceDistance(named_key, NormalizeInvoiceNumber(inv->number), kReferenceDistanceMax);
+    if (d <= kReferenceDistanceMax) options.push_back(Replacement{0, inv, d});
+  }
+  if (options.empty()) return;
+  std::sort(options.begin(), options.end(), Better);
+  res.invoices.push_back(options.front().invoice);
+  res.stated.push_back(std::nullopt);
+  res.reason = ExceptionReason::kNone;
+  res.detail.clear();
+  res.failures_count = 0;
+  res.not_open_count = 0;
+  Correct(book, payer, *closed, options.front().invoice, ided);
+}
+
 void Review(Resolution& res, std::string why, const std::vector<std::string>& signals) {
   res.Fail(ExceptionReason::kNeedsReview, std::move(why));
   res.signals.insert(res.signals.end(), signals.begin(), signals.end());
@@ -146,13 +205,24 @@ void Review(Resolution& res, std::string why, const std::vector<std::string>& si
 void WeighReferences(const Payment& p, const OpenBook& book, const Policy& policy, const WorkingBalances& balances,
                      Identities& identities, Identified& ided) {
   Resolution& res = ided.res;
-  if (res.invoices.empty() || !res.held.empty()) return;
-  if (res.reason != ExceptionReason::kNone && !KnownReferencesExplain(p, res)) return;
+  if (!res.held.empty()) return;
+  // One reference names an invoice already settled, and that is all that
+  // is wrong: it may be a slip too.
+  const bool one_closed =
+      res.reason == ExceptionReason::kInvoiceNotOpen && res.failures_count == 1 && res.not_open_count == 1;
+  if (!one_closed &&
+      (res.invoices.empty() || (res.reason != ExceptionReason::kNone && !KnownReferencesExplain(p, res)))) {
+    return;
+  }
   // Who pays, by anything but the reference.
   Identification payer = ided.id;
   if (payer.by == IdentifiedBy::kReference) payer = identities.Get(p, std::string(), book, policy);
   if (payer.customer_id.empty()) return;
   const std::string& who = payer.customer_id;
+  if (one_closed) {
+    CorrectClosedReference(p, book, balances, payer, ided);
+    return;
+  }
 
   std::vector<const Invoice*> foreign;
   for (const Invoice* inv : res.invoices) {
@@ -202,16 +272,8 @@ void WeighReferences(const Payment& p, const OpenBook& book, const Policy& polic
   }
   const Replacement& r = options.front();
   const Invoice& named = *res.invoices[r.index];
-  if (!SameFamily(book, named.customer_id, who)) res.signals.push_back("reference_customer=" + named.customer_id);
-  ReplaceSignal(res, named, *r.invoice);
-  for (const Invoice*& f : res.found) {
-    if (f == &named) f = r.invoice;
-  }
   res.invoices[r.index] = r.invoice;
-  res.referenced_customer_id = who;
-  res.score_cap_milli = std::min(res.score_cap_milli, kScoreReferenceFuzzy);
-  if (res.weak_rule == Rule::kNone) res.weak_rule = Rule::kReferenceFuzzy;
-  ided.id = payer;
+  Correct(book, payer, named, r.invoice, ided);
 }
 
 }  // namespace cashmatch::matcher

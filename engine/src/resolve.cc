@@ -24,6 +24,7 @@ const char* CheckReference(const Payment& p, const InvoiceHint& h, const Invoice
   }
   if (!inv.is_open()) {
     res.Fail(ExceptionReason::kInvoiceNotOpen, "invoice " + inv.number + " is already settled");
+    ++res.not_open_count;
     return "not_open";
   }
   if (inv.usage_status == UsageStatus::kReconciling) {
