@@ -92,7 +92,8 @@ struct Resolution {
   std::string detail;
   int32_t failures_count = 0;  // every Fail, whatever its reason
   int32_t unknown_count = 0;   // references that name no invoice
-  int32_t not_open_count = 0;  // references that name an invoice already settled
+  // References whose invoice is already settled or in another currency.
+  int32_t state_failures_count = 0;
 
   void Fail(ExceptionReason r, std::string why) {
     ++failures_count;
@@ -217,6 +218,9 @@ Identified ResolveAndIdentify(const Payment& p, const PaymentHints& hints, const
 // a swap of neighbours counting as one (optimal string alignment); past
 // `bound` it answers bound + 1.
 int ReferenceDistance(std::string_view a, std::string_view b, int bound);
+// The places two keys of one length differ in (a digit keyed wrong, not
+// one dropped and another added); the longer length when they differ.
+int AlignedDifferences(std::string_view a, std::string_view b);
 void WeighReferences(const Payment& p, const OpenBook& book, const Policy& policy, const WorkingBalances& balances,
                      Identities& identities, Identified& ided);
 

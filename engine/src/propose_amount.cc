@@ -49,18 +49,26 @@ class NearestToReferences {
   void Signal(const std::vector<const Invoice*>& ordered, Proposal& pr) const {
     if (keys_.empty() || ordered.size() < 2) return;
     const int d = Distance(*ordered.front());
-    if (d <= kTwinDistanceMax && d < Distance(*ordered[1])) {
+    if (d < (kTwinDistanceMax + 1) * kAlignedSpan && d < Distance(*ordered[1])) {
       pr.signals.push_back("equal_amount_by_reference=" + ordered.front()->number);
     }
   }
 
  private:
   static constexpr int kTwinDistanceMax = 3;
+  static constexpr int kAlignedSpan = 64;  // Distance = edits * span + aligned differences
 
+  // Edits first; among equally many, the number that differs from the
+  // reference in fewer aligned places (serials are fixed width: a digit
+  // keyed wrong is likelier than one dropped and another added).
   int Distance(const Invoice& inv) const {
     const std::string key = NormalizeInvoiceNumber(inv.number);
-    int best = kTwinDistanceMax + 1;
-    for (const std::string& k : keys_) best = std::min(best, ReferenceDistance(k, key, kTwinDistanceMax));
+    int best = (kTwinDistanceMax + 1) * kAlignedSpan;
+    for (const std::string& k : keys_) {
+      const int edits = ReferenceDistance(k, key, kTwinDistanceMax);
+      if (edits > kTwinDistanceMax) continue;
+      best = std::min(best, edits * kAlignedSpan + std::min(AlignedDifferences(k, key), kAlignedSpan - 1));
+    }
     return best;
   }
 

@@ -20,10 +20,12 @@
 //     fit it: with no replacement the payment goes to review, the signals
 //     naming both customers.
 //   - A reference whose invoice is already settled (paid earlier, often by
-//     its own customer) is no failure when the payer's own open invoice one
-//     or two edits from it makes the amount exact: that one is paid —
-//     unless the payment is also what the settled invoice came to (paid
-//     twice?), which stays an `invoice_not_open` exception.
+//     its own customer) or in another currency, or is another customer's
+//     usage invoice still reconciling, is no failure (and no hold for a
+//     stranger) when the payer's own open invoice one or two edits from it
+//     makes the amount exact: that one is paid — unless the payment is also
+//     what a settled invoice came to (paid twice?), which stays an
+//     `invoice_not_open` exception.
 //   - An invoice of another customer that the amount fits is still put to a
 //     person when the payer's own near invoice fits as well: two candidates,
 //     neither clearly best.
@@ -64,6 +66,13 @@ int ReferenceDistance(std::string_view a, std::string_view b, int bound) {
   return std::min(back1[m], bound + 1);
 }
 
+int AlignedDifferences(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return static_cast<int>(std::max(a.size(), b.size()));
+  int n = 0;
+  for (size_t i = 0; i < a.size(); ++i) n += a[i] != b[i] ? 1 : 0;
+  return n;
+}
+
 namespace {
 
 // Two edits: a digit slipped and another swapped, or a digit lost and one
@@ -90,11 +99,13 @@ struct Replacement {
   size_t index = 0;
   const Invoice* invoice = nullptr;
   int distance = 0;
+  int aligned = 0;  // AlignedDifferences: among equal distances, fewer is nearer
 };
 
 // Earlier is better: nearer, then due first, then the lower invoice id.
 bool Better(const Replacement& a, const Replacement& b) {
   if (a.distance != b.distance) return a.distance < b.distance;
+  if (a.aligned != b.aligned) return a.aligned < b.aligned;
   if (a.invoice->due_date != b.invoice->due_date) return a.invoice->due_date < b.invoice->due_date;
   return a.invoice->invoice_id < b.invoice->invoice_id;
 }
@@ -122,8 +133,9 @@ std::vector<Replacement> ExactReplacements(const Payment& p, const Resolution& r
       const bool exact = res.stated[i].has_value() ? Settleable(*inv) == *res.stated[i]
                                                    : due_total - named_due + Settleable(*inv) == p.amount_minor;
       if (!exact) continue;
-      const int d = ReferenceDistance(named_key, NormalizeInvoiceNumber(inv->number), kReferenceDistanceMax);
-      if (d <= kReferenceDistanceMax) out.push_back(Replacement{i, inv, d});
+      const std::string key = NormalizeInvoiceNumber(inv->number);
+      const int d = ReferenceDistance(named_key, key, kReferenceDistanceMax);
+      if (d <= kReferenceDistanceMax) out.push_back(Replacement{i, inv, d, AlignedDifferences(named_key, key)});
     }
   }
   std::sort(out.begin(), out.end(), Better);
@@ -158,41 +170,37 @@ void Correct(const OpenBook& book, const Identification& payer, const Invoice& n
   ided.id = payer;
 }
 
-// The one reference that failed names an invoice already settled (often
-// another customer's, paid earlier): the payer's own open invoice one or
-// two edits from it that makes the amount exact is what was meant.
-void CorrectClosedReference(const Payment& p, const OpenBook& book, const WorkingBalances& balances,
-                            const Identification& payer, Identified& ided) {
+// A reference that cannot take the payment as it stands: its invoice is
+// already settled (often another customer's, paid earlier), in another
+// currency, or another customer's usage invoice still reconciling (the cash
+// would be held for a stranger). The payer's own open invoice one or two
+// edits from it that makes the amount exact is what was meant. `due` is
+// what the other references claim.
+bool CorrectStrayReference(const Payment& p, const OpenBook& book, const WorkingBalances& balances,
+                           const Identification& payer, const Invoice& stray, int64_t due, Identified& ided) {
   Resolution& res = ided.res;
-  const Invoice* closed = nullptr;
-  for (const Invoice* f : res.found) {
-    if (!f->is_open()) closed = f;
-  }
-  if (closed == nullptr) return;
-  const int64_t due = DueSoFar(res);
   // The named invoice paid twice explains the payment as well as a slip
   // does (a subscription's next invoice of the same amount sits one digit
   // away): a person decides, as before.
-  if (due + closed->amount_total_minor == p.amount_minor) return;
-  const std::string named_key = NormalizeInvoiceNumber(closed->number);
+  if (!stray.is_open() && due + stray.amount_total_minor == p.amount_minor) return false;
+  const std::string named_key = NormalizeInvoiceNumber(stray.number);
   std::vector<Replacement> options;
   for (const Invoice* base : book.OpenInvoicesOf(payer.customer_id)) {
     const Invoice* inv = balances.FindById(base->invoice_id);
     if (inv == nullptr || inv->currency != p.currency || inv->usage_status == UsageStatus::kReconciling) continue;
     if (Settleable(*inv) <= 0 || due + Settleable(*inv) != p.amount_minor) continue;
     if (std::find(res.found.begin(), res.found.end(), inv) != res.found.end()) continue;
-    const int d = ReferenceDistance(named_key, NormalizeInvoiceNumber(inv->number), kReferenceDistanceMax);
-    if (d <= kReferenceDistanceMax) options.push_back(Replacement{0, inv, d});
+    const std::string key = NormalizeInvoiceNumber(inv->number);
+    const int d = ReferenceDistance(named_key, key, kReferenceDistanceMax);
+    if (d <= kReferenceDistanceMax) options.push_back(Replacement{0, inv, d, AlignedDifferences(named_key, key)});
   }
-  if (options.empty()) return;
+  if (options.empty()) return false;
   std::sort(options.begin(), options.end(), Better);
+  std::erase(res.held, &stray);
   res.invoices.push_back(options.front().invoice);
   res.stated.push_back(std::nullopt);
-  res.reason = ExceptionReason::kNone;
-  res.detail.clear();
-  res.failures_count = 0;
-  res.not_open_count = 0;
-  Correct(book, payer, *closed, options.front().invoice, ided);
+  Correct(book, payer, stray, options.front().invoice, ided);
+  return true;
 }
 
 void Review(Resolution& res, std::string why, const std::vector<std::string>& signals) {
@@ -205,12 +213,13 @@ void Review(Resolution& res, std::string why, const std::vector<std::string>& si
 void WeighReferences(const Payment& p, const OpenBook& book, const Policy& policy, const WorkingBalances& balances,
                      Identities& identities, Identified& ided) {
   Resolution& res = ided.res;
-  if (!res.held.empty()) return;
-  // One reference names an invoice already settled, and that is all that
-  // is wrong: it may be a slip too.
-  const bool one_closed =
-      res.reason == ExceptionReason::kInvoiceNotOpen && res.failures_count == 1 && res.not_open_count == 1;
-  if (!one_closed &&
+  // One reference that failed for its invoice's state (settled, another
+  // currency), and nothing else: it may be a slip too.
+  const bool one_failed =
+      (res.reason == ExceptionReason::kInvoiceNotOpen || res.reason == ExceptionReason::kCurrencyMismatch) &&
+      res.failures_count == 1 && res.state_failures_count == 1;
+  if (!one_failed && !res.held.empty() && res.reason != ExceptionReason::kNone) return;
+  if (!one_failed && res.held.empty() &&
       (res.invoices.empty() || (res.reason != ExceptionReason::kNone && !KnownReferencesExplain(p, res)))) {
     return;
   }
@@ -219,11 +228,31 @@ void WeighReferences(const Payment& p, const OpenBook& book, const Policy& polic
   if (payer.by == IdentifiedBy::kReference) payer = identities.Get(p, std::string(), book, policy);
   if (payer.customer_id.empty()) return;
   const std::string& who = payer.customer_id;
-  if (one_closed) {
-    CorrectClosedReference(p, book, balances, payer, ided);
+  if (one_failed) {
+    const Invoice* stray = nullptr;
+    for (const Invoice* f : res.found) {
+      if (std::find(res.invoices.begin(), res.invoices.end(), f) == res.invoices.end() &&
+          std::find(res.held.begin(), res.held.end(), f) == res.held.end()) {
+        stray = f;
+      }
+    }
+    if (stray != nullptr && CorrectStrayReference(p, book, balances, payer, *stray, DueSoFar(res), ided)) {
+      res.reason = ExceptionReason::kNone;
+      res.detail.clear();
+      res.failures_count = 0;
+      res.state_failures_count = 0;
+    }
     return;
   }
-
+  if (!res.held.empty()) {
+    // Cash held for another customer's usage invoice on a reference alone,
+    // or for the payer's own whose amount it is not.
+    if (res.held.size() != 1) return;
+    const Invoice& stray = *res.held.front();
+    if (SameFamily(book, stray.customer_id, who) && DueSoFar(res) == p.amount_minor) return;
+    CorrectStrayReference(p, book, balances, payer, stray, DueSoFar(res) - stray.amount_open_minor, ided);
+    return;
+  }
   std::vector<const Invoice*> foreign;
   for (const Invoice* inv : res.invoices) {
     if (!SameFamily(book, inv->customer_id, who)) foreign.push_back(inv);
@@ -259,7 +288,8 @@ void WeighReferences(const Payment& p, const OpenBook& book, const Policy& polic
     ided.id = payer;
     return;
   }
-  if (options.size() > 1 && options[1].distance == options[0].distance && options[1].index != options[0].index) {
+  if (options.size() > 1 && options[1].distance == options[0].distance && options[1].aligned == options[0].aligned &&
+      options[1].index != options[0].index) {
     // Two references, either of which could be the slip: nothing makes one
     // better. (Equally near invoices in place of the same reference are
     // equal amounts: the one due first, as everywhere.)

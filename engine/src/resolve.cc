@@ -20,11 +20,12 @@ const char* CheckReference(const Payment& p, const InvoiceHint& h, const Invoice
   if (inv.currency != p.currency) {
     res.Fail(ExceptionReason::kCurrencyMismatch,
              "invoice " + inv.number + " is in " + std::string(inv.currency->code()));
+    ++res.state_failures_count;
     return "currency_mismatch";
   }
   if (!inv.is_open()) {
     res.Fail(ExceptionReason::kInvoiceNotOpen, "invoice " + inv.number + " is already settled");
-    ++res.not_open_count;
+    ++res.state_failures_count;
     return "not_open";
   }
   if (inv.usage_status == UsageStatus::kReconciling) {
