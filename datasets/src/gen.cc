@@ -328,13 +328,21 @@ uint64_t WeightOf(uint64_t seed, uint64_t index) {
 // The weight of a customer's share of invoices. In the hard profiles one
 // customer in kWhaleEvery is a whale with 120 to 200 times a small
 // customer's share (about 90 to 150 open invoices at 4.5 a customer), more
-// than the matcher's candidate window of 64; its payments keep a big
-// customer's share (WeightOf), so that they spread over the window.
+// than the matcher's candidate window of 64.
 constexpr uint64_t kWhaleEvery = 250;
 uint64_t InvoiceWeightOf(uint64_t seed, uint64_t index, bool hard) {
   const uint64_t h = Rng::Mix(seed ^ 0x7768616cULL, index);
   if (hard && h % kWhaleEvery == 0) return 120 + (h >> 16) % 81;
   return WeightOf(seed, index);
+}
+
+// The weight of its share of payments: a whale pays a quarter of its
+// invoice share (20 to 35 payments at 2.5 a customer), enough to land
+// on invoices past the window and few enough that fresh invoices remain
+// (on-account draws against 150 invoices are costly).
+uint64_t PaymentWeightOf(uint64_t seed, uint64_t index, bool hard) {
+  const uint64_t w = InvoiceWeightOf(seed, index, hard);
+  return w > WeightOf(seed, index) ? w / 4 : w;
 }
 
 // The legal form of customer `index`: MakeCustomer's first draw.
@@ -1103,7 +1111,7 @@ class PortfolioWriter {
   Status Run() {
     uint64_t weights_total = 0, invoice_weights_total = 0;
     for (uint64_t i = 0; i < o_.customers_count; ++i) {
-      weights_total += WeightOf(o_.seed, i);
+      weights_total += PaymentWeightOf(o_.seed, i, r_.hard);
       invoice_weights_total += InvoiceWeightOf(o_.seed, i, r_.hard);
     }
     // The shares below add up to the options' counts exactly.
@@ -1112,7 +1120,7 @@ class PortfolioWriter {
     uint64_t before = 0, invoice_before = 0;
     uint64_t invoices_left_over = o_.invoices_count - o_.customers_count;  // one each, the rest by weight
     for (uint64_t i = 0; i < o_.customers_count; ++i) {
-      uint64_t w = WeightOf(o_.seed, i), invoice_w = InvoiceWeightOf(o_.seed, i, r_.hard);
+      uint64_t w = PaymentWeightOf(o_.seed, i, r_.hard), invoice_w = InvoiceWeightOf(o_.seed, i, r_.hard);
       uint64_t invoices = 1 + Share(invoices_left_over, invoice_before, invoice_w, invoice_weights_total);
       uint64_t payments = Share(o_.payments_count, before, w, weights_total);
       before += w;
@@ -1216,14 +1224,14 @@ class PortfolioWriter {
 
   // `--format`: a bank payment goes to the one format asked for, planned as
   // in the mixed files (same draws, same payments). Stripe charges stay
-  // Stripe; a returned payment planned for camt went to NDJSON (camt
-  // returns are not generated) and stays there.
+  // Stripe; with camt, a payment that is returned, and its return, go to
+  // NDJSON (camt returns are not generated).
   Channel WrittenChannel(const PlannedPayment& p) const {
     if (p.channel == Channel::kStripe) return p.channel;
     switch (o_.format) {
       case BankFormat::kMixed: return p.channel;
       case BankFormat::kNdjson: return Channel::kNdjson;
-      case BankFormat::kCamt: return p.returned ? p.channel : Channel::kCamt;
+      case BankFormat::kCamt: return p.returned ? Channel::kNdjson : Channel::kCamt;
       case BankFormat::kBai2: return Channel::kBai2;
     }
     return p.channel;
