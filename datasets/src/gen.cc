@@ -18,8 +18,16 @@
 //
 // The answer key assumes the default policy: tolerance 25.00 in every
 // currency (a short payment within it is written off, beyond it is a
-// partial payment), equal-amount choices never arise (amounts are distinct
-// per customer), and sets of invoices are compared within the customer.
+// partial payment), and sets of invoices are compared within the customer.
+// Amounts are distinct per customer except the messy profile's equal-amount
+// twins, which only their own payment touches, naming one of them; no
+// unreferenced payment is keyed to an amount two invoices share.
+//
+// Issue 14 (messy): the key says what a careful AR clerk does, not what
+// today's matcher does — a reference is evidence, weighed with the payer's
+// identity and the amount (typo_names_*), among twins the number closest to
+// the reference wins, an exact unique name identifies, look-alike letters
+// and noise tokens do not spoil a reference.
 #include <fmt/format.h>
 
 #include <algorithm>
