@@ -884,14 +884,19 @@ class CustomerPlanner {
   }
 
   // One digit of the serial written as the letter it looks like (issue 14
-  // §5); a serial without 0, 1, 2, 5 or 8 gets it in the year instead.
+  // §5); a serial without 0, 1, 2, 5 or 8 gets it in the year instead
+  // ("INV-2O26-346793"), and a number with none at all stays exact.
   std::string Lookalike(InvoiceNumber n) {
     std::string s = CanonicalNumber(n);
     std::vector<size_t> at;
-    for (size_t i = s.size() - 6; i < s.size(); ++i) {
-      if (std::string_view("01258").find(s[i]) != std::string_view::npos) at.push_back(i);
-    }
-    if (at.empty()) at.push_back(s.find('0'));  // "INV-2026-": the year holds a 0
+    auto collect = [&](size_t from, size_t to) {
+      for (size_t i = from; i < to; ++i) {
+        if (std::string_view("01258").find(s[i]) != std::string_view::npos) at.push_back(i);
+      }
+    };
+    collect(s.size() - 6, s.size());
+    if (at.empty()) collect(4, s.size() - 7);  // the year, between "INV-" and "-"
+    if (at.empty()) return s;
     const size_t i = at[rng_.Below(at.size())];
     switch (s[i]) {
       case '0': s[i] = 'O'; break;

@@ -14,7 +14,9 @@
 // invoices and payments, and written out at once; what stays in memory is
 // per-customer counts (8 bytes per customer), the open file writers and the
 // Stripe refunds waiting for a later payout. 10M invoices need no more than
-// 100k do, apart from those counts.
+// 100k do, apart from those counts. The messy profile's names, whales and
+// the uniqueness of a name's first 16 characters are functions of the
+// customer index, computed when needed, never stored.
 //
 // Example:
 //   GenOptions o;
