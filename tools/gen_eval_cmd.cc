@@ -102,7 +102,8 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs* a) {
   CLI::App* cmd = app.add_subcommand(
       "eval",
       "Score a ledger against a generator answer key: precision and recall of the applied allocations,\n"
-      "straight-through rate, exceptions by reason, expected vs got outcomes per scenario (read-only).");
+      "straight-through rate, exceptions by reason, expected vs got outcomes per scenario, wrong applications by\n"
+      "cause (other_customer, same_customer_wrong_invoice, wrong_amount, applied_should_not, ...) (read-only).");
   CLI::Option* db = cmd->add_option("--db", a->db, "Ledger directory");
   cmd->add_option("--allocations", a->allocations,
                   "Instead of a ledger: another matcher's allocations, CSV payment_id,invoice_id,amount_minor")
