@@ -12,9 +12,12 @@
 //                         expanded sources (customer, invoice in_…), a
 //                         Stripe fee line, refunds of earlier charges, and
 //                         the payout line (Σ net = payout amount)
+//   dNN-DATE-eur.bai2     --format bai2 only: EUR payments, an EUR account
+// In the messy profile every payout's net amount also arrives as a bank
+// line from STRIPE on the next day (PayoutBankLine), with its key line.
 // Files are opened on first use; trailers (BAI2 control totals, the payout
 // line) are written when a file closes. Day `days_count` holds only the
-// returns of the last day's payments.
+// returns of the last day's payments (and the last day's payout lines).
 #include <fmt/format.h>
 
 #include <array>
