@@ -34,6 +34,7 @@ check "gen refuses an unknown profile" run 2 "$TMP/o" gen --out "$TMP/x" --custo
 check "gen refuses fewer invoices than customers" run 2 "$TMP/o" gen --out "$TMP/x" --customers 9 --invoices 3 --payments 1 --seed 1
 check "gen says why" has "$TMP/o" "--invoices must be at least --customers"
 check "gen refuses --days 0" run 2 "$TMP/o" gen --out "$TMP/x" --customers 1 --invoices 1 --payments 1 --seed 1 --days 0
+check "gen refuses an unknown --format" run 2 "$TMP/o" gen --out "$TMP/x" --customers 1 --invoices 1 --payments 1 --seed 1 --format mt940
 check "gen refuses a bad --first-day" run 2 "$TMP/o" gen --out "$TMP/x" --customers 1 --invoices 1 --payments 1 --seed 1 --first-day 2026-02-30
 check "eval without --truth is a usage error" run 2 "$TMP/o" eval --db "$TMP/db"
 check "eval refuses an unknown format" run 2 "$TMP/o" eval --db "$TMP/db" --truth t --format xml
@@ -89,6 +90,19 @@ check "apply messy warns about nothing" lacks "$TMP/apply" "warning"
 check "messy ledger balances" run 0 "$TMP/o" verify --db "$TMP/mdb"
 check "eval messy" run 0 "$TMP/j" eval --db "$TMP/mdb" --truth "$TMP/m/truth.ndjson" --format json
 check "every messy payment reached the ledger" has "$TMP/j" '"missing_payments":0'
+
+# --- the same messy day with every bank payment in BAI2 (--format) also goes
+# in, every payment of its key reaches the ledger, and eval names causes.
+check "gen messy --format bai2" run 0 "$TMP/o" gen --out "$TMP/mb" --customers 200 --invoices 3000 --payments 1500 \
+  --seed 9 --profile messy --days 3 --stripe-payout-size 25 --format bai2
+check "--format bai2 writes no camt" lacks "$TMP/mb/files.txt" "camt"
+check "load messy bai2" run 0 "$TMP/o" load --db "$TMP/mbdb" --customers "$TMP/mb/customers.csv" --invoices "$TMP/mb/invoices.csv"
+mapfile -t bfiles < <(sed "s|^|$TMP/mb/|" "$TMP/mb/files.txt")
+check "apply messy bai2" run 0 "$TMP/apply" apply --db "$TMP/mbdb" "${bfiles[@]}"
+check "apply messy bai2 warns about nothing" lacks "$TMP/apply" "warning"
+check "eval messy bai2" run 0 "$TMP/j" eval --db "$TMP/mbdb" --truth "$TMP/mb/truth.ndjson" --format json
+check "every messy bai2 payment reached the ledger" has "$TMP/j" '"missing_payments":0'
+check "eval reports wrong applications by cause" has "$TMP/j" '"wrong_applications_by_cause":{'
 
 # --- issue 4, scenario 11: the same messy portfolio with 1 and 2 threads --
 # (the run above used all cores): byte-identical exports.

@@ -91,6 +91,10 @@ CLI::App* AddGenCommand(CLI::App& app, GenArgs* a) {
   cmd->add_option("--first-day", a->first_day, "First value date, YYYY-MM-DD (default 2026-11-23)")->check(kIsoDate);
   cmd->add_option("--stripe-payout-size", o.stripe_payout_charges_max, "Charges per Stripe payout listing")
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--format", a->format,
+                  "mixed (default: BAI2, camt.053 and NDJSON by the profile's rates), or ndjson, camt or bai2:\n"
+                  "every bank payment in that one format (the same payments; Stripe listings stay Stripe)")
+      ->check(CLI::IsMember({"mixed", "ndjson", "camt", "bai2"}));
   return cmd;
 }
 
@@ -98,7 +102,8 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs* a) {
   CLI::App* cmd = app.add_subcommand(
       "eval",
       "Score a ledger against a generator answer key: precision and recall of the applied allocations,\n"
-      "straight-through rate, exceptions by reason, expected vs got outcomes per scenario (read-only).");
+      "straight-through rate, exceptions by reason, expected vs got outcomes per scenario, wrong applications by\n"
+      "cause (other_customer, same_customer_wrong_invoice, wrong_amount, applied_should_not, ...) (read-only).");
   CLI::Option* db = cmd->add_option("--db", a->db, "Ledger directory");
   cmd->add_option("--allocations", a->allocations,
                   "Instead of a ledger: another matcher's allocations, CSV payment_id,invoice_id,amount_minor")
@@ -111,6 +116,10 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs* a) {
 int RunGen(GenArgs& a, bool quiet) {
   if (!datasets::ParseProfile(a.profile, &a.options.profile)) {
     fmt::print(stderr, "cashmatch gen: --profile must be clean, typical or messy\n");
+    return kExitUsage;
+  }
+  if (!datasets::ParseBankFormat(a.format, &a.options.format)) {
+    fmt::print(stderr, "cashmatch gen: --format must be mixed, ndjson, camt or bai2\n");
     return kExitUsage;
   }
   if (!a.first_day.empty()) {
@@ -140,6 +149,13 @@ int RunGen(GenArgs& a, bool quiet) {
       "(files.txt); records:{}\n",
       summary.customers_count, summary.invoices_count, summary.payments_count, summary.returns_count, a.options.out_dir,
       summary.settlement_files.size(), formats);
+  std::string scenarios;
+  for (size_t i = 0; i < summary.scenario_counts.size(); ++i) {
+    if (summary.scenario_counts[i] == 0) continue;
+    scenarios +=
+        fmt::format(" {} {}", datasets::ScenarioName(static_cast<datasets::Scenario>(i)), summary.scenario_counts[i]);
+  }
+  fmt::print("scenarios:{}\n", scenarios);
   return 0;
 }
 

@@ -17,6 +17,7 @@ struct GenArgs {
   datasets::GenOptions options;
   std::string profile = "typical";
   std::string first_day;
+  std::string format = "mixed";
 };
 
 struct EvalArgs {

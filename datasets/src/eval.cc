@@ -14,7 +14,8 @@ namespace cashmatch::datasets {
 namespace {
 
 // Outcomes a truth line may expect (docs/datasets.md).
-const std::set<std::string, std::less<>> kOutcomes = {"applied", "held", "unapplied", "exception", "returned"};
+const std::set<std::string, std::less<>> kOutcomes = {"applied",   "held",     "unapplied",
+                                                      "exception", "returned", "payout"};
 
 Status TruthError(std::string_view field, std::string_view what) {
   return Status::InvalidInput("field '" + std::string(field) + "': " + std::string(what));
@@ -32,6 +33,8 @@ Status ReadAllocations(simdjson::dom::array list, TruthPayment* t) {
   }
   return Status::Ok();
 }
+
+const std::vector<std::pair<std::string, int64_t>> kNoAllocations;
 
 double Ratio(uint64_t num, uint64_t den) {
   return den == 0 ? 0.0 : static_cast<double>(num) / static_cast<double>(den);
@@ -52,10 +55,11 @@ Result<TruthPayment> ParseTruthLine(std::string_view line) {
   if (doc["scenario"].get(s) != simdjson::SUCCESS) return TruthError("scenario", "a string");
   t.scenario = s;
   if (doc["outcome"].get(s) != simdjson::SUCCESS || kOutcomes.find(s) == kOutcomes.end()) {
-    return TruthError("outcome", "one of applied, held, unapplied, exception, returned");
+    return TruthError("outcome", "one of applied, held, unapplied, exception, returned, payout");
   }
   t.outcome = s;
   if (doc["reason"].get(s) == simdjson::SUCCESS) t.reason = s;
+  if (doc["customer_id"].get(s) == simdjson::SUCCESS) t.customer_id = s;  // null: nobody
   simdjson::dom::array list;
   if (doc["allocations"].get(list) == simdjson::SUCCESS) CASHMATCH_RETURN_IF_ERROR(ReadAllocations(list, &t));
   return t;
@@ -81,8 +85,13 @@ void Evaluator::AddTruth(TruthPayment t) {
 }
 
 void Evaluator::AddEvent(const Event& e) {
-  // Fees and the bank lines of Stripe payouts allocate nothing to invoices.
-  if (e.payment_id.empty() || e.type == EventType::kFee || e.type == EventType::kPayoutMatched) return;
+  // Fees allocate nothing to invoices; the bank line of a Stripe payout
+  // only says it carried the payout.
+  if (e.payment_id.empty() || e.type == EventType::kFee) return;
+  if (e.type == EventType::kPayoutMatched) {
+    folds_[e.payment_id].payout = true;
+    return;
+  }
   // A resubmitted payment id is about the resubmission, not the payment.
   if (e.type == EventType::kException && e.reason == ExceptionReason::kDuplicatePayment) {
     exceptions_seen_[ExceptionReasonName(e.reason)] += 1;
@@ -91,7 +100,10 @@ void Evaluator::AddEvent(const Event& e) {
   Fold& f = folds_[e.payment_id];
   switch (e.type) {
     case EventType::kPaymentReceived: f.received = true; break;
-    case EventType::kApplied: f.applied_minor[e.invoice_id] += e.amount_minor; break;
+    case EventType::kApplied:
+      f.applied_minor[e.invoice_id] += e.amount_minor;
+      if (!e.customer_id.empty()) f.invoice_customer[e.invoice_id] = e.customer_id;
+      break;
     case EventType::kReversed:
       if (e.from == CashBucket::kApplied) f.applied_minor[e.invoice_id] -= e.amount_minor;
       f.returned = true;
@@ -117,9 +129,21 @@ std::string Evaluator::OutcomeOf(const Fold& f) {
   }
   if (f.held) return "held";
   if (f.returned) return "returned";
+  if (f.payout) return "payout";
   if (f.exception) return "exception";
   if (f.unapplied) return "unapplied";
   return "received";
+}
+
+const char* Evaluator::WrongCause(const TruthPayment* t, const Fold& f, const std::string& invoice) {
+  if (t == nullptr) return "not_in_key";
+  if (t->outcome != "applied") return "applied_should_not";
+  for (const auto& [want_invoice, want_amount] : t->allocations) {
+    if (want_invoice == invoice) return "wrong_amount";
+  }
+  auto c = f.invoice_customer.find(invoice);
+  if (c == f.invoice_customer.end()) return "wrong_invoice";
+  return c->second == t->customer_id ? "same_customer_wrong_invoice" : "other_customer";
 }
 
 EvalReport Evaluator::Finish() const {
@@ -131,13 +155,21 @@ EvalReport Evaluator::Finish() const {
   for (const auto& [payment_id, f] : folds_) {
     auto t = truth_index_.find(payment_id);
     if (t == truth_index_.end()) r.unexpected_payments_count += 1;
+    const TruthPayment* truth = t == truth_index_.end() ? nullptr : &truth_[t->second];
     for (const auto& [invoice, amount] : f.applied_minor) {
       if (amount <= 0) continue;
       r.allocations_got_count += 1;
-      if (t == truth_index_.end()) continue;
-      for (const auto& [want_invoice, want_amount] : truth_[t->second].allocations) {
-        if (want_invoice == invoice && want_amount == amount) r.allocations_right_count += 1;
+      bool right = false;
+      for (const auto& [want_invoice, want_amount] : truth != nullptr ? truth->allocations : kNoAllocations) {
+        right = right || (want_invoice == invoice && want_amount == amount);
       }
+      if (right) {
+        r.allocations_right_count += 1;
+        continue;
+      }
+      const char* cause = WrongCause(truth, f, invoice);
+      r.wrong_by_cause[cause] += 1;
+      if (truth != nullptr) r.by_scenario[truth->scenario].wrong_by_cause[cause] += 1;
     }
   }
   static const Fold kNothing;
@@ -195,6 +227,16 @@ std::string TableReport(const EvalReport& r) {
   out += "\nexceptions by reason\n";
   for (const auto& [reason, n] : r.exceptions_by_reason)
     fmt::format_to(std::back_inserter(out), "  {:<24} {}\n", reason, n);
+  out += "\nwrong applications by cause (allocations made that are not right)\n";
+  for (const auto& [cause, n] : r.wrong_by_cause) fmt::format_to(std::back_inserter(out), "  {:<28} {}\n", cause, n);
+  for (const auto& [scenario, c] : r.by_scenario) {
+    if (c.wrong_by_cause.empty()) continue;
+    std::string cells;
+    for (const auto& [cause, n] : c.wrong_by_cause) {
+      fmt::format_to(std::back_inserter(cells), "{}{} {}", cells.empty() ? "" : ", ", cause, n);
+    }
+    fmt::format_to(std::back_inserter(out), "  in {:<25} {}\n", scenario, cells);
+  }
   out += "\nper scenario: expected outcome -> what the ledger did\n";
   fmt::format_to(std::back_inserter(out), "  {:<22} {:>8} {:>8} {:>8}  {}\n", "scenario", "payments", "correct", "rate",
                  "expected -> got (count)");
@@ -209,6 +251,15 @@ std::string TableReport(const EvalReport& r) {
                    c.correct_count, Percent(Ratio(c.correct_count, c.payments_count)), cells);
   }
   return out;
+}
+
+// {"name":n,...}: the keys are fixed names (causes), never user text.
+void AppendCounts(std::string* out, const std::map<std::string, uint64_t>& counts) {
+  out->push_back('{');
+  for (const auto& [name, n] : counts) {
+    fmt::format_to(std::back_inserter(*out), "{}\"{}\":{}", out->back() == '{' ? "" : ",", name, n);
+  }
+  out->push_back('}');
 }
 
 std::string JsonReport(const EvalReport& r) {
@@ -244,9 +295,13 @@ std::string JsonReport(const EvalReport& r) {
       }
       out += "}";
     }
-    out += "}}";
+    out += "},\"wrong_by_cause\":";
+    AppendCounts(&out, c.wrong_by_cause);
+    out += "}";
   }
-  out += "}}\n";
+  out += "},\"wrong_applications_by_cause\":";
+  AppendCounts(&out, r.wrong_by_cause);
+  out += "}\n";
   return out;
 }
 

@@ -18,14 +18,24 @@
 //
 // The answer key assumes the default policy: tolerance 25.00 in every
 // currency (a short payment within it is written off, beyond it is a
-// partial payment), equal-amount choices never arise (amounts are distinct
-// per customer), and sets of invoices are compared within the customer.
+// partial payment), and sets of invoices are compared within the customer.
+// Amounts are distinct per customer except the messy profile's equal-amount
+// twins, which only their own payment touches, naming one of them; no
+// unreferenced payment is keyed to an amount two invoices share.
+//
+// Issue 14 (messy): the key says what a careful AR clerk does, not what
+// today's matcher does — a reference is evidence, weighed with the payer's
+// identity and the amount (typo_names_*), among twins the number closest to
+// the reference wins, an exact unique name identifies, look-alike letters
+// and noise tokens do not spoil a reference.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cassert>
 #include <filesystem>
+#include <string_view>
 #include <unordered_set>
+#include <utility>
 
 #include "cashmatch/engine/money.h"
 #include "cashmatch/io/export.h"
@@ -53,30 +63,46 @@ struct ProfileRates {
   uint32_t stripe_customers;  // have a cus_ id even without Stripe payments
   uint32_t aliases;           // customers with an alias
   uint32_t partially_paid;    // invoices already partly paid (open < total)
+  // Issue 14's books: realistic names unique by their first 16 characters
+  // where a payment relies on that, customers with more open invoices than
+  // the matcher's candidate window, and the bank line of every Stripe payout.
+  bool hard = false;
 };
 
 //                                  exact norem1 norem+ odd typo multi part short over name parent usage disp stripe ret
-//                                  unknown ambig onacct
+//                                  unknown ambig onacct | typo-other typo-same twins exact-name lookalike noise
+//                                  payout-line (never drawn: one per Stripe payout, messy only)
 constexpr ProfileRates kClean = {
-    {{600, 60, 10, 10, 0, 100, 10, 20, 10, 0, 20, 5, 5, 140, 5, 5, 0, 0}}, 500, 200, 300, 200, 50, 300, 300, 20};
-constexpr ProfileRates kTypical = {{{330, 120, 50, 60, 30, 80, 30, 30, 20, 30, 30, 15, 15, 120, 10, 20, 10, 0}},
-                                   550,
-                                   200,
-                                   250,
-                                   300,
-                                   100,
-                                   300,
-                                   300,
-                                   50};
-constexpr ProfileRates kMessy = {{{100, 150, 90, 90, 70, 70, 50, 50, 40, 60, 40, 25, 25, 60, 20, 30, 30, 0}},
-                                 600,
-                                 250,
-                                 150,
-                                 400,
-                                 150,
-                                 250,
-                                 400,
-                                 100};
+    {{600, 60, 10, 10, 0, 100, 10, 20, 10, 0, 20, 5, 5, 140, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+    500,
+    200,
+    300,
+    200,
+    50,
+    300,
+    300,
+    20};
+constexpr ProfileRates kTypical = {
+    {{330, 120, 50, 60, 30, 80, 30, 30, 20, 30, 30, 15, 15, 120, 10, 20, 10, 0, 0, 0, 0, 0, 0, 0, 0}},
+    550,
+    200,
+    250,
+    300,
+    100,
+    300,
+    300,
+    50};
+constexpr ProfileRates kMessy = {
+    {{70, 110, 70, 70, 50, 60, 40, 40, 30, 40, 40, 20, 20, 60, 20, 30, 25, 0, 40, 25, 30, 40, 30, 40, 0}},
+    600,
+    250,
+    150,
+    400,
+    150,
+    250,
+    400,
+    100,
+    true};
 
 const ProfileRates& RatesOf(Profile p) {
   switch (p) {
@@ -104,7 +130,14 @@ constexpr std::array<const char*, kScenarioCount> kScenarioNames = {"exact_refer
                                                                     "returned",
                                                                     "unknown_payer",
                                                                     "ambiguous",
-                                                                    "on_account"};
+                                                                    "on_account",
+                                                                    "typo_names_other_invoice",
+                                                                    "typo_names_own_invoice",
+                                                                    "equal_amount_twins",
+                                                                    "exact_name_only",
+                                                                    "lookalike_reference",
+                                                                    "noise_tokens",
+                                                                    "stripe_payout_bank_line"};
 
 // --- Names ---------------------------------------------------------------
 
@@ -154,6 +187,98 @@ std::string Upper(std::string s) {
   return s;
 }
 
+// Issue 14's realistic names (hard profiles): a first word, a second word
+// and a trade, e.g. "Blue Harbor Logistics Inc.". The two word lists share
+// no word, so the first space of a name tells its first word.
+constexpr std::array<const char*, 117> kFirstWords = {
+    "Blue",        "Red",        "Green",      "Silver",     "Golden",     "Iron",       "Copper",     "Bright",
+    "Clear",       "Northern",   "Southern",   "Eastern",    "Western",    "Pacific",    "Atlantic",   "Coastal",
+    "Alpine",      "Grand",      "Royal",      "Noble",      "United",     "Liberty",    "Crimson",    "Crystal",
+    "Emerald",     "Sapphire",   "Indigo",     "Ivory",      "Amber",      "Cobalt",     "Scarlet",    "Evergreen",
+    "Highland",    "Midland",    "Rapid",      "Swift",      "Steady",     "True",       "First",      "Prime",
+    "Central",     "Modern",     "Classic",    "Premier",    "Allied",     "Apex",       "Bold",       "Brave",
+    "Civic",       "Northwind",  "Southwind",  "Westwind",   "Eastwind",   "Lone",       "Twin",       "Great",
+    "Little",      "Old",        "New",        "Upper",      "Lower",      "Silverline", "Goldline",   "Redline",
+    "Bluewater",   "Clearwater", "Stillwater", "Whitewater", "Blackwater", "Deepwater",  "Highpoint",  "Keystone",
+    "Cornerstone", "Redstone",   "Bluestone",  "Greystone",  "Whitestone", "Blackstone", "Brightstar", "Northstar",
+    "Lodestar",    "Morning",    "Evening",    "Autumn",     "Winter",     "Summer",     "Spring",     "Sterling",
+    "Regal",       "Majestic",   "Valiant",    "Vivid",      "Radiant",    "Solid",      "Stable",     "Honest",
+    "Loyal",       "Open",       "Fair",       "Quiet",      "Gentle",     "Wild",       "Urban",      "Rural",
+    "Metro",       "Lakeshore",  "Riverbend",  "Hillcrest",  "Oakmont",    "Fairmont",   "Piedmont",   "Vermont",
+    "Tidewater",   "Bayside",    "Seaside",    "Parkside",   "Brookside"};
+constexpr std::array<const char*, 132> kSecondWords = {
+    "Harbor",  "River",      "Lake",     "Ridge",    "Valley",   "Canyon",   "Meadow",   "Willow",    "Aspen",
+    "Birch",   "Cedar",      "Maple",    "Oak",      "Pine",     "Spruce",   "Cypress",  "Redwood",   "Sequoia",
+    "Juniper", "Magnolia",   "Stone",    "Rock",     "Granite",  "Marble",   "Quarry",   "Mesa",      "Mountain",
+    "Peak",    "Hill",       "Field",    "Grove",    "Orchard",  "Harvest",  "Brook",    "Creek",     "Falls",
+    "Bay",     "Cove",       "Shore",    "Coast",    "Island",   "Point",    "Bridge",   "Gate",      "Tower",
+    "Beacon",  "Lighthouse", "Anchor",   "Compass",  "Arrow",    "Eagle",    "Falcon",   "Hawk",      "Raven",
+    "Fox",     "Wolf",       "Bear",     "Lion",     "Heron",    "Crane",    "Sparrow",  "Owl",       "Otter",
+    "Bison",   "Elk",        "Horizon",  "Skyline",  "Sunrise",  "Sunset",   "Star",     "Moon",      "Comet",
+    "Meteor",  "Atlas",      "Delta",    "Echo",     "Vertex",   "Landmark", "Heritage", "Legacy",    "Mission",
+    "Union",   "Trinity",    "Vanguard", "Monarch",  "Crown",    "Shield",   "Castle",   "Forge",     "Mill",
+    "Yard",    "Dock",       "Wharf",    "Pier",     "Port",     "Station",  "Square",   "Park",      "Garden",
+    "Terrace", "Plaza",      "Crossing", "Junction", "Trail",    "Path",     "Road",     "Landing",   "Haven",
+    "Hollow",  "Glen",       "Dale",     "Heights",  "Rapids",   "Tide",     "Wave",     "Current",   "Stream",
+    "Summit",  "Prairie",    "Frontier", "Pioneer",  "Meridian", "Parallel", "Latitude", "Longitude", "Orbit",
+    "Signal",  "Circuit",    "Keel",     "Sail",     "Mast",     "Rudder"};
+constexpr std::array<const char*, 32> kTrades = {
+    "Systems",    "Logistics", "Health",       "Analytics",     "Foods",    "Energy",       "Media",    "Labs",
+    "Capital",    "Robotics",  "Retail",       "Software",      "Freight",  "Textiles",     "Pharma",   "Networks",
+    "Consulting", "Solutions", "Technologies", "Manufacturing", "Supply",   "Distribution", "Services", "Engineering",
+    "Design",     "Medical",   "Construction", "Data",          "Security", "Materials",    "Dynamics", "Instruments"};
+
+// A name of the hard profiles is numbered by its slot: (first word, second
+// word, trade). Customer index -> slot is one to one within each block of
+// kNameSlots customers (a stride coprime with the count spreads
+// neighbours); later blocks put a made-up word in front, which is in
+// neither list, so names stay unique after normalisation at any size.
+constexpr uint64_t kNameSlots = kFirstWords.size() * kSecondWords.size() * kTrades.size();
+constexpr uint64_t kNameStride = 1000003;  // prime, so coprime with kNameSlots
+constexpr uint64_t kNameOffset = 7919;
+static_assert(kNameSlots % kNameStride != 0);
+
+uint64_t SlotOf(uint64_t index) { return (index % kNameSlots * kNameStride + kNameOffset) % kNameSlots; }
+
+// The index in the first block whose slot is `slot` (SlotOf inverted).
+uint64_t IndexOfSlot(uint64_t slot) {
+  static const uint64_t inverse = [] {
+    // Extended Euclid: kNameStride * inverse = 1 (mod kNameSlots).
+    int64_t t = 0, t_next = 1;
+    int64_t r = static_cast<int64_t>(kNameSlots), r_next = static_cast<int64_t>(kNameStride % kNameSlots);
+    while (r_next != 0) {
+      const int64_t q = r / r_next;
+      t = std::exchange(t_next, t - q * t_next);
+      r = std::exchange(r_next, r - q * r_next);
+    }
+    assert(r == 1);
+    return static_cast<uint64_t>(t < 0 ? t + static_cast<int64_t>(kNameSlots) : t);
+  }();
+  return (slot + kNameSlots - kNameOffset) % kNameSlots * inverse % kNameSlots;
+}
+
+struct NameParts {
+  uint64_t first, second, trade;
+};
+NameParts PartsOf(uint64_t slot) {
+  return {slot % kFirstWords.size(), slot / kFirstWords.size() % kSecondWords.size(),
+          slot / (kFirstWords.size() * kSecondWords.size())};
+}
+uint64_t SlotOfParts(NameParts n) { return n.first + kFirstWords.size() * (n.second + kSecondWords.size() * n.trade); }
+
+// "Blue Harbor Logistics" (without the legal form).
+std::string RealisticBase(uint64_t index) {
+  const NameParts n = PartsOf(SlotOf(index));
+  std::string base = fmt::format("{} {} {}", kFirstWords[n.first], kSecondWords[n.second], kTrades[n.trade]);
+  const uint64_t block = index / kNameSlots;
+  return block == 0 ? base : WordOf(block) + " " + base;
+}
+
+std::string WithoutSpaces(std::string s) {
+  std::erase(s, ' ');
+  return s;
+}
+
 // --- Customers -------------------------------------------------------------
 
 struct CustomerModel {
@@ -181,10 +306,11 @@ CustomerModel MakeCustomer(uint64_t seed, uint64_t index, uint64_t customers_cou
   CustomerModel c;
   c.index = index;
   c.id = CustomerId(index);
-  c.legal = &kLegal[rng.Below(kLegal.size())];
-  c.base_name = WordOf(NameKey(index)) + " " + kIndustries[rng.Below(kIndustries.size())];
+  c.legal = &kLegal[rng.Below(kLegal.size())];  // the first draw: LegalOf relies on it
+  const char* industry = kIndustries[rng.Below(kIndustries.size())];
+  c.base_name = r.hard ? RealisticBase(index) : WordOf(NameKey(index)) + " " + industry;
   c.name = c.base_name + " " + c.legal->short_form;
-  if (rng.PerMille(r.aliases)) c.alias = WordOf(NameKey(index));
+  if (rng.PerMille(r.aliases)) c.alias = r.hard ? WithoutSpaces(c.base_name) : WordOf(NameKey(index));
   // Routing number and an account number unique per customer (7919 is
   // coprime with 10, so index -> number is one to one below 10^10).
   c.account = fmt::format("021000021-{:010}", (index * 7919 + 1234567) % 10000000000ULL);
@@ -205,6 +331,61 @@ CustomerModel MakeCustomer(uint64_t seed, uint64_t index, uint64_t customers_cou
 uint64_t WeightOf(uint64_t seed, uint64_t index) {
   uint64_t h = Rng::Mix(seed ^ 0x77656967ULL, index);
   return (h % 8 == 0) ? 8 + h % 17 : 1 + h % 4;
+}
+
+// The weight of a customer's share of invoices. In the hard profiles one
+// customer in kWhaleEvery is a whale with 120 to 200 times a small
+// customer's share (about 90 to 150 open invoices at 4.5 a customer), more
+// than the matcher's candidate window of 64.
+constexpr uint64_t kWhaleEvery = 250;
+uint64_t InvoiceWeightOf(uint64_t seed, uint64_t index, bool hard) {
+  const uint64_t h = Rng::Mix(seed ^ 0x7768616cULL, index);
+  if (hard && h % kWhaleEvery == 0) return 120 + (h >> 16) % 81;
+  return WeightOf(seed, index);
+}
+
+// The weight of its share of payments: a whale pays a quarter of its
+// invoice share (20 to 35 payments at 2.5 a customer), enough to land
+// on invoices past the window and few enough that fresh invoices remain
+// (on-account draws against 150 invoices are costly).
+uint64_t PaymentWeightOf(uint64_t seed, uint64_t index, bool hard) {
+  const uint64_t w = InvoiceWeightOf(seed, index, hard);
+  return w > WeightOf(seed, index) ? w / 4 : w;
+}
+
+// The legal form of customer `index`: MakeCustomer's first draw.
+const Legal& LegalOf(uint64_t seed, uint64_t index) { return kLegal[Rng(Rng::Mix(seed, index)).Below(kLegal.size())]; }
+
+// Rails cut company names (NACHA: 16 characters). Whether the first
+// kRailNameChars characters of a hard-profile customer's name, upper-cased,
+// are no other customer's. Only names with the same first word can share
+// them (the first space tells the first word, and the word lists share no
+// word), and of those only ones whose second word starts alike; customers
+// of later blocks are not checked (false).
+constexpr size_t kRailNameChars = 16;
+constexpr size_t LongestFirstWord() {
+  size_t n = 0;
+  for (const char* w : kFirstWords) n = std::max(n, std::char_traits<char>::length(w));
+  return n;
+}
+// The cut keeps the first word, its space and the second word's first letter.
+static_assert(LongestFirstWord() + 2 <= kRailNameChars);
+bool RailNameUniqueAt(uint64_t seed, uint64_t index, uint64_t customers_count) {
+  if (index >= kNameSlots) return false;
+  auto cut = [&](uint64_t i) {
+    return Upper(RealisticBase(i) + " " + LegalOf(seed, i).short_form).substr(0, kRailNameChars);
+  };
+  const std::string mine = cut(index);
+  const NameParts me = PartsOf(SlotOf(index));
+  for (uint64_t second = 0; second < kSecondWords.size(); ++second) {
+    if (kSecondWords[second][0] != kSecondWords[me.second][0]) continue;  // differ within the cut
+    for (uint64_t trade = 0; trade < kTrades.size(); ++trade) {
+      const uint64_t other = IndexOfSlot(SlotOfParts({me.first, second, trade}));
+      if (other == index || other >= customers_count) continue;
+      if (cut(other) == mine) return false;
+    }
+  }
+  return true;
 }
 
 // --- Invoices ----------------------------------------------------------
@@ -348,8 +529,17 @@ bool AnySetFits(const std::vector<int64_t>& sorted, int64_t amount) {
 class CustomerPlanner {
  public:
   CustomerPlanner(const ProfileRates& r, Rng& rng, CustomerModel& c, std::vector<GenInvoice>& invoices,
-                  uint64_t invoices_count)
-      : r_(r), rng_(rng), c_(c), inv_(invoices), invoices_count_(invoices_count) {}
+                  uint64_t invoices_count, uint64_t seed, uint64_t customers_count)
+      : r_(r),
+        rng_(rng),
+        c_(c),
+        inv_(invoices),
+        invoices_count_(invoices_count),
+        seed_(seed),
+        customers_count_(customers_count) {
+    // Invoice numbers are sequential over the book, and a customer's are one run.
+    assert(inv_.empty() || inv_.back().seq - inv_.front().seq + 1 == inv_.size());
+  }
 
   // Draws the scenario of the next payment with the profile's rates. Half
   // of a subsidiary's payments come from its parent: only subsidiaries can
@@ -386,6 +576,27 @@ class CustomerPlanner {
     return true;
   }
 
+  // Equal-amount twins are shaped with the ambiguous pairs, for the same
+  // reason. Two fresh invoices get one amount; the payment pays the first
+  // and names it garbled (GarbledTwin): closer to it than to its twin, but
+  // no exact or tolerant hit. Both stay out of every other payment, and
+  // CountFits sees both amounts, so no unreferenced payment relies on one.
+  bool ShapeTwins(PlannedPayment* p) {
+    std::vector<size_t> f = Fresh(2);
+    if (f.size() < 2) return false;
+    GenInvoice &a = inv_[f[0]], &b = inv_[f[1]];
+    const std::string ref = GarbledTwin(a, b);
+    if (ref.empty()) return false;
+    b.total_minor += a.open_minor - b.open_minor;
+    b.open_minor = a.open_minor;
+    a.used = b.used = true;
+    Bank(p, Scenario::kEqualAmountTwins, rng_.PerMille(600) ? "ach" : "wire");
+    p->amount_minor = a.open_minor;
+    Allocate(p, a, a.open_minor);
+    p->remittance = WrapRemittance(ref, c_, rng_);
+    return true;
+  }
+
   void SortAmounts() {
     sorted_.clear();
     for (const GenInvoice& g : inv_) sorted_.push_back(g.open_minor);
@@ -413,6 +624,13 @@ class CustomerPlanner {
       case Scenario::kUnknownPayer: return Unknown(p);
       case Scenario::kOnAccount: return OnAccount(p);
       case Scenario::kAmbiguous: return false;  // shaped by ShapeAmbiguous
+      case Scenario::kTypoOtherCustomer: return RealNeighbourReferenced(p, s, false);
+      case Scenario::kTypoSameCustomer: return RealNeighbourReferenced(p, s, true);
+      case Scenario::kEqualAmountTwins: return false;  // shaped by ShapeTwins
+      case Scenario::kExactNameOnly: return RailNameUnique() && Unreferenced(p, s, 1);
+      case Scenario::kLookalikeReference: return Referenced(p, s, 1, Reference::kLookalike);
+      case Scenario::kNoiseTokens: return Noisy(p);
+      case Scenario::kStripePayoutLine: return false;  // written with its payout (gen_writers.cc)
     }
     return false;
   }
@@ -462,7 +680,7 @@ class CustomerPlanner {
   }
 
  private:
-  enum class Reference : uint8_t { kExact, kOdd, kTypo };
+  enum class Reference : uint8_t { kExact, kOdd, kTypo, kLookalike };
 
   std::vector<size_t> Fresh(size_t n) {
     std::vector<size_t> out;
@@ -506,6 +724,7 @@ class CustomerPlanner {
       case Reference::kExact: return g.number;
       case Reference::kOdd: return OddFormat(n, rng_);
       case Reference::kTypo: return Typo(n, rng_, invoices_count_);
+      case Reference::kLookalike: return Lookalike(n);
     }
     return g.number;
   }
@@ -558,6 +777,7 @@ class CustomerPlanner {
         Allocate(p, inv_[i], inv_[i].open_minor);
       }
       if (s == Scenario::kPayerNameVariant) NameVariant(p);
+      if (s == Scenario::kExactNameOnly) p->payer_account.clear();  // the name as in the book (or upper case)
       return true;
     }
     return false;
@@ -663,11 +883,147 @@ class CustomerPlanner {
     return true;
   }
 
+  // One digit of the serial written as the letter it looks like (issue 14
+  // §5); a serial without 0, 1, 2, 5 or 8 gets it in the year instead
+  // ("INV-2O26-346793"), and a number with none at all stays exact.
+  std::string Lookalike(InvoiceNumber n) {
+    std::string s = CanonicalNumber(n);
+    std::vector<size_t> at;
+    auto collect = [&](size_t from, size_t to) {
+      for (size_t i = from; i < to; ++i) {
+        if (std::string_view("01258").find(s[i]) != std::string_view::npos) at.push_back(i);
+      }
+    };
+    collect(s.size() - 6, s.size());
+    if (at.empty()) collect(4, s.size() - 7);  // the year, between "INV-" and "-"
+    if (at.empty()) return s;
+    const size_t i = at[rng_.Below(at.size())];
+    switch (s[i]) {
+      case '0': s[i] = 'O'; break;
+      case '1': s[i] = rng_.PerMille(500) ? 'I' : 'l'; break;
+      case '2': s[i] = 'Z'; break;
+      case '5': s[i] = 'S'; break;
+      default: s[i] = 'B'; break;
+    }
+    return s;
+  }
+
+  // A number one digit from g's that names a real invoice of the book: of
+  // another customer (numbers are dense and sequential and a customer's
+  // run is short, so most digits lead out of it), or (same_customer)
+  // another of this customer's, whose open amount is more than the
+  // tolerance away from g's. Empty when no digit gives one.
+  std::string RealNeighbour(const GenInvoice& g, bool same_customer) {
+    const InvoiceNumber n = NumberOf(g.seq);
+    const uint64_t first = inv_.front().seq, last = inv_.back().seq;
+    const uint64_t start = rng_.Below(6), shift = rng_.Below(9);
+    for (uint64_t k = 0; k < 6; ++k) {
+      uint32_t unit = 1;
+      for (uint64_t i = 0; i < (start + k) % 6; ++i) unit *= 10;
+      const uint32_t digit = n.serial / unit % 10;
+      for (uint64_t t = 0; t < 9; ++t) {
+        const uint32_t d = static_cast<uint32_t>((digit + 1 + (shift + t) % 9) % 10);
+        const uint32_t serial = n.serial - digit * unit + d * unit;
+        if (!NumberExists(n.year, serial, invoices_count_)) continue;
+        const uint64_t seq = static_cast<uint64_t>(int64_t{2026 - n.year} * 1000000 + serial - 1000);
+        const bool own = seq >= first && seq <= last;
+        if (own != same_customer) continue;
+        if (own) {
+          const GenInvoice& other = inv_[seq - first];
+          const int64_t gap = other.open_minor - g.open_minor;
+          if (gap <= kToleranceMinor && gap >= -kToleranceMinor) continue;
+        }
+        return CanonicalNumber({n.year, serial});
+      }
+    }
+    return {};
+  }
+
+  // Issue 14 §1: the payer's account names the customer and the amount is
+  // its invoice's exactly, but the remittance names a real invoice one
+  // digit away. A careful clerk applies the cash to the invoice the payer
+  // meant, never to the one the typo names.
+  bool RealNeighbourReferenced(PlannedPayment* p, Scenario s, bool same_customer) {
+    std::vector<size_t> f = Fresh(1);
+    if (f.empty()) return false;
+    GenInvoice& g = inv_[f[0]];
+    const std::string ref = RealNeighbour(g, same_customer);
+    if (ref.empty()) return false;
+    g.used = true;
+    Bank(p, s, rng_.PerMille(600) ? "ach" : "wire");
+    p->amount_minor = g.open_minor;
+    Allocate(p, g, g.open_minor);
+    p->remittance = WrapRemittance(ref, c_, rng_);
+    return true;
+  }
+
+  // a's number with two serial digits changed where a's and b's agree,
+  // naming no invoice of the book: two edits from a, three or more from b.
+  std::string GarbledTwin(const GenInvoice& a, const GenInvoice& b) {
+    const InvoiceNumber na = NumberOf(a.seq), nb = NumberOf(b.seq);
+    if (na.year != nb.year) return {};
+    const std::string sa = fmt::format("{:06}", na.serial), sb = fmt::format("{:06}", nb.serial);
+    std::vector<size_t> same;
+    for (size_t i = 0; i < sa.size(); ++i) {
+      if (sa[i] == sb[i]) same.push_back(i);
+    }
+    if (same.size() < 2) return {};
+    for (int attempt = 0; attempt < kUniqueDrawAttempts; ++attempt) {
+      const size_t i = same[rng_.Below(same.size())], j = same[rng_.Below(same.size())];
+      if (i == j) continue;
+      std::string s = sa;
+      for (size_t at : {i, j}) s[at] = static_cast<char>('0' + (s[at] - '0' + 1 + rng_.Below(9)) % 10);
+      if (NumberExists(na.year, static_cast<uint32_t>(std::stoul(s)), invoices_count_)) continue;
+      return fmt::format("INV-{}-{}", na.year, s);
+    }
+    return {};
+  }
+
+  // Issue 14 §4: numbers a bank or a payer writes beside the references
+  // that are no invoice's: a check number, an account, an ACH trace, the
+  // amount.
+  std::string NoiseTokens(int64_t amount_minor) {
+    std::string out;
+    const uint64_t first = rng_.Below(4), count = 1 + rng_.Below(2);
+    for (uint64_t k = 0; k < count; ++k) {
+      if (!out.empty()) out += ' ';
+      switch ((first + k) % 4) {
+        case 0: out += fmt::format("CHECK NO {}", rng_.Between(100000, 999999)); break;
+        case 1: out += fmt::format("ACCT {}", rng_.Between(100000000000, 999999999999)); break;
+        case 2: out += fmt::format("TRACE 0210000{:08}", rng_.Below(100000000)); break;
+        default: out += "AMT " + FormatAmountMinor(amount_minor, Currency::Find(c_.currency)->exponent()); break;
+      }
+    }
+    return out;
+  }
+
+  // Exact references (text, structured or RMR) with noise tokens in the text.
+  bool Noisy(PlannedPayment* p) {
+    if (!Referenced(p, Scenario::kNoiseTokens, 1 + rng_.Below(2), Reference::kExact)) return false;
+    const std::string noise = NoiseTokens(p->amount_minor);
+    if (p->remittance.empty()) {
+      p->remittance = noise;
+    } else {
+      p->remittance = rng_.PerMille(500) ? noise + " " + p->remittance : p->remittance + " " + noise;
+    }
+    return true;
+  }
+
+  // Whether a payer name alone, cut by the rail, still names this customer.
+  bool RailNameUnique() {
+    if (!rail_name_unique_) {
+      rail_name_unique_ = r_.hard && RailNameUniqueAt(seed_, c_.index, customers_count_);
+    }
+    return *rail_name_unique_;
+  }
+
   const ProfileRates& r_;
   Rng& rng_;
   CustomerModel& c_;
   std::vector<GenInvoice>& inv_;
   const uint64_t invoices_count_;  // in the whole book, to tell which numbers exist
+  const uint64_t seed_, customers_count_;
+  std::optional<bool> rail_name_unique_;  // computed on first use
   std::vector<int64_t> sorted_;
   std::vector<int64_t> residuals_;  // open amounts left by partial allocations
 };
@@ -740,7 +1096,7 @@ Status CheckOptions(const GenOptions& o) {
 class PortfolioWriter {
  public:
   PortfolioWriter(const GenOptions& o, GenSummary* summary)
-      : o_(o), r_(RatesOf(o.profile)), summary_(summary), writers_(o, o.seed) {}
+      : o_(o), r_(RatesOf(o.profile)), summary_(summary), writers_(o, RatesOf(o.profile).hard, &truth_) {}
 
   Status Open() {
     std::error_code ec;
@@ -757,26 +1113,31 @@ class PortfolioWriter {
   }
 
   // Shares of `total` by customer weight: exact in sum, streamed in order.
-  // CheckOptions bounds total (1e9) and weights (24 per customer, 1e8
-  // customers), so the product stays below 2^64.
+  // CheckOptions bounds total (1e9) and weights (200 per customer, 1e8
+  // customers), so the product stays below 2^128.
   static uint64_t Share(uint64_t total, uint64_t before, uint64_t weight, uint64_t weights_total) {
-    auto upto = [&](uint64_t w) { return total * w / weights_total; };
+    __extension__ typedef unsigned __int128 Wide;
+    auto upto = [&](uint64_t w) { return static_cast<uint64_t>(static_cast<Wide>(total) * w / weights_total); };
     return upto(before + weight) - upto(before);
   }
 
   Status Run() {
-    uint64_t weights_total = 0;
-    for (uint64_t i = 0; i < o_.customers_count; ++i) weights_total += WeightOf(o_.seed, i);
+    uint64_t weights_total = 0, invoice_weights_total = 0;
+    for (uint64_t i = 0; i < o_.customers_count; ++i) {
+      weights_total += PaymentWeightOf(o_.seed, i, r_.hard);
+      invoice_weights_total += InvoiceWeightOf(o_.seed, i, r_.hard);
+    }
     // The shares below add up to the options' counts exactly.
     if (o_.progress.on_total) o_.progress.on_total(o_.customers_count + o_.invoices_count + o_.payments_count);
     io::ProgressCounter rows_written(o_.progress.on_done);
-    uint64_t before = 0;
+    uint64_t before = 0, invoice_before = 0;
     uint64_t invoices_left_over = o_.invoices_count - o_.customers_count;  // one each, the rest by weight
     for (uint64_t i = 0; i < o_.customers_count; ++i) {
-      uint64_t w = WeightOf(o_.seed, i);
-      uint64_t invoices = 1 + Share(invoices_left_over, before, w, weights_total);
+      uint64_t w = PaymentWeightOf(o_.seed, i, r_.hard), invoice_w = InvoiceWeightOf(o_.seed, i, r_.hard);
+      uint64_t invoices = 1 + Share(invoices_left_over, invoice_before, invoice_w, invoice_weights_total);
       uint64_t payments = Share(o_.payments_count, before, w, weights_total);
       before += w;
+      invoice_before += invoice_w;
       CASHMATCH_RETURN_IF_ERROR(Customer(i, invoices, payments));
       rows_written.Add(1 + invoices + payments);
     }
@@ -815,7 +1176,7 @@ class PortfolioWriter {
     if (c.parent_index >= 0)
       parent = MakeCustomer(o_.seed, static_cast<uint64_t>(c.parent_index), o_.customers_count, r_);
     std::vector<GenInvoice> invoices = MakeInvoices(rng, c, invoices_count);
-    CustomerPlanner planner(r_, rng, c, invoices, o_.invoices_count);
+    CustomerPlanner planner(r_, rng, c, invoices, o_.invoices_count, o_.seed, o_.customers_count);
 
     std::vector<Scenario> drawn(payments_count);
     for (Scenario& s : drawn) s = planner.Draw();
@@ -824,13 +1185,17 @@ class PortfolioWriter {
     for (size_t k = 0; k < drawn.size(); ++k) {
       if (drawn[k] == Scenario::kAmbiguous) done[k] = planner.ShapeAmbiguous(&planned[k]);
     }
+    for (size_t k = 0; k < drawn.size(); ++k) {
+      if (drawn[k] == Scenario::kEqualAmountTwins) done[k] = planner.ShapeTwins(&planned[k]);
+    }
     planner.SortAmounts();
     // On-account payments last: their amounts must fit nothing the other
     // payments leave open.
     for (size_t k = 0; k < drawn.size(); ++k) {
       if (done[k] || drawn[k] == Scenario::kOnAccount) continue;
       PlannedPayment& p = planned[k];
-      Scenario s = drawn[k] == Scenario::kAmbiguous ? Scenario::kExactReference : drawn[k];
+      const bool shaped = drawn[k] == Scenario::kAmbiguous || drawn[k] == Scenario::kEqualAmountTwins;
+      Scenario s = shaped ? Scenario::kExactReference : drawn[k];
       if (planner.Plan(s, &p, parent ? &*parent : nullptr)) {
         done[k] = true;
         continue;
@@ -856,6 +1221,7 @@ class PortfolioWriter {
     rows.clear();
     for (PlannedPayment& p : planned) {
       p.day = static_cast<uint32_t>(rng.Below(o_.days_count));
+      p.channel = WrittenChannel(p);
       std::string id, file, return_id;
       CASHMATCH_RETURN_IF_ERROR(writers_.Add(p, &id, &file, &return_id));
       AppendTruth(&rows, p, id, file, return_id);
@@ -867,6 +1233,21 @@ class PortfolioWriter {
     summary_->invoices_count += invoices.size();
     summary_->payments_count += planned.size();
     return Status::Ok();
+  }
+
+  // `--format`: a bank payment goes to the one format asked for, planned as
+  // in the mixed files (same draws, same payments). Stripe charges stay
+  // Stripe; with camt, a payment that is returned, and its return, go to
+  // NDJSON (camt returns are not generated).
+  Channel WrittenChannel(const PlannedPayment& p) const {
+    if (p.channel == Channel::kStripe) return p.channel;
+    switch (o_.format) {
+      case BankFormat::kMixed: return p.channel;
+      case BankFormat::kNdjson: return Channel::kNdjson;
+      case BankFormat::kCamt: return p.returned ? Channel::kNdjson : Channel::kCamt;
+      case BankFormat::kBai2: return Channel::kBai2;
+    }
+    return p.channel;
   }
 
   const GenOptions& o_;
@@ -901,6 +1282,20 @@ const char* ProfileName(Profile p) {
 }
 
 const char* ScenarioName(Scenario s) { return kScenarioNames[static_cast<size_t>(s)]; }
+
+bool ParseBankFormat(std::string_view text, BankFormat* out) {
+  if (text == "mixed")
+    *out = BankFormat::kMixed;
+  else if (text == "ndjson")
+    *out = BankFormat::kNdjson;
+  else if (text == "camt")
+    *out = BankFormat::kCamt;
+  else if (text == "bai2")
+    *out = BankFormat::kBai2;
+  else
+    return false;
+  return true;
+}
 
 Status Generate(const GenOptions& options, GenSummary* summary) {
   for (const ProfileRates* r : {&kClean, &kTypical, &kMessy}) {

@@ -86,11 +86,16 @@ struct PlannedPayment {
   bool returned = false;  // a full return follows on the next day
 };
 
+class OutFile;
+
 // The settlement files: one writer per format and day, opened on first use
 // and closed (trailers, payout totals) by Finish.
 class SettlementWriters {
  public:
-  SettlementWriters(const GenOptions& options, uint64_t seed);
+  // With `payout_lines`, every Stripe payout's net amount also arrives as a
+  // bank line on the next day (issue 14), and its answer-key line (outcome
+  // `payout`) goes to `truth`, which must outlive the writers.
+  SettlementWriters(const GenOptions& options, bool payout_lines, OutFile* truth);
   ~SettlementWriters();
   // Writes the payment (and, when p.returned, its return a day later) and
   // returns the payment id the format gives it, plus the file it went to.

@@ -12,11 +12,15 @@
 //                         expanded sources (customer, invoice in_…), a
 //                         Stripe fee line, refunds of earlier charges, and
 //                         the payout line (Σ net = payout amount)
+//   dNN-DATE-eur.bai2     --format bai2 only: EUR payments, an EUR account
+// In the messy profile every payout's net amount also arrives as a bank
+// line from STRIPE on the next day (PayoutBankLine), with its key line.
 // Files are opened on first use; trailers (BAI2 control totals, the payout
 // line) are written when a file closes. Day `days_count` holds only the
-// returns of the last day's payments.
+// returns of the last day's payments (and the last day's payout lines).
 #include <fmt/format.h>
 
+#include <array>
 #include <cassert>
 #include <cerrno>
 #include <cstring>
@@ -112,6 +116,7 @@ struct StripePayout {
 struct DayFiles {
   Date date;
   Bai2File bai2;
+  Bai2File bai2_eur;  // --format bai2 only: EUR payments in an account of their own
   OutFile camt, ndjson;
   std::string camt_name, ndjson_name;
   StripePayout stripe;
@@ -123,12 +128,16 @@ struct DayFiles {
 
 struct SettlementWriters::Impl {
   const GenOptions& o;
+  const bool payout_lines;
+  OutFile* const truth;
+  uint64_t payout_lines_count = 0;
   std::vector<DayFiles> days;
   uint64_t counter = 0;  // ids: one sequence for all formats keeps them unique
   std::array<uint64_t, kChannelCount> records{};
   std::string buf;
 
-  Impl(const GenOptions& options) : o(options), days(options.days_count + 1) {
+  Impl(const GenOptions& options, bool with_payout_lines, OutFile* truth_file)
+      : o(options), payout_lines(with_payout_lines), truth(truth_file), days(options.days_count + 1) {
     for (uint32_t d = 0; d < days.size(); ++d) days[d].date = Date{options.first_day.days + static_cast<int32_t>(d)};
   }
 
@@ -143,14 +152,21 @@ struct SettlementWriters::Impl {
   }
 
   // --- BAI2 ---
-  Status Bai2Open(uint32_t day) {
-    Bai2File& b = days[day].bai2;
+  // The day's BAI2 file of the currency: USD, or (--format bai2 only) EUR
+  // in a file and account of its own.
+  Bai2File& Bai2Of(uint32_t day, const std::string& currency) {
+    return currency == "USD" ? days[day].bai2 : days[day].bai2_eur;
+  }
+
+  Status Bai2Open(uint32_t day, const std::string& currency) {
+    Bai2File& b = Bai2Of(day, currency);
     if (b.out.is_open()) return Status::Ok();
-    CASHMATCH_RETURN_IF_ERROR(Ensure(&b.out, &b.name, day, ".bai2"));
+    const bool usd = currency == "USD";
+    CASHMATCH_RETURN_IF_ERROR(Ensure(&b.out, &b.name, day, usd ? ".bai2" : "-eur.bai2"));
     std::string date = Yymmdd(days[day].date);
     b.out.Write(fmt::format("01,CASHMATCHGEN,CASHMATCH,{},0600,{},,,2/\n", date, day + 1));
-    b.out.Write(fmt::format("02,CASHMATCH,021000021,1,{},0600,USD,2/\n", date));
-    b.out.Write("03,000123456789,USD,/\n");
+    b.out.Write(fmt::format("02,CASHMATCH,021000021,1,{},0600,{},2/\n", date, usd ? "USD" : currency));
+    b.out.Write(usd ? std::string("03,000123456789,USD,/\n") : "03,000987654321," + currency + ",/\n");
     return Status::Ok();
   }
 
@@ -161,8 +177,8 @@ struct SettlementWriters::Impl {
   }
 
   Status Bai2Payment(const PlannedPayment& p, const std::string& id) {
-    CASHMATCH_RETURN_IF_ERROR(Bai2Open(p.day));
-    Bai2File& b = days[p.day].bai2;
+    CASHMATCH_RETURN_IF_ERROR(Bai2Open(p.day, p.currency));
+    Bai2File& b = Bai2Of(p.day, p.currency);
     std::string_view src = p.source;
     int type = src == "wire" ? 195 : src == "check" ? 175 : 142;
     if (!p.refs.empty() || UsStyle(id)) return Bai2UsPayment(b, p, id, type);
@@ -190,13 +206,19 @@ struct SettlementWriters::Impl {
     uint64_t n = 1469598103934665603ull;  // FNV-1a of the id: trace and check numbers without a draw
     for (char c : id) n = (n ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     std::vector<std::string> lines;
+    // Only ACH carries RMR segments; a wire or check planned with
+    // structured references (--format bai2) writes their numbers as text.
+    std::string remittance = p.remittance;
+    if (type != 142) {
+      for (const PlannedRef& r : p.refs) remittance += (remittance.empty() ? "" : " ") + r.number;
+    }
     if (type == 195) {
       std::string org = p.payer_account.empty() ? p.payer_name : "/" + p.payer_account + " " + p.payer_name;
       lines.push_back("ORG:" + org + " OGB:FIRST BANK OF THE PAYER");
-      lines.push_back("BNF:CASHMATCH INC" + (p.remittance.empty() ? std::string() : " OBI:" + p.remittance));
+      lines.push_back("BNF:CASHMATCH INC" + (remittance.empty() ? std::string() : " OBI:" + remittance));
       lines.push_back(fmt::format("IMAD:{}QMGFT015{:06}", Yymmdd(days[p.day].date), n % 1000000));
     } else if (type == 175) {
-      lines.push_back(fmt::format("CHECK NO {:06} {}", 100000 + n % 900000, p.remittance));
+      lines.push_back(fmt::format("CHECK NO {:06} {}", 100000 + n % 900000, remittance));
       std::string who = p.payer_name.empty() ? std::string() : "REMITTER:" + p.payer_name;
       if (!p.payer_account.empty()) who += (who.empty() ? "" : " ") + std::string("MICR:") + p.payer_account;
       if (!who.empty()) lines.push_back(who);
@@ -404,6 +426,7 @@ struct SettlementWriters::Impl {
     po.out.Write("\n]}\n");
     day.stripe_names.push_back(po.name);
     CASHMATCH_RETURN_IF_ERROR(po.out.Close());
+    if (payout_lines) CASHMATCH_RETURN_IF_ERROR(PayoutBankLine(d, po.payout_id, po.net_minor));
     po.name.clear();
     po.payout_id.clear();
     po.net_minor = 0;
@@ -415,6 +438,14 @@ struct SettlementWriters::Impl {
   // --- Dispatch ---
   Status Add(const PlannedPayment& p, std::string* id, std::string* file, std::string* return_id) {
     assert(p.day < o.days_count);
+    CASHMATCH_RETURN_IF_ERROR(Write(p, id, file));
+    if (p.returned) CASHMATCH_RETURN_IF_ERROR(Return(p, *id, return_id));
+    return Status::Ok();
+  }
+
+  // Writes the payment in its channel's file of its day; its id and file.
+  Status Write(const PlannedPayment& p, std::string* id, std::string* file) {
+    assert(p.day <= o.days_count);
     assert(p.amount_minor > 0);
     const std::string date = FormatIsoDate(days[p.day].date);
     const std::string compact = date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2);
@@ -423,7 +454,7 @@ struct SettlementWriters::Impl {
       case Channel::kBai2:
         *id = fmt::format("B{}{:09}", compact, ++counter);
         CASHMATCH_RETURN_IF_ERROR(Bai2Payment(p, *id));
-        *file = days[p.day].bai2.name;
+        *file = Bai2Of(p.day, p.currency).name;
         break;
       case Channel::kCamt:
         *id = fmt::format("CAMT{}{:09}", compact, ++counter);
@@ -443,7 +474,41 @@ struct SettlementWriters::Impl {
         CASHMATCH_RETURN_IF_ERROR(StripeCharge(p, *id));
         break;
     }
-    if (p.returned) CASHMATCH_RETURN_IF_ERROR(Return(p, *id, return_id));
+    return Status::Ok();
+  }
+
+  // The bank line that brings payout `payout_id`'s net amount, on the day
+  // after its listing (the payout's available_on): Stripe as the payer and
+  // the payout id in the text, as IsStripeTransferLine and
+  // DecideTransferLine (engine/src/stripe_payouts.cc) expect. files.txt
+  // lists the next day's bank files after this day's listings, so the
+  // listing waits in the book and the line links to it (payout_matched).
+  // Its key line has outcome `payout`: no customer's cash.
+  Status PayoutBankLine(uint32_t day, const std::string& payout_id, int64_t net_minor) {
+    PlannedPayment p;
+    p.scenario = Scenario::kStripePayoutLine;
+    p.day = day + 1;
+    p.currency = "USD";
+    p.amount_minor = net_minor;
+    p.payer_name = "STRIPE";
+    p.remittance = (payout_lines_count % 2 == 0 ? "STRIPE TRANSFER " : "STRIPE PAYOUT ") + payout_id;
+    static constexpr std::array<Channel, 3> kMixed = {Channel::kBai2, Channel::kNdjson, Channel::kCamt};
+    switch (o.format) {
+      case BankFormat::kMixed: p.channel = kMixed[payout_lines_count % kMixed.size()]; break;
+      case BankFormat::kNdjson: p.channel = Channel::kNdjson; break;
+      case BankFormat::kCamt: p.channel = Channel::kCamt; break;
+      case BankFormat::kBai2: p.channel = Channel::kBai2; break;
+    }
+    ++payout_lines_count;
+    std::string id, file;
+    CASHMATCH_RETURN_IF_ERROR(Write(p, &id, &file));
+    buf = "{\"payment_id\":";
+    io::AppendJsonString(&buf, id);
+    fmt::format_to(std::back_inserter(buf),
+                   ",\"scenario\":\"{}\",\"outcome\":\"payout\",\"allocations\":[],\"customer_id\":null,"
+                   "\"amount\":{},\"currency\":\"USD\",\"format\":\"{}\",\"file\":\"{}\",\"payout_id\":\"{}\"}}\n",
+                   ScenarioName(p.scenario), p.amount_minor, ChannelName(p.channel), file, payout_id);
+    truth->Write(buf);
     return Status::Ok();
   }
 
@@ -457,8 +522,8 @@ struct SettlementWriters::Impl {
     }
     if (p.channel == Channel::kBai2) {
       *return_id = fmt::format("R{:09}", ++counter);
-      CASHMATCH_RETURN_IF_ERROR(Bai2Open(next));
-      Bai2Detail(days[next].bai2, 557, p.amount_minor, *return_id,
+      CASHMATCH_RETURN_IF_ERROR(Bai2Open(next, p.currency));
+      Bai2Detail(Bai2Of(next, p.currency), 557, p.amount_minor, *return_id,
                  "ACH RETURN Reason: R01 Return of Client Ref ID: " + id);
       records[static_cast<size_t>(Channel::kBai2)] += 1;
       return Status::Ok();
@@ -480,16 +545,19 @@ struct SettlementWriters::Impl {
       }
       day.refunds.clear();
       CASHMATCH_RETURN_IF_ERROR(Bai2Close(day.bai2));
+      CASHMATCH_RETURN_IF_ERROR(Bai2Close(day.bai2_eur));
       if (day.camt.is_open()) {
         day.camt.Write("</Stmt>\n</BkToCstmrStmt>\n</Document>\n");
         CASHMATCH_RETURN_IF_ERROR(day.camt.Close());
       }
       CASHMATCH_RETURN_IF_ERROR(day.ndjson.Close());
-      for (const std::string* name : {&day.bai2.name, &day.camt_name, &day.ndjson_name}) {
+      for (const std::string* name : {&day.bai2.name, &day.bai2_eur.name, &day.camt_name, &day.ndjson_name}) {
         if (!name->empty()) summary->settlement_files.push_back(*name);
       }
       for (const std::string& name : day.stripe_names) summary->settlement_files.push_back(name);
     }
+    summary->payout_lines_count = payout_lines_count;
+    summary->scenario_counts[static_cast<size_t>(Scenario::kStripePayoutLine)] += payout_lines_count;
     for (size_t c = 0; c < kChannelCount; ++c) {
       summary->records_by_format.emplace_back(ChannelName(static_cast<Channel>(c)), records[c]);
     }
@@ -500,7 +568,8 @@ struct SettlementWriters::Impl {
   }
 };
 
-SettlementWriters::SettlementWriters(const GenOptions& options, uint64_t) : impl_(std::make_unique<Impl>(options)) {}
+SettlementWriters::SettlementWriters(const GenOptions& options, bool payout_lines, OutFile* truth)
+    : impl_(std::make_unique<Impl>(options, payout_lines, truth)) {}
 SettlementWriters::~SettlementWriters() = default;
 
 Status SettlementWriters::Add(const PlannedPayment& p, std::string* payment_id, std::string* file,

@@ -12,7 +12,19 @@
 //   recall      right allocations / allocations the key expects;
 //   straight-through  payments the key expects `applied` that the ledger
 //               applied without any exception event, over those payments;
-//   exceptions by reason, and per scenario the expected-vs-got outcomes.
+//   exceptions by reason, and per scenario the expected-vs-got outcomes;
+//   wrong applications by cause: every allocation the ledger made that is
+//   not right, in the first class that fits it —
+//     not_in_key                  the payment is not in the key;
+//     applied_should_not          the key expects no application (held,
+//                                 unapplied, an exception, returned, payout);
+//     wrong_amount                an invoice the key expects, another amount;
+//     other_customer              an invoice of a customer other than the
+//                                 key's (the worst: two books wrong at once);
+//     same_customer_wrong_invoice another invoice of the key's customer;
+//     wrong_invoice               another invoice, whose customer the events
+//                                 do not say (an --allocations CSV);
+//   in total and per scenario.
 //
 // Thread safety: an Evaluator is used from one thread.
 //
@@ -42,6 +54,7 @@ struct TruthPayment {
   std::string outcome;                                       // applied | held | unapplied | exception | returned
   std::string reason;                                        // for outcome exception: ambiguous, no_customer, ...
   std::vector<std::pair<std::string, int64_t>> allocations;  // invoice id, minor units
+  std::string customer_id;                                   // expected customer; empty: nobody (null)
 };
 
 // Parses one truth line; kInvalidInput naming the field when it is wrong.
@@ -52,6 +65,7 @@ struct ScenarioConfusion {
   uint64_t payments_count = 0;
   uint64_t correct_count = 0;  // outcome (and reason) agree and allocations exactly right
   std::map<std::string, std::map<std::string, uint64_t>> counts;  // expected -> got -> n
+  std::map<std::string, uint64_t> wrong_by_cause;                 // wrong allocations, see above
 };
 
 struct EvalReport {
@@ -66,7 +80,8 @@ struct EvalReport {
   uint64_t straight_through_count = 0;                   // of those: applied, no exception event
   uint64_t straight_through_right_count = 0;             // ... and every allocation right
   std::map<std::string, uint64_t> exceptions_by_reason;  // what the ledger raised
-  std::map<std::string, ScenarioConfusion> by_scenario;
+  std::map<std::string, ScenarioConfusion> by_scenario;  // "(not in key)" for not_in_key
+  std::map<std::string, uint64_t> wrong_by_cause;        // allocations_got - allocations_right, by cause
 
   // Ratios of the counts above; 0 when the denominator is 0.
   double precision() const;
@@ -84,12 +99,15 @@ class Evaluator {
  private:
   // What the events say about one payment.
   struct Fold {
-    std::map<std::string, int64_t> applied_minor;  // invoice -> net applied
+    std::map<std::string, int64_t> applied_minor;         // invoice -> net applied
+    std::map<std::string, std::string> invoice_customer;  // invoice -> its customer, as the applied event says
     bool received = false, held = false, unapplied = false, returned = false;
+    bool payout = false;  // the bank line of a Stripe payout
     bool exception = false;
     std::string reason;  // of the last exception
   };
   static std::string OutcomeOf(const Fold& f);
+  static const char* WrongCause(const TruthPayment* t, const Fold& f, const std::string& invoice);
 
   std::vector<TruthPayment> truth_;
   std::unordered_map<std::string, size_t> truth_index_;

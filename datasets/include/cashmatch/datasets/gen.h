@@ -14,7 +14,9 @@
 // invoices and payments, and written out at once; what stays in memory is
 // per-customer counts (8 bytes per customer), the open file writers and the
 // Stripe refunds waiting for a later payout. 10M invoices need no more than
-// 100k do, apart from those counts.
+// 100k do, apart from those counts. The messy profile's names, whales and
+// the uniqueness of a name's first 16 characters are functions of the
+// customer index, computed when needed, never stored.
 //
 // Example:
 //   GenOptions o;
@@ -42,6 +44,10 @@ enum class Profile : uint8_t { kClean = 0, kTypical = 1, kMessy = 2 };
 bool ParseProfile(std::string_view text, Profile* out);
 const char* ProfileName(Profile p);
 
+// The bank format of `gen --format`.
+enum class BankFormat : uint8_t { kMixed = 0, kNdjson = 1, kCamt = 2, kBai2 = 3 };
+bool ParseBankFormat(std::string_view text, BankFormat* out);
+
 // What a payment exercises. The names are written to truth.ndjson as
 // `scenario`; never rename one, only append (truth files outlive builds).
 enum class Scenario : uint8_t {
@@ -63,8 +69,16 @@ enum class Scenario : uint8_t {
   kUnknownPayer,        // nobody in the book: no account, name or reference
   kAmbiguous,           // no remittance; two different invoice sets fit
   kOnAccount,           // a known customer pays with nothing open to match
+  // Issue 14's situations (messy profile only):
+  kTypoOtherCustomer,   // names another customer's real invoice one digit away; pays its own exactly
+  kTypoSameCustomer,    // names its own other invoice one digit away (other amount); pays the one it meant
+  kEqualAmountTwins,    // two open invoices of one amount; a garbled reference closest to one of them
+  kExactNameOnly,       // no account, no remittance; the payer name is the customer's name exactly
+  kLookalikeReference,  // a letter for a digit (O/0, I/l/1, S/5, B/8, Z/2) in the serial
+  kNoiseTokens,         // exact references beside CHECK NO, ACCT, TRACE and AMT tokens
+  kStripePayoutLine,    // the bank line that brings a Stripe payout's net amount
 };
-constexpr size_t kScenarioCount = 18;
+constexpr size_t kScenarioCount = 25;
 const char* ScenarioName(Scenario s);
 
 struct GenOptions {
@@ -88,6 +102,11 @@ struct GenOptions {
   // Charges per Stripe payout listing: more charges on one day make more
   // payouts. Default: 200.
   uint32_t stripe_payout_charges_max = 200;
+  // Where the bank payments go: kMixed spreads them over BAI2, camt.053 and
+  // NDJSON by the profile's rates; the others write every non-Stripe
+  // payment of a day in that one format (the same payments as kMixed, so a
+  // day can be scored per format). Default: kMixed.
+  BankFormat format = BankFormat::kMixed;
   // Told of the rows written (customers, invoices and payments; returns,
   // Stripe fees and refunds not counted) against customers_count +
   // invoices_count + payments_count, which gen writes exactly. Default:
@@ -101,6 +120,9 @@ struct GenSummary {
   uint64_t invoices_count = 0;
   uint64_t payments_count = 0;
   uint64_t returns_count = 0;
+  // Bank lines that bring a Stripe payout (messy): in the key with outcome
+  // `payout`, not counted in payments_count.
+  uint64_t payout_lines_count = 0;
   std::array<uint64_t, kScenarioCount> scenario_counts{};
   // Settlement files in the order they must be applied (also written to
   // files.txt, one name per line, relative to out_dir).
