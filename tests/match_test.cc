@@ -1343,6 +1343,55 @@ TEST_F(ReferenceFitTest, EqualAmountTwinsAreBrokenByReferenceDistanceBeforeTheDu
   EXPECT_EQ(EffectsOf(RunOn(book, {From("P2", 50000, "")})).applied["T1"], 50000);
 }
 
+// No remittance: one invoice of exactly the amount is the answer even when
+// three others add up to it too (a coincidence, likely in a large account),
+// but not when two others do.
+TEST_F(ReferenceFitTest, AnExactSingleInvoiceBeatsACoincidentalSetOfThreeButNotAPair) {
+  book_.AddInvoice(MakeInvoice("S", "INV-2026-000001", 100000));
+  book_.AddInvoice(MakeInvoice("T1", "INV-2026-000002", 20000));
+  book_.AddInvoice(MakeInvoice("T2", "INV-2026-000003", 30000));
+  book_.AddInvoice(MakeInvoice("T3", "INV-2026-000004", 50000));
+  BatchOutcome out = Run({From("P1", 100000, "")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied.size(), 1u);
+  EXPECT_EQ(f.applied["S"], 100000);
+
+  OpenBook book;
+  book.AddCustomer(Acme());
+  book.AddInvoice(MakeInvoice("S", "INV-2026-000001", 100000));
+  book.AddInvoice(MakeInvoice("U1", "INV-2026-000005", 40000));
+  book.AddInvoice(MakeInvoice("U2", "INV-2026-000006", 60000));
+  book.Seal();
+  BatchOutcome pair = RunOn(book, {From("P2", 100000, "")});
+  auto ex = OfType(pair, EventType::kException);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]->reason, ExceptionReason::kAmbiguous);
+}
+
+// Twins on either side of the candidate window: the one past it is nearer
+// to what the payer wrote, and is taken.
+TEST_F(ReferenceFitTest, ATwinPastTheCandidateWindowNearerToTheReferenceIsTaken) {
+  for (int i = 0; i < 70; ++i) {
+    Invoice inv = MakeInvoice("W" + std::to_string(i), "INV-2026-0" + std::to_string(20000 + i), 100000 + 700 * i);
+    inv.due_date = Date{ParseIsoDate("2026-01-10").value().days + i};
+    book_.AddInvoice(inv);
+  }
+  Invoice early = MakeInvoice("A", "INV-2026-030000", 50000);
+  early.due_date = ParseIsoDate("2026-01-01").value();
+  Invoice late = MakeInvoice("B", "INV-2026-040000", 50000);
+  late.due_date = ParseIsoDate("2026-12-31").value();
+  book_.AddInvoice(early);
+  book_.AddInvoice(late);
+  BatchOutcome out = Run({From("P1", 50000, "INV-2026-049900")});
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied.size(), 1u);
+  EXPECT_EQ(f.applied["B"], 50000);
+  auto applied = OfType(out, EventType::kApplied);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_TRUE(Has(applied[0]->signals, "equal_amount_by_reference=INV-2026-040000"));
+  EXPECT_TRUE(Has(applied[0]->signals, "set=beyond_window:INV-2026-040000"));
+}
+
 // Issue 14 §5: 100 open invoices, more than the 64-candidate window. The
 // invoice of exactly the amount is due last, past the window; inside it an
 // invoice of 510.00 fits within the tolerance. The exact one is paid, with

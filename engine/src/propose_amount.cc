@@ -102,12 +102,14 @@ void FillInOrder(const Payment& p, std::vector<const Invoice*> candidates, const
   pr.signals.push_back("fallback=" + std::string(past_due_first ? "past_due_first" : "oldest_first"));
 }
 
-// A payment with no usable reference from a known customer: a unique set
-// of its open invoices (one invoice is a set of one) that sums to the
+// A payment with no usable reference from a known customer: one invoice
+// of exactly the amount when no pair makes it too (larger sets are no
+// rivals to it), else a unique set of its open invoices that sums to the
 // amount exactly, else within the tolerance, else cash on account. Two
 // sets that differ in substance ({A, B} and {C}) make it `ambiguous`: a
 // person chooses; sets that differ only in which of equal-amount invoices
-// they take are one answer, the oldest due.
+// they take are one answer: the one nearest the remittance's numbers, then
+// the oldest due.
 Proposal ProposeByAmount(const Payment& p, const PaymentHints& hints, const std::string& customer_id,
                          const OpenBook& book, const WorkingBalances& balances, const Policy& policy,
                          bool with_children, ExceptionReason* reason, std::string* why) {
@@ -140,33 +142,40 @@ Proposal ProposeByAmount(const Payment& p, const PaymentHints& hints, const std:
     if (invs.size() > 1) nearest.Order(invs);
     values.push_back(SubsetSearch::Value{amount, std::move(invs)});
   }
+  {
+    // One invoice with exactly the amount, among all the customer's open
+    // invoices (past the window too), is the plainest answer when no two
+    // invoices together make the amount: a set of three or more that adds
+    // up by coincidence — likely in a large account — is no rival to it.
+    std::vector<const Invoice*> singles;
+    for (const auto* list : {&candidates, &beyond}) {
+      for (const Invoice* inv : *list) {
+        if (Settleable(*inv) == p.amount_minor) singles.push_back(inv);
+      }
+    }
+    ExceptionReason pair_reason = ExceptionReason::kNone;
+    std::string pair_why;
+    if (!singles.empty()) {
+      nearest.Order(singles);
+      const std::vector<const Invoice*> chosen{singles.front()};
+      if (RivalFreeBeyondWindow(chosen, candidates, beyond, p.amount_minor, p.amount_minor, &pair_reason, &pair_why)) {
+        const bool past_window = std::find(candidates.begin(), candidates.end(), chosen.front()) == candidates.end();
+        pr.rule = Rule::kExactAmount;
+        pr.score_milli = kScoreExactAmount;
+        pr.applications.emplace_back(chosen.front(), p.amount_minor);
+        pr.signals.push_back((past_window ? "set=beyond_window:" : "set=") + chosen.front()->number);
+        nearest.Signal(singles, pr);
+        pr.signals.push_back(Delta(p.amount_minor, p.amount_minor, exp));
+        return pr;
+      }
+    }
+  }
   SubsetSearch search(std::move(values), policy.set_size_max);
   const int64_t tol = policy.ShortfallAllowedMinor(p.source, p.currency, p.amount_minor);
   int64_t lo = p.amount_minor;
   int64_t hi = p.amount_minor;
   search.Run(lo, hi);
   bool exact = true;
-  if (search.answers().empty() && !search.cut() && !beyond.empty()) {
-    // No set in the window: an invoice past it with exactly the amount is
-    // the answer when nothing rivals it among all of them — before any fit
-    // within the tolerance, which it would beat.
-    std::vector<const Invoice*> singles;
-    for (const Invoice* inv : beyond) {
-      if (Settleable(*inv) == p.amount_minor) singles.push_back(inv);
-    }
-    if (!singles.empty()) {
-      nearest.Order(singles);
-      std::vector<const Invoice*> chosen{singles.front()};
-      pr.signals.push_back("set=beyond_window:" + singles.front()->number);
-      if (!RivalFreeBeyondWindow(chosen, candidates, beyond, lo, hi, reason, why)) return pr;
-      pr.rule = Rule::kExactAmount;
-      pr.score_milli = kScoreExactAmount;
-      pr.applications.emplace_back(singles.front(), Settleable(*singles.front()));
-      nearest.Signal(singles, pr);
-      pr.signals.push_back(Delta(p.amount_minor, p.amount_minor, exp));
-      return pr;
-    }
-  }
   if (search.answers().empty() && !search.cut() && tol > 0) {
     exact = false;
     lo = p.amount_minor + 1;
@@ -207,6 +216,23 @@ Proposal ProposeByAmount(const Payment& p, const PaymentHints& hints, const std:
     pr.signals.push_back("set=" + DescribeAnswer(search, a));
     return pr;
   }
+  bool past_window = false;  // a twin past the window was taken
+  if (!beyond.empty() && chosen.size() == 1) {
+    // One invoice, unrivalled: its equal-amount twins past the window are
+    // the same answer, and the one nearest the reference is taken.
+    std::vector<const Invoice*> equal;
+    for (const auto* list : {&candidates, &beyond}) {
+      for (const Invoice* inv : *list) {
+        if (Settleable(*inv) == Settleable(*chosen.front())) equal.push_back(inv);
+      }
+    }
+    nearest.Order(equal);
+    if (equal.front() != chosen.front()) {
+      chosen.front() = equal.front();
+      past_window = true;
+      nearest.Signal(equal, pr);
+    }
+  }
   std::sort(chosen.begin(), chosen.end(), [](const Invoice* x, const Invoice* y) {
     if (x->due_date != y->due_date) return x->due_date < y->due_date;
     return x->invoice_id < y->invoice_id;
@@ -234,8 +260,12 @@ Proposal ProposeByAmount(const Payment& p, const PaymentHints& hints, const std:
   }
   std::erase_if(pr.applications, [](const auto& x) { return x.second == 0; });
   std::reverse(pr.write_offs.begin(), pr.write_offs.end());
-  pr.signals.push_back("set=" + DescribeAnswer(search, a));
-  for (const auto& [vi, k] : a) nearest.Signal(search.value(vi).invoices, pr);
+  if (past_window) {
+    pr.signals.push_back("set=beyond_window:" + chosen.front()->number);
+  } else {
+    pr.signals.push_back("set=" + DescribeAnswer(search, a));
+    for (const auto& [vi, k] : a) nearest.Signal(search.value(vi).invoices, pr);
+  }
   pr.signals.push_back(Delta(p.amount_minor, sum.ToInt64().value(), exp));
   return pr;
 }
