@@ -1270,17 +1270,37 @@ TEST_F(ReferenceFitTest, AnotherCustomersInvoiceTheAmountFitsIsPaid) {
   EXPECT_TRUE(OfType(out, EventType::kException).empty());
 }
 
-// ... unless the payer's own invoice near that number fits as well: two
-// candidates, neither clearly best.
-TEST_F(ReferenceFitTest, TwoCustomersInvoicesThatBothFitGoToReview) {
+// ... unless the payer's own invoice near that number fits as well: a payer
+// known by its bank account pays its own; one known by name alone goes to a
+// person with both candidates.
+TEST_F(ReferenceFitTest, TwoCustomersInvoicesThatBothFitGoToThePayersOwnOnlyWhenItsAccountSaysWho) {
   book_.AddInvoice(MakeInvoice("I1", "INV-2026-018143", 2429033));
   book_.AddInvoice(MakeInvoice("J1", "INV-2026-018148", 2429033, "C2"));
   BatchOutcome out = Run({From("P1", 2429033, "INV-2026-018148")});
-  EXPECT_TRUE(OfType(out, EventType::kApplied).empty());
-  auto ex = OfType(out, EventType::kException);
+  Effects f = EffectsOf(out);
+  EXPECT_EQ(f.applied.size(), 1u);
+  EXPECT_EQ(f.applied["I1"], 2429033);
+
+  Payment by_name = ByName("P2", 2429033, "ACME CORP");
+  by_name.remittance = "INV-2026-018148";
+  BatchOutcome named = Run({by_name});
+  EXPECT_TRUE(OfType(named, EventType::kApplied).empty());
+  auto ex = OfType(named, EventType::kException);
   ASSERT_EQ(ex.size(), 1u);
   EXPECT_EQ(ex[0]->reason, ExceptionReason::kNeedsReview);
   EXPECT_TRUE(Has(ex[0]->signals, "candidate=INV-2026-018143"));
+}
+
+// A slip that lands on another customer's invoice disputed in full is no
+// reason for review when the payer's own invoice near it takes the amount.
+TEST_F(ReferenceFitTest, ASlipNamingAnInvoiceDisputedInFullGoesToThePayersNearInvoice) {
+  book_.AddInvoice(MakeInvoice("I1", "INV-2026-018143", 50391));
+  Invoice disputed = MakeInvoice("J1", "INV-2026-018148", 2429033, "C2");
+  disputed.disputed_minor = 2429033;
+  book_.AddInvoice(disputed);
+  BatchOutcome out = Run({From("P1", 50391, "INV-2026-018148")});
+  EXPECT_EQ(EffectsOf(out).applied["I1"], 50391);
+  EXPECT_EQ(out.payments.at(0).status, PaymentStatus::kApplied);
 }
 
 // Inside one customer: the remittance names invoice A of 24,290.33, the

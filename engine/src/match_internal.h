@@ -92,7 +92,8 @@ struct Resolution {
   std::string detail;
   int32_t failures_count = 0;  // every Fail, whatever its reason
   int32_t unknown_count = 0;   // references that name no invoice
-  // References whose invoice is already settled or in another currency.
+  // References whose invoice is already settled, in another currency or
+  // disputed in full.
   int32_t state_failures_count = 0;
 
   void Fail(ExceptionReason r, std::string why) {

@@ -20,15 +20,17 @@
 //     fit it: with no replacement the payment goes to review, the signals
 //     naming both customers.
 //   - A reference whose invoice is already settled (paid earlier, often by
-//     its own customer) or in another currency, or is another customer's
+//     its own customer), in another currency or disputed in full, or is
+//     another customer's
 //     usage invoice still reconciling, is no failure (and no hold for a
 //     stranger) when the payer's own open invoice one or two edits from it
 //     makes the amount exact: that one is paid — unless the payment is also
 //     what a settled invoice came to (paid twice?), which stays an
 //     `invoice_not_open` exception.
-//   - An invoice of another customer that the amount fits is still put to a
-//     person when the payer's own near invoice fits as well: two candidates,
-//     neither clearly best.
+//   - An invoice of another customer that the amount fits, when the payer's
+//     own near invoice fits as well, gives way to it when the payer is known
+//     by its bank account or Stripe customer; known by name alone, a person
+//     decides between the two.
 //
 // Every change leaves its signals: "reference=corrected:<named>~<meant>",
 // "reference_customer=<id>", "payer_customer=<id>", "candidate=<number>".
@@ -215,9 +217,7 @@ void WeighReferences(const Payment& p, const OpenBook& book, const Policy& polic
   Resolution& res = ided.res;
   // One reference that failed for its invoice's state (settled, another
   // currency), and nothing else: it may be a slip too.
-  const bool one_failed =
-      (res.reason == ExceptionReason::kInvoiceNotOpen || res.reason == ExceptionReason::kCurrencyMismatch) &&
-      res.failures_count == 1 && res.state_failures_count == 1;
+  const bool one_failed = res.failures_count == 1 && res.state_failures_count == 1;
   if (!one_failed && !res.held.empty() && res.reason != ExceptionReason::kNone) return;
   if (!one_failed && res.held.empty() &&
       (res.invoices.empty() || (res.reason != ExceptionReason::kNone && !KnownReferencesExplain(p, res)))) {
@@ -268,8 +268,18 @@ void WeighReferences(const Payment& p, const OpenBook& book, const Policy& polic
 
   if (fits) {
     // The named invoice of another customer takes the amount: a third party
-    // may pay it. Unless the payer's own near invoice takes it as well.
+    // may pay it. Unless the payer's own near invoice takes it as well: a
+    // payer known by its bank account (or Stripe customer) pays its own;
+    // one known by its name alone goes to a person.
     if (options.empty()) return;
+    const bool strong = payer.by == IdentifiedBy::kAccount || payer.by == IdentifiedBy::kStripeCustomer;
+    if (strong && (options.size() == 1 || options[1].distance > options[0].distance)) {
+      const Replacement& r = options.front();
+      const Invoice& named = *res.invoices[r.index];
+      res.invoices[r.index] = r.invoice;
+      Correct(book, payer, named, r.invoice, ided);
+      return;
+    }
     Review(res,
            "the remittance names invoice " + foreign.front()->number + " of customer " + foreign.front()->customer_id +
                ", which the amount fits, but the payer is customer " + who + " and its invoice " +

@@ -34,6 +34,7 @@ const char* CheckReference(const Payment& p, const InvoiceHint& h, const Invoice
   }
   if (Settleable(inv) == 0) {
     res.Fail(ExceptionReason::kNeedsReview, "invoice " + inv.number + " is disputed in full");
+    ++res.state_failures_count;
     return "disputed";
   }
   if (h.amount_minor.has_value() && *h.amount_minor > Settleable(inv)) {
