@@ -135,6 +135,38 @@ TEST(HashPostings, FindsExactlyTheEntriesOfAHashInRowOrder) {
   }
 }
 
+// Whole names ('N') are also read by prefix (a payer name cut by the rail):
+// for every prefix of every stored name, the resident scan gives the ids a
+// RocksDB seek on "N\0<prefix>" gives, in the same order, with the same
+// "more" at every bound.
+void ExpectNamePrefixSeeksAsRocksDb(RawDb& raw, const BookIndex& index) {
+  std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), raw.cf["index"]));
+  std::set<std::string> prefixes;
+  const std::string kind_prefix = Key2(kIndexNameText, "");
+  for (it->Seek(kind_prefix); it->Valid() && it->key().starts_with(kind_prefix); it->Next()) {
+    const std::string text = it->key().ToString().substr(2, it->key().ToString().find('\0', 2) - 2);
+    for (size_t n = 1; n <= text.size(); ++n) prefixes.insert(text.substr(0, n));
+  }
+  ASSERT_GT(prefixes.size(), 10u);
+  prefixes.insert("no such name");
+  for (const std::string& prefix : prefixes) {
+    std::vector<std::string> want;
+    const std::string seek = Key2(kIndexNameText, prefix);
+    for (it->Seek(seek); it->Valid() && it->key().starts_with(seek); it->Next()) {
+      const std::string key = it->key().ToString();
+      want.push_back(key.substr(key.rfind('\0') + 1));
+    }
+    for (size_t bound : {size_t{1}, size_t{2}, SIZE_MAX}) {
+      std::vector<std::string> ids;
+      bool more = false;
+      ASSERT_TRUE(index.ScanNameText(prefix, /*prefix=*/true, bound, &ids, &more).ok());
+      const size_t n = std::min(bound, want.size());
+      EXPECT_EQ(ids, std::vector<std::string>(want.begin(), want.begin() + static_cast<ptrdiff_t>(n))) << prefix;
+      EXPECT_EQ(more, want.size() > bound) << prefix;
+    }
+  }
+}
+
 // For every group of every kind the index holds, the resident scan gives
 // the ids a prefix seek in RocksDB gives, in the same order, with the same
 // "more" at every bound; groups nobody has give nothing.
@@ -198,44 +230,7 @@ TEST_F(ResidentBookTest, AnswersEveryIndexReadAsRocksDbDoes) {
   std::string stored;
   ASSERT_TRUE(raw.db->Get(rocksdb::ReadOptions(), raw.cf["invoices"], "I3", &stored).ok());
   EXPECT_EQ(values[0], stored);
-}
-
-// Whole names ('N') are also read by prefix (a payer name cut by the rail):
-// for every prefix of every stored name, the resident scan gives the ids a
-// RocksDB seek on "N\0<prefix>" gives, in the same order, with the same
-// "more" at every bound.
-TEST_F(ResidentBookTest, AnswersNamePrefixSeeksAsRocksDbDoes) {
-  const std::string dir = tmp_.Join("ledger");
-  { OpenLoaded("ledger"); }
-  RawDb raw(dir);
-  auto built = BookIndex::Build(raw.db, raw.cf["invoices"], raw.cf["customers"]);
-  ASSERT_TRUE(built.ok()) << built.status().message();
-  const BookIndex& index = *built.value();
-  std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), raw.cf["index"]));
-  std::set<std::string> prefixes;
-  const std::string kind_prefix = Key2(kIndexNameText, "");
-  for (it->Seek(kind_prefix); it->Valid() && it->key().starts_with(kind_prefix); it->Next()) {
-    const std::string text = it->key().ToString().substr(2, it->key().ToString().find('\0', 2) - 2);
-    for (size_t n = 1; n <= text.size(); ++n) prefixes.insert(text.substr(0, n));
-  }
-  ASSERT_GT(prefixes.size(), 10u);
-  prefixes.insert("no such name");
-  for (const std::string& prefix : prefixes) {
-    std::vector<std::string> want;
-    const std::string seek = Key2(kIndexNameText, prefix);
-    for (it->Seek(seek); it->Valid() && it->key().starts_with(seek); it->Next()) {
-      const std::string key = it->key().ToString();
-      want.push_back(key.substr(key.rfind('\0') + 1));
-    }
-    for (size_t bound : {size_t{1}, size_t{2}, SIZE_MAX}) {
-      std::vector<std::string> ids;
-      bool more = false;
-      ASSERT_TRUE(index.ScanNameText(prefix, /*prefix=*/true, bound, &ids, &more).ok());
-      const size_t n = std::min(bound, want.size());
-      EXPECT_EQ(ids, std::vector<std::string>(want.begin(), want.begin() + static_cast<ptrdiff_t>(n))) << prefix;
-      EXPECT_EQ(more, want.size() > bound) << prefix;
-    }
-  }
+  ExpectNamePrefixSeeksAsRocksDb(raw, index);
 }
 
 // The same files applied to two copies of a book, one with the resident
