@@ -124,7 +124,8 @@ void BM_LoadBookByName(benchmark::State& state) {
   }
   BookRequest req;
   for (uint64_t i = 0; i < kLookupNamesCount; ++i) {
-    req.payer_names.insert(PayerNameRequest{NormalizePayerName(PayerNameOf(PayerOf(i, customers))).tokens, "", ""});
+    req.payer_names.insert(
+        PayerNameRequest{NormalizePayerName(PayerNameOf(PayerOf(i, customers))).tokens, "", "", "", false});
   }
   size_t found = 0;
   for (auto _ : state) {

@@ -191,7 +191,7 @@ TEST_F(LedgerTest, LoadUpsertsByIdAndChecksReferences) {
 // new name leaves no stale token behind.
 TEST_F(LedgerTest, PayerNameVariantFindsTheCustomerThroughTheNameIndex) {
   BookRequest req;
-  req.payer_names.insert(PayerNameRequest{NormalizePayerName("ACME CORPORATION INC").tokens, "", ""});
+  req.payer_names.insert(PayerNameRequest{NormalizePayerName("ACME CORPORATION INC").tokens, "", "", "", false});
   auto book = ledger_->LoadBook(req);
   ASSERT_TRUE(book.ok()) << book.status().message();
   ASSERT_NE(book.value()->FindCustomer("C1"), nullptr);
@@ -216,7 +216,7 @@ TEST_F(LedgerTest, PayerNameVariantFindsTheCustomerThroughTheNameIndex) {
   ASSERT_TRUE(stale.ok());
   EXPECT_EQ(stale.value()->FindCustomer("C1"), nullptr);
   BookRequest renamed;
-  renamed.payer_names.insert(PayerNameRequest{NormalizePayerName("WAYNE ENTERPRISES INC").tokens, "", ""});
+  renamed.payer_names.insert(PayerNameRequest{NormalizePayerName("WAYNE ENTERPRISES INC").tokens, "", "", "", false});
   auto fresh = ledger_->LoadBook(renamed);
   ASSERT_TRUE(fresh.ok());
   EXPECT_NE(fresh.value()->FindCustomer("C1"), nullptr);
@@ -290,8 +290,8 @@ TEST(LedgerNames, CommonWordsAreNotSearchedAndCannotIdentifyAlone) {
   BookRequest req;
   const std::vector<std::string> alpha = NormalizePayerName("ALPHA LOGISTICS LLC").tokens;
   const std::vector<std::string> common = NormalizePayerName("LOGISTICS").tokens;
-  req.payer_names.insert(PayerNameRequest{alpha, "", ""});
-  req.payer_names.insert(PayerNameRequest{common, "", ""});
+  req.payer_names.insert(PayerNameRequest{alpha, "", "", "", false});
+  req.payer_names.insert(PayerNameRequest{common, "", "", "", false});
   auto book = ledger.LoadBook(req);
   ASSERT_TRUE(book.ok()) << book.status().message();
   EXPECT_EQ(book.value()->customer_count(), 1u);  // only Alpha, through "alpha"
@@ -501,7 +501,7 @@ TEST_F(LedgerTest, SchemaTwoLedgerIsIndexedForLooserLookupsOnUpgrade) {
   EXPECT_NE(book.value()->FindInvoice("I3"), nullptr);
   // Customers are found by name again too.
   BookRequest by_name;
-  by_name.payer_names.insert(PayerNameRequest{NormalizePayerName("ACME CORPORATION INC").tokens, "", ""});
+  by_name.payer_names.insert(PayerNameRequest{NormalizePayerName("ACME CORPORATION INC").tokens, "", "", "", false});
   auto named = ledger_->LoadBook(by_name);
   ASSERT_TRUE(named.ok()) << named.status().message();
   const NameMatch m = named.value()->MatchPayerName(by_name.payer_names.begin()->tokens, 800);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,38 @@ TEST(HashPostings, FindsExactlyTheEntriesOfAHashInRowOrder) {
   }
 }
 
+// Whole names ('N') are also read by prefix (a payer name cut by the rail):
+// for every prefix of every stored name, the resident scan gives the ids a
+// RocksDB seek on "N\0<prefix>" gives, in the same order, with the same
+// "more" at every bound.
+void ExpectNamePrefixSeeksAsRocksDb(RawDb& raw, const BookIndex& index) {
+  std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), raw.cf["index"]));
+  std::set<std::string> prefixes;
+  const std::string kind_prefix = Key2(kIndexNameText, "");
+  for (it->Seek(kind_prefix); it->Valid() && it->key().starts_with(kind_prefix); it->Next()) {
+    const std::string text = it->key().ToString().substr(2, it->key().ToString().find('\0', 2) - 2);
+    for (size_t n = 1; n <= text.size(); ++n) prefixes.insert(text.substr(0, n));
+  }
+  ASSERT_GT(prefixes.size(), 10u);
+  prefixes.insert("no such name");
+  for (const std::string& prefix : prefixes) {
+    std::vector<std::string> want;
+    const std::string seek = Key2(kIndexNameText, prefix);
+    for (it->Seek(seek); it->Valid() && it->key().starts_with(seek); it->Next()) {
+      const std::string key = it->key().ToString();
+      want.push_back(key.substr(key.rfind('\0') + 1));
+    }
+    for (size_t bound : {size_t{1}, size_t{2}, SIZE_MAX}) {
+      std::vector<std::string> ids;
+      bool more = false;
+      ASSERT_TRUE(index.ScanNameText(prefix, /*prefix=*/true, bound, &ids, &more).ok());
+      const size_t n = std::min(bound, want.size());
+      EXPECT_EQ(ids, std::vector<std::string>(want.begin(), want.begin() + static_cast<ptrdiff_t>(n))) << prefix;
+      EXPECT_EQ(more, want.size() > bound) << prefix;
+    }
+  }
+}
+
 // For every group of every kind the index holds, the resident scan gives
 // the ids a prefix seek in RocksDB gives, in the same order, with the same
 // "more" at every bound; groups nobody has give nothing.
@@ -161,7 +194,7 @@ TEST_F(ResidentBookTest, AnswersEveryIndexReadAsRocksDbDoes) {
       ++checked;
       continue;
     }
-    if (std::string("ctoaumh").find(kind) == std::string::npos) continue;
+    if (std::string("ctoaumhN").find(kind) == std::string::npos) continue;
     const size_t sep = key.find('\0', 2);
     groups[{kind, key.substr(2, sep - 2)}].push_back(key.substr(sep + 1));
   }
@@ -179,7 +212,7 @@ TEST_F(ResidentBookTest, AnswersEveryIndexReadAsRocksDbDoes) {
     }
   }
   EXPECT_GT(checked, 60u);
-  for (char kind : std::string("ctoaumh")) {
+  for (char kind : std::string("ctoaumhN")) {
     std::vector<std::string> ids;
     bool more = true;
     ASSERT_TRUE(index.Scan(kind, "no such group", SIZE_MAX, &ids, &more).ok());
@@ -197,6 +230,7 @@ TEST_F(ResidentBookTest, AnswersEveryIndexReadAsRocksDbDoes) {
   std::string stored;
   ASSERT_TRUE(raw.db->Get(rocksdb::ReadOptions(), raw.cf["invoices"], "I3", &stored).ok());
   EXPECT_EQ(values[0], stored);
+  ExpectNamePrefixSeeksAsRocksDb(raw, index);
 }
 
 // The same files applied to two copies of a book, one with the resident

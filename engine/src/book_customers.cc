@@ -45,7 +45,15 @@ void OpenBook::SealCustomers() {
     std::sort(tokens.begin(), tokens.end());
     tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
     for (std::string& t : tokens) customers_by_token_[std::move(t)].push_back(static_cast<uint32_t>(i));
+    for (const std::string& text : CustomerNameTexts(customer_names_[i])) {
+      customers_by_text_[text].push_back(static_cast<uint32_t>(i));
+    }
     if (!c.parent_id.empty() && customer_by_id_.count(c.parent_id) != 0) children_[c.parent_id].push_back(&c);
+  }
+  // In customer id order, as the ledger's keys are.
+  for (auto& [text, ids] : customers_by_text_) {
+    std::sort(ids.begin(), ids.end(),
+              [&](uint32_t a, uint32_t b) { return customers_[a].customer_id < customers_[b].customer_id; });
   }
   for (auto& [parent, kids] : children_) {
     std::sort(kids.begin(), kids.end(),
@@ -79,6 +87,45 @@ const std::vector<const Invoice*>& OpenBook::OpenInvoicesOfFamily(const std::str
   assert(sealed_);
   auto it = open_by_family_.find(customer_id);
   return it == open_by_family_.end() ? OpenInvoicesOf(customer_id) : it->second;
+}
+
+NameMatch OpenBook::MatchNameText(const std::string& text, bool cut) const {
+  NameMatch m;
+  std::vector<uint32_t> found;
+  auto exact = customers_by_text_.find(text);
+  if (exact != customers_by_text_.end()) {
+    m.by = NameMatchBy::kExact;
+    found = exact->second;
+  } else if (cut) {
+    // The first keys starting with the text, until two customers are seen.
+    size_t keys = 0;
+    for (auto it = customers_by_text_.lower_bound(text);
+         it != customers_by_text_.end() && it->first.starts_with(text) && found.size() < 2; ++it) {
+      for (size_t k = 0; k < it->second.size() && found.size() < 2 && keys < kNamePrefixKeysCountMax; ++k, ++keys) {
+        if (std::find(found.begin(), found.end(), it->second[k]) == found.end()) found.push_back(it->second[k]);
+      }
+      if (keys == kNamePrefixKeysCountMax) break;
+    }
+    // An ambiguous prefix says nothing: the token search decides.
+    if (found.size() != 1) return m;
+    m.by = NameMatchBy::kPrefix;
+  }
+  if (found.empty()) return m;
+  m.similarity_milli = 1000;
+  if (found.size() == 1) {
+    m.customer = &customers_[found.front()];
+    return m;
+  }
+  for (uint32_t i : found) m.tied.push_back(&customers_[i]);
+  return m;
+}
+
+NameMatch OpenBook::MatchPayerName(const PayerName& name, bool cut, int32_t min_milli) const {
+  assert(sealed_);
+  if (name.empty()) return NameMatch();
+  NameMatch m = MatchNameText(name.text, cut);
+  if (m.customer != nullptr || !m.tied.empty()) return m;
+  return MatchPayerName(name.tokens, min_milli);
 }
 
 NameMatch OpenBook::MatchPayerName(const std::vector<std::string>& tokens, int32_t min_milli) const {

@@ -24,12 +24,16 @@ std::string Milli(int32_t v) { return std::to_string(v) + "/1000"; }
 Identification IdentifyByName(const Payment& p, const OpenBook& book, const Policy& policy) {
   Identification id;
   const PayerName name = NormalizePayerName(p.payer_name);
-  const NameMatch m = name.empty() ? NameMatch() : book.MatchPayerName(name.tokens, policy.name_similarity_min_milli);
+  const bool cut = PayerNameLooksCut(p.payer_name);
+  const NameMatch m = book.MatchPayerName(name, cut, policy.name_similarity_min_milli);
   if (m.customer != nullptr) {
     id.customer_id = m.customer->customer_id;
     id.by = IdentifiedBy::kName;
     id.confidence_milli = m.similarity_milli;
     id.signals = {"identified_by=name", "name_similarity=" + std::to_string(m.similarity_milli)};
+    // An exact name reads as a similarity of 1000, as it always has; a cut
+    // one says so, for the person who checks it.
+    if (m.by == NameMatchBy::kPrefix) id.signals.push_back("name=prefix");
     return id;
   }
   id.signals = {"identified_by=none"};
@@ -74,7 +78,9 @@ void AddPayerNameRequest(const Payment& p, BookRequest* req) {
   if (p.payer_name.empty()) return;
   PayerName name = NormalizePayerName(p.payer_name);
   if (name.empty()) return;
-  req->payer_names.insert(PayerNameRequest{std::move(name.tokens), p.payer_account_fp, p.stripe_customer_id});
+  const bool cut = PayerNameLooksCut(p.payer_name);
+  req->payer_names.insert(
+      PayerNameRequest{std::move(name.tokens), p.payer_account_fp, p.stripe_customer_id, std::move(name.text), cut});
 }
 
 }  // namespace cashmatch

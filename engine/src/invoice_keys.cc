@@ -24,6 +24,65 @@ int Mod97Step(int rem, char c) {
 
 constexpr size_t kRfCreditorLengthMax = 21;
 
+// The digit a look-alike letter stands for ('\0' for any other letter).
+char LookAlikeDigit(char c) {
+  switch (c) {
+    case 'O':
+    case 'o': return '0';
+    case 'I':
+    case 'i':
+    case 'l': return '1';
+    case 'S': return '5';
+    case 'B': return '8';
+    case 'Z': return '2';
+    default: return '\0';
+  }
+}
+
+// The first letter or digit of `text` at or after `i` (its size if none).
+size_t SkipSeparators(std::string_view text, size_t i) {
+  while (i < text.size() && !IsAlnum(text[i])) ++i;
+  return i;
+}
+
+// Whether the alphanumeric segment `seg` is a serial written with
+// look-alike letters for its leading digits: one to kLookAlikeRunLettersMax
+// look-alikes, then at least kLookAlikeRunDigitsMin digits and nothing else.
+bool LeadsWithLookAlikes(std::string_view seg) {
+  size_t k = 0;
+  while (k < seg.size() && !IsDigit(seg[k])) {
+    if (LookAlikeDigit(seg[k]) == '\0') return false;
+    ++k;
+  }
+  if (k == 0 || k > kLookAlikeRunLettersMax) return false;
+  const std::string_view digits = seg.substr(k);
+  return digits.size() >= kLookAlikeRunDigitsMin && std::all_of(digits.begin(), digits.end(), IsDigit);
+}
+
+// `text` with the look-alike letters of its serials read as digits
+// (LeadsWithLookAlikes, only in segments after the text's first digit);
+// false (and `out` untouched) when nothing is folded, the common case.
+bool FoldLookAlikes(std::string_view text, std::string* out) {
+  bool folded = false;
+  bool seen_digit = false;
+  for (size_t i = SkipSeparators(text, 0); i < text.size(); i = SkipSeparators(text, i)) {
+    size_t j = i;
+    bool has_digit = false;
+    for (; j < text.size() && IsAlnum(text[j]); ++j) has_digit = has_digit || IsDigit(text[j]);
+    const std::string_view seg = text.substr(i, j - i);
+    // Letters before the text's first digit are its prefix ("INV", "B"):
+    // the tolerant key drops them, and they are never read as digits.
+    if (seen_digit && LeadsWithLookAlikes(seg)) {
+      if (!folded) out->assign(text);
+      folded = true;
+      for (size_t k = i; !IsDigit(text[k]); ++k) (*out)[k] = LookAlikeDigit(text[k]);
+    }
+    seen_digit = seen_digit || has_digit;
+    i = j;
+  }
+  return folded;
+}
+
 }  // namespace
 
 std::string TolerantInvoiceKey(std::string_view text) {
@@ -35,13 +94,10 @@ std::string TolerantInvoiceKey(std::string_view text) {
 void TolerantInvoiceKeyTo(std::string_view text, std::string* key) {
   std::string& out = *key;
   out.clear();
+  std::string folded;
+  if (FoldLookAlikes(text, &folded)) text = folded;
   bool seen_digit = false;
-  size_t i = 0;
-  while (i < text.size()) {
-    if (!IsAlnum(text[i])) {
-      ++i;
-      continue;
-    }
+  for (size_t i = SkipSeparators(text, 0); i < text.size(); i = SkipSeparators(text, i)) {
     const bool digits = IsDigit(text[i]);
     size_t j = i;
     while (j < text.size() && IsAlnum(text[j]) && IsDigit(text[j]) == digits) ++j;

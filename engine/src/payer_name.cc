@@ -213,6 +213,13 @@ PayerName NormalizePayerName(std::string_view raw) {
   return out;
 }
 
+bool PayerNameLooksCut(std::string_view raw) {
+  while (!raw.empty() && raw.back() == ' ') raw.remove_suffix(1);
+  if (raw.size() != kNachaCompanyNameLength) return false;
+  const char last = raw.back();
+  return (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z') || (last >= '0' && last <= '9');
+}
+
 int32_t NameSimilarityMilli(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   assert(std::is_sorted(a.begin(), a.end()));
   assert(std::is_sorted(b.begin(), b.end()));
@@ -234,6 +241,15 @@ std::vector<PayerName> CustomerNames(const Customer& c) {
   for (const std::string& alias : c.aliases) names.push_back(NormalizePayerName(alias));
   std::erase_if(names, [](const PayerName& n) { return n.empty(); });
   return names;
+}
+
+std::vector<std::string> CustomerNameTexts(const std::vector<PayerName>& customer_names) {
+  std::vector<std::string> texts;
+  texts.reserve(customer_names.size());
+  for (const PayerName& n : customer_names) texts.push_back(n.text);
+  std::sort(texts.begin(), texts.end());
+  texts.erase(std::unique(texts.begin(), texts.end()), texts.end());
+  return texts;
 }
 
 int32_t CustomerNameSimilarityMilli(const std::vector<std::string>& payer_tokens,

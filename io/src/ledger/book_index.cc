@@ -153,6 +153,10 @@ Result<std::unique_ptr<BookIndex>> BookIndex::Build(rocksdb::DB* db, rocksdb::Co
     for (const std::string& key : CustomerIndexKeys(c)) {
       // "<kind>\0<group>\0<customer id>"
       const std::string_view group = std::string_view(key).substr(2, key.size() - 3 - c.customer_id.size());
+      if (key[0] == kIndexNameText) {
+        b.AddNameText(group, row);
+        continue;
+      }
       Entries& to = key[0] == kIndexAccount          ? accounts
                     : key[0] == kIndexStripeCustomer ? stripe_customers
                     : key[0] == kIndexNameToken      ? tokens
@@ -166,6 +170,7 @@ Result<std::unique_ptr<BookIndex>> BookIndex::Build(rocksdb::DB* db, rocksdb::Co
   b.by_stripe_customer_.Build(std::move(stripe_customers), true);
   b.by_token_.Build(std::move(tokens), true);
   b.by_parent_.Build(std::move(parents), true);
+  b.SortNameTexts();
   // Invoices, in id order, with the keys load gave them: number ('n'),
   // Stripe invoice id ('s'), customer ('c'), tolerant key and PO (keys.h).
   ids = {};
@@ -213,6 +218,41 @@ Result<std::unique_ptr<BookIndex>> BookIndex::Build(rocksdb::DB* db, rocksdb::Co
   for (Rows* rows : {&b.customers_, &b.invoices_}) rows->Shrink();
   b.build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
+}
+
+void BookIndex::AddNameText(std::string_view text, uint32_t row) {
+  name_texts_.push_back({static_cast<uint64_t>(name_arena_.size()), static_cast<uint32_t>(text.size()), row});
+  name_arena_.append(text);
+}
+
+void BookIndex::SortNameTexts() {
+  // Rows are in customer id order, so (text, row) is the ledger's key order.
+  std::sort(name_texts_.begin(), name_texts_.end(), [&](const NameText& a, const NameText& b) {
+    const int c = TextOf(a).compare(TextOf(b));
+    return c != 0 ? c < 0 : a.row < b.row;
+  });
+  name_texts_.shrink_to_fit();
+  name_arena_.shrink_to_fit();
+}
+
+Status BookIndex::ScanNameText(std::string_view text, bool prefix, size_t count_max, std::vector<std::string>* ids,
+                               bool* more) const {
+  ids->clear();
+  *more = false;
+  auto it = std::lower_bound(name_texts_.begin(), name_texts_.end(), text,
+                             [&](const NameText& e, std::string_view t) { return TextOf(e) < t; });
+  for (; it != name_texts_.end(); ++it) {
+    const std::string_view stored = TextOf(*it);
+    if (prefix ? !stored.starts_with(text) : stored != text) break;
+    if (ids->size() == count_max) {
+      *more = true;
+      break;
+    }
+    std::string_view id;
+    CASHMATCH_RETURN_IF_ERROR(codec::PeekCustomerId(customers_.Record(it->row), &id));
+    ids->emplace_back(id);
+  }
+  return Status::Ok();
 }
 
 const HashPostings* BookIndex::PostingsOf(char kind) const {
@@ -313,6 +353,7 @@ Status BookIndex::Scan(char kind, std::string_view group, size_t count_max, std:
     ids->emplace_back(id);
     return Status::Ok();
   };
+  if (kind == kIndexNameText) return ScanNameText(group, /*prefix=*/false, count_max, ids, more);
   if (kind == kIndexCustomerInvoice) {
     uint32_t crow = 0;
     if (!CustomerRow(group, &crow)) return Status::Ok();
@@ -371,6 +412,11 @@ Status BookIndex::CheckAgainst(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* inv
     }
   }
   if (first_invoice_ != f.first_invoice_ || invoices_of_ != f.invoices_of_) return differ("customer invoices ('c')");
+  bool same_names = name_texts_.size() == f.name_texts_.size();
+  for (size_t i = 0; same_names && i < name_texts_.size(); ++i) {
+    same_names = name_texts_[i].row == f.name_texts_[i].row && TextOf(name_texts_[i]) == f.TextOf(f.name_texts_[i]);
+  }
+  if (!same_names) return differ("the 'N' keys");
   for (char kind : {kIndexNumber, kIndexStripeInvoice, kIndexTolerant, kIndexPurchaseOrder, kIndexAccount,
                     kIndexStripeCustomer, kIndexNameToken, kIndexChild}) {
     const HashPostings& a = *PostingsOf(kind);
@@ -387,8 +433,9 @@ BookIndexStats BookIndex::stats() const {
   s.invoices_count = invoices_.offset.size();
   s.customers_count = customers_.offset.size();
   s.bytes = invoices_.bytes() + customers_.bytes() + invoice_by_id_.bytes() + customer_by_id_.bytes() +
-            (first_invoice_.capacity() + invoices_of_.capacity()) * sizeof(uint32_t);
-  s.postings_count = invoices_of_.size();
+            (first_invoice_.capacity() + invoices_of_.capacity()) * sizeof(uint32_t) + name_arena_.capacity() +
+            name_texts_.capacity() * sizeof(NameText);
+  s.postings_count = invoices_of_.size() + name_texts_.size();
   for (char kind : {kIndexNumber, kIndexStripeInvoice, kIndexTolerant, kIndexPurchaseOrder, kIndexAccount,
                     kIndexStripeCustomer, kIndexNameToken, kIndexChild}) {
     s.bytes += PostingsOf(kind)->bytes();

@@ -17,7 +17,9 @@
 //   - customer -> its invoices ('c'), as ranges of one array;
 //   - tolerant number key ('t'), PO key ('o') -> invoices;
 //   - account fingerprint ('a'), Stripe customer id ('u'), payer-name
-//     token ('m'), parent ('h') -> customers.
+//     token ('m'), parent ('h') -> customers;
+//   - whole normalized name ('N') -> customers, sorted by name, so a cut
+//     name's prefix is one range (ScanNameText).
 // What stays in RocksDB (small per batch, or rewritten by every commit):
 // payment ids, return keys, settled payments and their trails, payout
 // halves, holds, and the typo neighbourhoods ('d', a dozen keys per
@@ -98,8 +100,13 @@ class BookIndex {
   // The invoice id under "<kind>\0<group>" ('n' or 's'), if any.
   Status FindInvoiceId(char kind, std::string_view group, std::string* id, bool* found) const;
   // The ids under "<kind>\0<group>\0" in key order, at most `count_max`;
-  // `more` when there are more ('c', 't', 'o', 'a', 'u', 'm', 'h').
+  // `more` when there are more ('c', 't', 'o', 'a', 'u', 'm', 'h', 'N').
   Status Scan(char kind, std::string_view group, size_t count_max, std::vector<std::string>* ids, bool* more) const;
+  // The customer ids under "N\0<text>\0" (or, with `prefix`, under
+  // "N\0<text>": every name starting with `text`) in key order, at most
+  // `count_max`; `more` when there are more.
+  Status ScanNameText(std::string_view text, bool prefix, size_t count_max, std::vector<std::string>* ids,
+                      bool* more) const;
 
   // After a durable commit: the invoice records it wrote.
   Status UpdateInvoices(const std::vector<Invoice>& invoices);
@@ -131,6 +138,16 @@ class BookIndex {
                   const std::vector<std::string>& ids, std::vector<std::string>* values,
                   std::vector<char>* found) const;
   const HashPostings* PostingsOf(char kind) const;
+  // 'N': a customer's normalized name texts in one arena, entries sorted
+  // by (text, row) once all are added.
+  struct NameText {
+    uint64_t offset = 0;
+    uint32_t size = 0;
+    uint32_t row = 0;
+  };
+  void AddNameText(std::string_view text, uint32_t row);
+  void SortNameTexts();
+  std::string_view TextOf(const NameText& e) const { return std::string_view(name_arena_).substr(e.offset, e.size); }
   HashPostings* MutablePostingsOf(char kind) { return const_cast<HashPostings*>(PostingsOf(kind)); }
 
   Rows invoices_;
@@ -145,6 +162,8 @@ class BookIndex {
   HashPostings by_stripe_customer_;  // 'u'
   HashPostings by_token_;            // 'm', with a second hash of the token
   HashPostings by_parent_;           // 'h'
+  std::string name_arena_;           // 'N'
+  std::vector<NameText> name_texts_;
   // 'c': the invoice rows of customer row r are
   // invoices_of_[first_invoice_[r] .. first_invoice_[r + 1]), in id order.
   std::vector<uint32_t> first_invoice_;

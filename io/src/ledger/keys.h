@@ -24,6 +24,7 @@ namespace cashmatch::io {
 inline constexpr char kIndexNumber = 'n';           // invoice number -> invoice id
 inline constexpr char kIndexAccount = 'a';          // account fingerprint, customer
 inline constexpr char kIndexNameToken = 'm';        // payer-name token, customer
+inline constexpr char kIndexNameText = 'N';         // whole normalized name, customer (schema 4)
 inline constexpr char kIndexStripeCustomer = 'u';   // Stripe customer id, customer
 inline constexpr char kIndexChild = 'h';            // parent, child customer
 inline constexpr char kIndexCustomerInvoice = 'c';  // customer, invoice

@@ -675,14 +675,44 @@ Status Ledger::UpgradeSchema(uint64_t version) {
   // tokens, Stripe customer ids, parent -> child): every stored invoice and
   // customer gets them before the mark is written, so a crash in between
   // redoes the backfill.
-  assert(version == 1 || version == 2);
+  // Schema 4 adds the whole-name customer keys ('N') and changes the
+  // tolerant key (look-alike letters read as digits), which the PO key is
+  // made of: the 't' and 'o' keys are dropped and written again with the
+  // rest. Dropping and putting are idempotent, so a crash before the mark
+  // redoes the whole upgrade at the next open.
+  assert(version >= 1 && version < kSchemaVersion);
   (void)version;
+  CASHMATCH_RETURN_IF_ERROR(DropIndexKind(kIndexTolerant));
+  CASHMATCH_RETURN_IF_ERROR(DropIndexKind(kIndexPurchaseOrder));
   CASHMATCH_RETURN_IF_ERROR(BackfillLooseIndex());
   CASHMATCH_RETURN_IF_ERROR(BackfillCustomerIndex());
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return FromRocks(db_->Put(wo, meta_, kMetaSchema, codec::BigEndian64(kSchemaVersion)),
                    "cannot upgrade ledger " + dir_ + " to schema " + std::to_string(kSchemaVersion));
+}
+
+Status Ledger::DropIndexKind(char kind) {
+  // Every key starting "<kind>\0", deleted one by one in bounded writes.
+  // Not DeleteRange: the index column family inserts with a prefix hint
+  // (memtable_insert_with_hint_prefix_extractor), which RocksDB does not
+  // support together with range tombstones.
+  constexpr size_t kDeletesPerWrite = 4096;
+  const std::string prefix{kind, '\0'};
+  const std::string what = std::string("cannot drop the '") + kind + "' keys of ledger " + dir_;
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  rocksdb::WriteBatch wb;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    wb.Delete(index_, it->key());
+    if (wb.Count() == kDeletesPerWrite) {
+      CASHMATCH_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), what));
+      wb.Clear();
+    }
+  }
+  CASHMATCH_RETURN_IF_ERROR(FromRocks(it->status(), what));
+  return wb.Count() == 0 ? Status::Ok() : FromRocks(db_->Write(wo, &wb), what);
 }
 
 Result<std::optional<CommittedBatch>> Ledger::FindBatch(const std::string& idempotency_key) const {

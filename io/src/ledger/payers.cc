@@ -10,6 +10,14 @@
 //     unread customer as similar as the best one read, the name is marked
 //     inconclusive in the book and identifies nobody
 //     (NameSearchInconclusive);
+//   - by whole normalized name ('N', payer_name.h "Exact names and cut
+//     names"): the customers whose name or alias normalizes exactly to
+//     the payer's, at most name_postings_count_max, however common their
+//     words; when there are none and the payer's name looks cut by the
+//     rail, the customers whose normalized name starts with it, by one
+//     seek, reading keys until two customers are seen (at most
+//     kNamePrefixKeysCountMax). OpenBook applies the same rule to what is
+//     loaded, so the two agree;
 //   - the children ('h') of every customer found these ways, so a parent's
 //     payment can be matched against its subsidiaries' invoices.
 // The caller loads the open invoices and records of every customer id
@@ -71,6 +79,51 @@ class PayerSearch {
       out->ids.emplace_back(it_->key().ToStringView().substr(prefix_.size()));
     }
     return it_->status();
+  }
+
+  // The ids of "N\0<text>…" keys in key order (names starting with
+  // `text`), at most `count_max`.
+  rocksdb::Status ScanNamePrefix(const std::string& text, size_t count_max, Postings* out) {
+    out->ids.clear();
+    out->more = false;
+    if (resident_ != nullptr) {
+      Status s = resident_->ScanNameText(text, /*prefix=*/true, count_max, &out->ids, &out->more);
+      return s.ok() ? rocksdb::Status::OK() : rocksdb::Status::Corruption(s.message());
+    }
+    prefix_.clear();
+    AppendIndexKey(&prefix_, kIndexNameText, text);
+    for (it_->Seek(prefix_); it_->Valid() && it_->key().starts_with(prefix_); it_->Next()) {
+      if (out->ids.size() == count_max) {
+        out->more = true;
+        break;
+      }
+      const std::string_view key = it_->key().ToStringView();
+      const size_t sep = key.rfind('\0');
+      if (sep < prefix_.size()) return rocksdb::Status::Corruption("malformed name key");
+      out->ids.emplace_back(key.substr(sep + 1));
+    }
+    return it_->status();
+  }
+
+  // Adds to `found` the customers whose whole normalized name is `text`
+  // or, when there are none and `cut`, the first two whose name starts
+  // with it (payer_name.h, "Exact names and cut names").
+  Status SearchNameText(const std::string& text, bool cut, std::set<std::string>* found) {
+    Postings p;
+    status_ = Scan(kIndexNameText, text, options_.name_postings_count_max, &p);
+    if (!status_.ok()) return Status::IOError("ledger name index scan: " + status_.ToString());
+    if (p.ids.empty() && cut) {
+      status_ = ScanNamePrefix(text, kNamePrefixKeysCountMax, &p);
+      if (!status_.ok()) return Status::IOError("ledger name index scan: " + status_.ToString());
+      std::vector<std::string> distinct;
+      for (std::string& id : p.ids) {
+        if (distinct.size() == 2) break;
+        if (std::find(distinct.begin(), distinct.end(), id) == distinct.end()) distinct.push_back(std::move(id));
+      }
+      p.ids = std::move(distinct);
+    }
+    found->insert(p.ids.begin(), p.ids.end());
+    return Status::Ok();
   }
 
   // Adds to `found` the customers the engine's rule accepts for `tokens`,
@@ -177,11 +230,17 @@ Status Ledger::LoadPayerCustomers(const BookRequest& req, OpenBook& book, std::s
     payers.insert(p.ids.begin(), p.ids.end());
   }
   std::set<std::vector<std::string>> searched;
+  std::set<std::pair<std::string, bool>> texts;
   for (const PayerNameRequest& n : req.payer_names) {
     auto a = by_account.find(n.account_fp);
     auto s = by_stripe.find(n.stripe_customer_id);
     if ((a != by_account.end() && a->second == 1) || (s != by_stripe.end() && s->second == 1)) continue;
-    if (n.tokens.empty() || !searched.insert(n.tokens).second) continue;
+    if (n.tokens.empty()) continue;
+    if (!n.text.empty() && texts.insert({n.text, n.cut}).second) {
+      Status st = search.SearchNameText(n.text, n.cut, &payers);
+      if (!st.ok()) return FromRocksStatus(search.status());
+    }
+    if (!searched.insert(n.tokens).second) continue;
     Status st = search.SearchName(n.tokens, book, &payers);
     if (!st.ok()) return search.status().ok() ? st : FromRocksStatus(search.status());
   }

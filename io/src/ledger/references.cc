@@ -122,7 +122,8 @@ Status Ledger::BackfillIndex(rocksdb::ColumnFamilyHandle* source, const char* wh
     entries.PutSorted(&wb, index_);
     entries.Clear();
     pending = 0;
-    return FromRocksStatus(db_->Write(wo, &wb)).WithContext(std::string("cannot index ") + what + " for schema 3");
+    return FromRocksStatus(db_->Write(wo, &wb))
+        .WithContext(std::string("cannot index ") + what + " for schema " + std::to_string(kSchemaVersion));
   };
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     CASHMATCH_RETURN_IF_ERROR(add(it->value().ToStringView(), entries));

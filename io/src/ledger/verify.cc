@@ -235,7 +235,7 @@ Status Ledger::VerifyInvoices(VerifyReport* report, ProgressCounter* checked) co
 }
 
 // What the matcher finds an invoice by: its number ('n'), its customer
-// ('c'), its Stripe invoice id ('s') and, from schema 3, its tolerant, PO
+// ('c'), its Stripe invoice id ('s') and, from schema 4, its tolerant, PO
 // and (while open) typo keys. A missing or stray key would make an invoice
 // silently unfindable, or found as another.
 Status Ledger::VerifyInvoiceKeys(const Invoice& inv, const std::string& who) const {
@@ -253,7 +253,9 @@ Status Ledger::VerifyInvoiceKeys(const Invoice& inv, const std::string& who) con
   }
   CASHMATCH_RETURN_IF_ERROR(Get(index_, Key3(kIndexCustomerInvoice, inv.customer_id, inv.invoice_id), &value, &found));
   if (!found) return Violation(who + "missing from customer " + inv.customer_id + "'s invoice index");
-  if (schema_version_ < 3) return Status::Ok();  // not indexed loosely yet: done when first opened for writing
+  // Not indexed by this schema's loose keys yet (below 3: none; 3: the
+  // tolerant rule before look-alikes): done when first opened for writing.
+  if (schema_version_ < kSchemaVersion) return Status::Ok();
   for (const IndexEntry& e : LooseIndexEntries(inv)) {
     CASHMATCH_RETURN_IF_ERROR(Get(index_, e.key, &value, &found));
     if (!found || value != e.value) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -35,12 +36,31 @@ struct PayerNameRequest {
   std::vector<std::string> tokens;
   std::string account_fp;
   std::string stripe_customer_id;
+  // The normalized text (PayerName::text), looked up as a whole name, and
+  // as a prefix of names when `cut` (PayerNameLooksCut).
+  std::string text;
+  bool cut = false;
 
   auto operator<=>(const PayerNameRequest&) const = default;
 };
 
+// How a payer name identified (or failed to identify) customers.
+enum class NameMatchBy : uint8_t {
+  kSimilarity = 0,  // the token search (SearchPayerName)
+  kExact = 1,       // the whole normalized name, or alias, is the payer's
+  kPrefix = 2,      // the payer's cut name starts exactly one customer's name
+};
+
+// Keys read when a cut payer name is looked up as a prefix of customers'
+// normalized names, in the ledger and in OpenBook alike: the first keys in
+// (name, customer id) order, until two distinct customers are seen. Only a
+// customer with more names and aliases than this sharing the prefix could
+// make the two disagree.
+inline constexpr size_t kNamePrefixKeysCountMax = 64;
+
 // What a payer name found among the customers of an OpenBook.
 struct NameMatch {
+  NameMatchBy by = NameMatchBy::kSimilarity;
   // The identified customer: the only one with the best similarity, which
   // reaches the minimum. nullptr otherwise.
   const Customer* customer = nullptr;
@@ -246,6 +266,12 @@ class OpenBook {
   // kNamePostingsCountMaxDefault customers of the book is not searched, so
   // the cost per payment is bounded.
   NameMatch MatchPayerName(const std::vector<std::string>& tokens, int32_t min_milli) const;
+  // The whole rule for a payer name (payer_name.h, "Exact names and cut
+  // names"): a customer whose normalized name or alias is exactly the
+  // payer's text identifies (two or more tie, similarity 1000); else, when
+  // `cut`, exactly one customer whose normalized name or alias starts with
+  // the text; else the token search above.
+  NameMatch MatchPayerName(const PayerName& name, bool cut, int32_t min_milli) const;
 
   size_t invoice_count() const { return invoices_.size(); }
   size_t customer_count() const { return customers_.size(); }
@@ -280,6 +306,10 @@ class OpenBook {
   std::unordered_map<std::string, size_t> customer_by_stripe_id_;
   std::vector<std::vector<PayerName>> customer_names_;  // by customer position
   std::unordered_map<std::string, std::vector<uint32_t>> customers_by_token_;
+  // Normalized name or alias text -> customers, in customer id order;
+  // sorted by text, so a prefix's names are one range.
+  std::map<std::string, std::vector<uint32_t>, std::less<>> customers_by_text_;
+  NameMatch MatchNameText(const std::string& text, bool cut) const;
   std::unordered_map<std::string, std::vector<const Customer*>> children_;
   std::unordered_map<std::string, std::vector<const Invoice*>> open_by_family_;
   std::set<std::vector<std::string>> inconclusive_names_;

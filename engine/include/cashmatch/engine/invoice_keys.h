@@ -13,6 +13,10 @@
 //             where letters meet digits), the letters before the first
 //             digit dropped, leading zeros stripped, joined by '-'.
 //             "2026-4211" for all of the forms above except the glued one.
+//             Look-alike letters opening a serial are read as the digits
+//             they resemble first (O/o -> 0, I/i/l -> 1, S -> 5, B -> 8,
+//             Z -> 2), so "INV-2026-O18143" and "INV-2026-018143" share
+//             "2026-18143"; the rule is at kLookAlikeRunDigitsMin below.
 //             Two invoices may share it (INV-2026-7 and CN-2026-7): then it
 //             names neither, and the payer's text goes to a person.
 //   body      TypoBodyKey: the strict key without its leading letters,
@@ -38,6 +42,29 @@
 #include <vector>
 
 namespace cashmatch {
+
+// Look-alike letters in a number. A payer retyping a zero-padded serial
+// writes "INV-2026-O18143" for INV-2026-018143. The tolerant key reads such
+// letters as the digits they resemble only when all of these hold, so
+// letter prefixes and genuinely alphanumeric numbers keep their letters:
+//   - the letters come after the text's first digit: the letters before it
+//     are the prefix ("INV", "BOS", "LIZ", the "B" of "B12345"), which the
+//     tolerant key drops anyway;
+//   - they open a segment (a maximal run of letters and digits): one to
+//     kLookAlikeRunLettersMax look-alikes (O o I i l S B Z), followed by at
+//     least kLookAlikeRunDigitsMin digits and nothing else. So "O18143"
+//     and "OO0149" fold; "A1B2", "1X245", "4211B" (a suffix) do not.
+// A look-alike inside a run of digits ("0O7305") is not folded: it is one
+// edit from the number, and the typo index finds it when exactly one open
+// invoice is that close and the amount agrees (rule reference_fuzzy), as
+// before. (Folding those too is a one-condition change in
+// LeadsWithLookAlikes; tests/match_test.cc's TypoScenario expects
+// reference_fuzzy for "0O7305" today.)
+// So "INV-2026-B123" is read as "INV-2026-8123": an invoice truly numbered
+// so shares its tolerant key with the one numbered 8123, and then the
+// tolerant key names neither (the strict key still tells them apart).
+inline constexpr size_t kLookAlikeRunDigitsMin = 3;
+inline constexpr size_t kLookAlikeRunLettersMax = 2;
 
 // "INV-2026-004211" -> "2026-4211"; "" when the text has no digit.
 std::string TolerantInvoiceKey(std::string_view text);

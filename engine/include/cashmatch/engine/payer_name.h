@@ -32,6 +32,18 @@
 // do not matter ("Logistics Acme" = "Acme Logistics"); a missing or extra
 // word costs in proportion to the name's length. Integer arithmetic only.
 //
+// Exact names and cut names: the similarity search skips words too common
+// to search (NameSearchInconclusive), so in a book of 40,000 "… Analytics
+// LLC" customers a payer written exactly as one of them would find no one.
+// So the matcher first looks the payer's normalized text (PayerName::text)
+// up as a whole: one customer whose name or alias normalizes to exactly
+// that text is the payer, however common its words; two are ambiguous.
+// A name the rail cut short (PayerNameLooksCut: NACHA company names are 16
+// characters, "NORTHWIND ANALYT") is also looked up as a prefix of the
+// customers' normalized names: exactly one customer starting with it is
+// the payer. Both the ledger (a sorted index key per normalized name) and
+// OpenBook answer these lookups, with the same rule (book.h, NameMatchBy).
+//
 // Thread safety: pure functions.
 #pragma once
 
@@ -59,6 +71,15 @@ struct PayerName {
 // Normalizes a payer's or customer's name. Never fails.
 PayerName NormalizePayerName(std::string_view raw);
 
+// The length at which the ACH rail cuts the originator's company name.
+inline constexpr size_t kNachaCompanyNameLength = 16;
+
+// Whether a payer name as the bank gave it looks cut short by the rail:
+// exactly kNachaCompanyNameLength bytes once trailing spaces are dropped,
+// ending in a letter or digit (a name that ends in "." or ")" there was
+// complete). Such a name is also looked up by prefix.
+bool PayerNameLooksCut(std::string_view raw);
+
 // Dice coefficient of two sorted, distinct token lists (PayerName::tokens),
 // in [0, 1000]. 0 when either is empty.
 int32_t NameSimilarityMilli(const std::vector<std::string>& a, const std::vector<std::string>& b);
@@ -66,6 +87,11 @@ int32_t NameSimilarityMilli(const std::vector<std::string>& a, const std::vector
 // The customer's name and each alias, normalized; names that normalize to
 // nothing are left out.
 std::vector<PayerName> CustomerNames(const Customer& c);
+
+// The distinct texts (PayerName::text) of a customer's names, sorted: the
+// keys it is found by as an exact or prefix name, in the ledger and in
+// OpenBook.
+std::vector<std::string> CustomerNameTexts(const std::vector<PayerName>& customer_names);
 
 // The best similarity of a payer's tokens to any of a customer's names.
 int32_t CustomerNameSimilarityMilli(const std::vector<std::string>& payer_tokens,

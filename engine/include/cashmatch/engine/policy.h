@@ -118,11 +118,13 @@ struct Policy {
   // free remittance text; with a capturing group, the group is the number.
   // Default: "INV-2026-004211"-style numbers (any 2-5 letter prefix; the
   // last group may hold letters after its first digit, as a mistyped
-  // "INV-2026-0042I1" or a suffixed "INV-2026-4211A" does),
+  // "INV-2026-0042I1" or a suffixed "INV-2026-4211A" does, and may start
+  // with one or two look-alike letters before a digit, as "INV-2026-O18143"
+  // with the letter O for a zero: invoice_keys.h reads them as digits),
   // labelled numbers ("Invoice no. 2026-4211", "inv# 4211") and bare
   // "#4211" (resolved only within the identified customer's invoices).
   std::vector<std::string> invoice_number_patterns = {
-      R"(\b[A-Za-z]{2,5}[- ]?\d{2,4}[- ]?\d[0-9A-Za-z]{1,7}\b)",
+      R"(\b[A-Za-z]{2,5}[- ]?\d{2,4}[- ]?[OIlSBZ]{0,2}\d[0-9A-Za-z]{1,7}\b)",
       R"(\binv(?:oice)?\.?\s*(?:no|nr|num|number)?\.?\s*[:#]?\s*(\d{2,4}[-/ ]\d{2,8}|\d{3,12})\b)",
       R"(#\s?(\d{3,12})\b)",
   };

@@ -10,6 +10,9 @@
 //              "a\0<account fp>\0<customer_id>" -> ""
 //              "m\0<name token>\0<customer_id>" -> "" (every token of the
 //                customer's normalized name and aliases, payer_name.h)
+//              "N\0<normalized name>\0<customer_id>" -> "" (the whole
+//                normalized name and each alias, PayerName::text: found
+//                exactly, or by a prefix seek for a cut name; schema 4)
 //              "u\0<stripe customer id>\0<customer_id>" -> ""
 //              "h\0<parent_id>\0<customer_id>" -> "" (bill-to hierarchy)
 //              "c\0<customer_id>\0<invoice_id>" -> ""
@@ -277,7 +280,13 @@ class Ledger {
   // writing, their invoices are indexed by the schema-3 keys and the ledger
   // is marked 3 (a read-only open of one finds invoices by strict number
   // only).
-  static constexpr uint32_t kSchemaVersion = 3;
+  // 4: customers are also indexed by their whole normalized names ('N'),
+  // and the tolerant key reads look-alike letters as digits
+  // (invoice_keys.h), so the 't' and 'o' keys are rebuilt.
+  // Schema 1 to 3 ledgers are upgraded when first opened for writing: the
+  // missing keys are added (and for 3, the 't' and 'o' keys rewritten)
+  // before the ledger is marked 4.
+  static constexpr uint32_t kSchemaVersion = 4;
 
   // Opens the ledger in `dir`; with LedgerOptions::create_if_missing,
   // creates it when absent (whole, or not at all: see Create). Refuses a
@@ -424,6 +433,8 @@ class Ledger {
   Status BackfillIndex(rocksdb::ColumnFamilyHandle* source, const char* what,
                        const std::function<Status(std::string_view value, PutList& entries)>& add);
   Status BackfillLooseIndex();
+  // Deletes every index key of `kind` (a schema upgrade rebuilds them).
+  Status DropIndexKind(char kind);
   Status BackfillCustomerIndex();
   Status VerifyEvents(VerifyReport* report, ProgressCounter* checked) const;
   Status VerifyPayments(VerifyReport* report, ProgressCounter* checked) const;
