@@ -1414,8 +1414,9 @@ TEST_F(ReferenceFitTest, ATwinPastTheCandidateWindowNearerToTheReferenceIsTaken)
 
 // Issue 14 §5: 100 open invoices, more than the 64-candidate window. The
 // invoice of exactly the amount is due last, past the window; inside it an
-// invoice of 510.00 fits within the tolerance. The exact one is paid, with
-// no write-off.
+// invoice of 510.00 fits within the tolerance. With no reference, the exact
+// one is paid, with no write-off; the look-alike reference of the issue
+// (INV-2026-O18143) now names it outright.
 TEST_F(ReferenceFitTest, AnExactInvoicePastTheCandidateWindowBeatsAToleranceFitInsideIt) {
   ASSERT_EQ(policy_.candidates_count_max, 64);
   for (int i = 0; i < 100; ++i) {
@@ -1428,7 +1429,7 @@ TEST_F(ReferenceFitTest, AnExactInvoicePastTheCandidateWindowBeatsAToleranceFitI
   Invoice exact = MakeInvoice("E", "INV-2026-018143", 50391);
   exact.due_date = ParseIsoDate("2026-12-31").value();
   book_.AddInvoice(exact);
-  BatchOutcome out = Run({From("P1", 50391, "paying INV-2026-O18143")});
+  BatchOutcome out = Run({From("P1", 50391, "")});
   Effects f = EffectsOf(out);
   EXPECT_EQ(f.applied.size(), 1u);
   EXPECT_EQ(f.applied["E"], 50391);
@@ -1436,6 +1437,13 @@ TEST_F(ReferenceFitTest, AnExactInvoicePastTheCandidateWindowBeatsAToleranceFitI
   auto applied = OfType(out, EventType::kApplied);
   ASSERT_EQ(applied.size(), 1u);
   EXPECT_TRUE(Has(applied[0]->signals, "candidates_beyond_window=37")) << applied[0]->signals.size();
+  EXPECT_TRUE(Has(applied[0]->signals, "set=beyond_window:INV-2026-018143"));
+  // Written with a letter O for the zero, the number itself names it.
+  BatchOutcome lookalike = Run({From("P3", 50391, "paying INV-2026-O18143")});
+  auto by_reference = OfType(lookalike, EventType::kApplied);
+  ASSERT_EQ(by_reference.size(), 1u);
+  EXPECT_EQ(by_reference[0]->invoice_id, "E");
+  EXPECT_EQ(by_reference[0]->rule, "exact_reference");
 
   // Two invoices past the window that together make the amount rival it: a
   // person decides.
