@@ -46,21 +46,29 @@ size_t SkipSeparators(std::string_view text, size_t i) {
 }
 
 // Whether the alphanumeric segment `seg` is a serial written with
-// look-alike letters for its leading digits: one to kLookAlikeRunLettersMax
-// look-alikes, then at least kLookAlikeRunDigitsMin digits and nothing else.
-bool LeadsWithLookAlikes(std::string_view seg) {
-  size_t k = 0;
-  while (k < seg.size() && !IsDigit(seg[k])) {
+// look-alike letters for some of its digits: one to kLookAlikeRunLettersMax
+// look-alikes, each opening the segment or between digits, at least
+// kLookAlikeRunDigitsMin digits, and a digit last (a letter at the end is
+// a suffix: "4211B").
+bool SerialWithLookAlikes(std::string_view seg) {
+  size_t letters = 0;
+  size_t digits = 0;
+  bool leading = true;  // still in the letters that open the segment
+  for (size_t k = 0; k < seg.size(); ++k) {
+    if (IsDigit(seg[k])) {
+      ++digits;
+      leading = false;
+      continue;
+    }
     if (LookAlikeDigit(seg[k]) == '\0') return false;
-    ++k;
+    if (!leading && (k + 1 == seg.size() || !IsDigit(seg[k + 1]))) return false;
+    ++letters;
   }
-  if (k == 0 || k > kLookAlikeRunLettersMax) return false;
-  const std::string_view digits = seg.substr(k);
-  return digits.size() >= kLookAlikeRunDigitsMin && std::all_of(digits.begin(), digits.end(), IsDigit);
+  return letters >= 1 && letters <= kLookAlikeRunLettersMax && digits >= kLookAlikeRunDigitsMin && IsDigit(seg.back());
 }
 
 // `text` with the look-alike letters of its serials read as digits
-// (LeadsWithLookAlikes, only in segments after the text's first digit);
+// (SerialWithLookAlikes, only in segments after the text's first digit);
 // false (and `out` untouched) when nothing is folded, the common case.
 bool FoldLookAlikes(std::string_view text, std::string* out) {
   bool folded = false;
@@ -72,10 +80,12 @@ bool FoldLookAlikes(std::string_view text, std::string* out) {
     const std::string_view seg = text.substr(i, j - i);
     // Letters before the text's first digit are its prefix ("INV", "B"):
     // the tolerant key drops them, and they are never read as digits.
-    if (seen_digit && LeadsWithLookAlikes(seg)) {
+    if (seen_digit && SerialWithLookAlikes(seg)) {
       if (!folded) out->assign(text);
       folded = true;
-      for (size_t k = i; !IsDigit(text[k]); ++k) (*out)[k] = LookAlikeDigit(text[k]);
+      for (size_t k = i; k < j; ++k) {
+        if (!IsDigit(text[k])) (*out)[k] = LookAlikeDigit(text[k]);
+      }
     }
     seen_digit = seen_digit || has_digit;
     i = j;

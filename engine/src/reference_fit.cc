@@ -35,14 +35,15 @@
 // Every change leaves its signals: "reference=corrected:<named>~<meant>",
 // "reference_customer=<id>", "payer_customer=<id>", "candidate=<number>".
 #include <algorithm>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "cashmatch/engine/hints.h"
 #include "match_internal.h"
 #include "references.h"
 
 namespace cashmatch::matcher {
-namespace {}  // namespace
 
 int ReferenceDistance(std::string_view a, std::string_view b, int bound) {
   const size_t n = a.size();
@@ -174,8 +175,9 @@ void Correct(const OpenBook& book, const Identification& payer, const Invoice& n
 
 // A reference that cannot take the payment as it stands: its invoice is
 // already settled (often another customer's, paid earlier), in another
-// currency, or another customer's usage invoice still reconciling (the cash
-// would be held for a stranger). The payer's own open invoice one or two
+// currency or disputed in full, or a usage invoice still reconciling that is
+// another customer's (the cash would be held for a stranger) or is not due
+// the amount. The payer's own open invoice one or two
 // edits from it that makes the amount exact is what was meant. `due` is
 // what the other references claim.
 bool CorrectStrayReference(const Payment& p, const OpenBook& book, const WorkingBalances& balances,
@@ -216,7 +218,7 @@ void WeighReferences(const Payment& p, const OpenBook& book, const Policy& polic
                      Identities& identities, Identified& ided) {
   Resolution& res = ided.res;
   // One reference that failed for its invoice's state (settled, another
-  // currency), and nothing else: it may be a slip too.
+  // currency, disputed in full), and nothing else: it may be a slip too.
   const bool one_failed = res.failures_count == 1 && res.state_failures_count == 1;
   if (!one_failed && !res.held.empty() && res.reason != ExceptionReason::kNone) return;
   if (!one_failed && res.held.empty() &&

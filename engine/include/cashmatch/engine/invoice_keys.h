@@ -50,16 +50,12 @@ namespace cashmatch {
 //   - the letters come after the text's first digit: the letters before it
 //     are the prefix ("INV", "BOS", "LIZ", the "B" of "B12345"), which the
 //     tolerant key drops anyway;
-//   - they open a segment (a maximal run of letters and digits): one to
-//     kLookAlikeRunLettersMax look-alikes (O o I i l S B Z), followed by at
-//     least kLookAlikeRunDigitsMin digits and nothing else. So "O18143"
-//     and "OO0149" fold; "A1B2", "1X245", "4211B" (a suffix) do not.
-// A look-alike inside a run of digits ("0O7305") is not folded: it is one
-// edit from the number, and the typo index finds it when exactly one open
-// invoice is that close and the amount agrees (rule reference_fuzzy), as
-// before. (Folding those too is a one-condition change in
-// LeadsWithLookAlikes; tests/match_test.cc's TypoScenario expects
-// reference_fuzzy for "0O7305" today.)
+//   - in their segment (a maximal run of letters and digits) there are one
+//     to kLookAlikeRunLettersMax look-alikes (O o I i l S B Z), each opening
+//     the segment or standing between two digits, at least
+//     kLookAlikeRunDigitsMin digits, and a digit last. So "O18143",
+//     "OO0149" and "0O7305" fold; "A1B2", "1X245", "4211B" (a suffix) do
+//     not.
 // So "INV-2026-B123" is read as "INV-2026-8123": an invoice truly numbered
 // so shares its tolerant key with the one numbered 8123, and then the
 // tolerant key names neither (the strict key still tells them apart).
