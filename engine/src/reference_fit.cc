@@ -113,13 +113,10 @@ bool Better(const Replacement& a, const Replacement& b) {
   return a.invoice->invoice_id < b.invoice->invoice_id;
 }
 
-// The payer's open invoices that, put in place of one reference, make the
-// amount exact: for a reference with a stated amount, its invoice is due
-// that amount; otherwise the references' total equals the payment.
-std::vector<Replacement> ExactReplacements(const Payment& p, const Resolution& res, const std::string& payer,
-                                           const WorkingBalances& balances) {
-  std::vector<Replacement> out;
-  int64_t due_total = DueSoFar(res);
+// The payer's open invoices a reference could have meant: in the payment's
+// currency, settleable, not reconciling, not already found.
+std::vector<const Invoice*> PayerOpenInvoices(const Payment& p, const Resolution& res, const std::string& payer,
+                                              const WorkingBalances& balances) {
   std::vector<const Invoice*> own;
   for (const Invoice* base : balances.book().OpenInvoicesOf(payer)) {
     const Invoice* inv = balances.FindById(base->invoice_id);
@@ -128,6 +125,25 @@ std::vector<Replacement> ExactReplacements(const Payment& p, const Resolution& r
     if (std::find(res.found.begin(), res.found.end(), inv) != res.found.end()) continue;
     own.push_back(inv);
   }
+  return own;
+}
+
+// Adds `inv` as a replacement of reference `index` (strict key `named_key`)
+// when its number is at most kReferenceDistanceMax edits away.
+void AddIfNear(size_t index, const std::string& named_key, const Invoice* inv, std::vector<Replacement>* out) {
+  const std::string key = NormalizeInvoiceNumber(inv->number);
+  const int d = ReferenceDistance(named_key, key, kReferenceDistanceMax);
+  if (d <= kReferenceDistanceMax) out->push_back(Replacement{index, inv, d, AlignedDifferences(named_key, key)});
+}
+
+// The payer's open invoices that, put in place of one reference, make the
+// amount exact: for a reference with a stated amount, its invoice is due
+// that amount; otherwise the references' total equals the payment.
+std::vector<Replacement> ExactReplacements(const Payment& p, const Resolution& res, const std::string& payer,
+                                           const WorkingBalances& balances) {
+  std::vector<Replacement> out;
+  const int64_t due_total = DueSoFar(res);
+  const std::vector<const Invoice*> own = PayerOpenInvoices(p, res, payer, balances);
   for (size_t i = 0; i < res.invoices.size(); ++i) {
     const Invoice& named = *res.invoices[i];
     const std::string named_key = NormalizeInvoiceNumber(named.number);
@@ -135,10 +151,7 @@ std::vector<Replacement> ExactReplacements(const Payment& p, const Resolution& r
     for (const Invoice* inv : own) {
       const bool exact = res.stated[i].has_value() ? Settleable(*inv) == *res.stated[i]
                                                    : due_total - named_due + Settleable(*inv) == p.amount_minor;
-      if (!exact) continue;
-      const std::string key = NormalizeInvoiceNumber(inv->number);
-      const int d = ReferenceDistance(named_key, key, kReferenceDistanceMax);
-      if (d <= kReferenceDistanceMax) out.push_back(Replacement{i, inv, d, AlignedDifferences(named_key, key)});
+      if (exact) AddIfNear(i, named_key, inv, &out);
     }
   }
   std::sort(out.begin(), out.end(), Better);
@@ -189,14 +202,8 @@ bool CorrectStrayReference(const Payment& p, const OpenBook& book, const Working
   if (!stray.is_open() && due + stray.amount_total_minor == p.amount_minor) return false;
   const std::string named_key = NormalizeInvoiceNumber(stray.number);
   std::vector<Replacement> options;
-  for (const Invoice* base : book.OpenInvoicesOf(payer.customer_id)) {
-    const Invoice* inv = balances.FindById(base->invoice_id);
-    if (inv == nullptr || inv->currency != p.currency || inv->usage_status == UsageStatus::kReconciling) continue;
-    if (Settleable(*inv) <= 0 || due + Settleable(*inv) != p.amount_minor) continue;
-    if (std::find(res.found.begin(), res.found.end(), inv) != res.found.end()) continue;
-    const std::string key = NormalizeInvoiceNumber(inv->number);
-    const int d = ReferenceDistance(named_key, key, kReferenceDistanceMax);
-    if (d <= kReferenceDistanceMax) options.push_back(Replacement{0, inv, d, AlignedDifferences(named_key, key)});
+  for (const Invoice* inv : PayerOpenInvoices(p, res, payer.customer_id, balances)) {
+    if (due + Settleable(*inv) == p.amount_minor) AddIfNear(0, named_key, inv, &options);
   }
   if (options.empty()) return false;
   std::sort(options.begin(), options.end(), Better);
